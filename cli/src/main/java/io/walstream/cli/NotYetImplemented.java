@@ -1,0 +1,58 @@
+package io.walstream.cli;
+
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * Subcommands whose issue has not landed yet. Each says so on stderr and exits with the
+ * usage code (2) so that scripts cannot mistake it for success. Each is replaced by its
+ * real class when its issue lands.
+ */
+abstract class NotYetImplemented implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @CommandLine.Unmatched
+    List<String> ignored;
+
+    @Override
+    public Integer call() {
+        System.err.printf("walstream %s: not yet implemented in this build%n", spec.name());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    @Command(name = "receive", mixinStandardHelpOptions = true,
+            description = "Stream WAL from a primary into an archive directory (not yet implemented).")
+    static final class Receive extends NotYetImplemented { }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true,
+            description = "restore_command: copy WALFILE from the archive to TARGETPATH (not yet implemented).")
+    static final class Restore extends NotYetImplemented { }
+
+    @Command(name = "verify", mixinStandardHelpOptions = true,
+            description = "Check an archive for gaps, bad headers and record CRCs (not yet implemented).")
+    static final class Verify extends NotYetImplemented { }
+
+    @Command(name = "status", mixinStandardHelpOptions = true,
+            description = "Show the state of an archive directory (not yet implemented).")
+    static final class Status extends NotYetImplemented { }
+
+    @Command(name = "check", mixinStandardHelpOptions = true,
+            description = "Check that a primary is ready for walstream (not yet implemented).")
+    static final class Check extends NotYetImplemented { }
+
+    @Command(name = "simulate", mixinStandardHelpOptions = true,
+            description = "Model hot-standby replay and recovery conflicts (not yet implemented).")
+    static final class Simulate extends NotYetImplemented { }
+
+    @Command(name = "bench", mixinStandardHelpOptions = true,
+            description = "End-to-end benchmarks against pg_receivewal and PostgreSQL's standby (not yet implemented).")
+    static final class Bench extends NotYetImplemented { }
+
+    @Command(name = "demo", mixinStandardHelpOptions = true,
+            description = "Run the whole hot-standby story on an embedded PostgreSQL (not yet implemented).")
+    static final class Demo extends NotYetImplemented { }
+}
