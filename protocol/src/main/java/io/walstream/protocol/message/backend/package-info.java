@@ -1,0 +1,11 @@
+/**
+ * Messages the server sends and their Netty decoders: {@link io.walstream.protocol.message.backend.SslResponseDecoder}
+ * for the one-byte SSLRequest reply, {@link io.walstream.protocol.message.backend.BackendMessageDecoder} for framed
+ * messages, and {@link io.walstream.protocol.message.backend.ReplicationMessageDecoder} for the CopyData payloads of
+ * a physical replication stream ({@code 'w'} XLogData, {@code 'k'} keepalive).
+ *
+ * <p>Ownership: {@link io.walstream.protocol.message.backend.CopyData} and
+ * {@link io.walstream.protocol.message.backend.XLogData} hold retained slices of the received buffer; the handler
+ * that last receives them releases them. Every other message owns plain Java values and needs no release.
+ */
+package io.walstream.protocol.message.backend;
