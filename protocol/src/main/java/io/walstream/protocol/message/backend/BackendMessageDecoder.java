@@ -12,7 +12,11 @@ import java.util.List;
  * buffered. After a {@link ProtocolViolationException} the decoder discards all further input: the stream cannot be
  * resynchronized and the connection must be closed.
  *
- * <p>CopyData bodies are passed on as retained slices (no copy); see {@link ReplicationMessageDecoder} for their content.
+ * <p>CopyData bodies are passed on as retained slices (no copy). By default, CopyData that arrives between a
+ * CopyBothResponse and the server's CopyDone (or an ErrorResponse) is the replication stream and is decoded straight
+ * into {@link XLogData} and {@link PrimaryKeepalive}, with no intermediate CopyData object; pass
+ * {@code decodeReplicationMessages = false} to receive plain {@link CopyData} and decode it with
+ * {@link ReplicationMessageDecoder}.
  */
 public final class BackendMessageDecoder extends ByteToMessageDecoder {
 
@@ -29,21 +33,25 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
 
     private final int maxCopyDataLength;
     private final int maxMessageLength;
+    private final boolean decodeReplicationMessages;
     private State state = State.HEADER;
+    private boolean inCopyBoth;
     private BackendMessageType type;
     private int length;
 
     public BackendMessageDecoder() {
-        this(DEFAULT_MAX_COPY_DATA_LENGTH, DEFAULT_MAX_MESSAGE_LENGTH);
+        this(DEFAULT_MAX_COPY_DATA_LENGTH, DEFAULT_MAX_MESSAGE_LENGTH, true);
     }
 
     /**
-     * @param maxCopyDataLength largest declared length accepted for CopyData
-     * @param maxMessageLength  largest declared length accepted for any other message
+     * @param maxCopyDataLength         largest declared length accepted for CopyData
+     * @param maxMessageLength          largest declared length accepted for any other message
+     * @param decodeReplicationMessages whether CopyData inside CopyBoth becomes XLogData / PrimaryKeepalive here
      */
-    public BackendMessageDecoder(int maxCopyDataLength, int maxMessageLength) {
+    public BackendMessageDecoder(int maxCopyDataLength, int maxMessageLength, boolean decodeReplicationMessages) {
         this.maxCopyDataLength = checkMax("maxCopyDataLength", maxCopyDataLength);
         this.maxMessageLength = checkMax("maxMessageLength", maxMessageLength);
+        this.decodeReplicationMessages = decodeReplicationMessages;
     }
 
     private static int checkMax(String name, int value) {
@@ -119,11 +127,17 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
         return declared;
     }
 
-    private static Object decodeBody(BackendMessageType type, ByteBuf in, int bodyLength) {
+    private Object decodeBody(BackendMessageType type, ByteBuf in, int bodyLength) {
         switch (type) {
             case COPY_DATA:
+                if (inCopyBoth && decodeReplicationMessages) {
+                    BackendMessage message = ReplicationMessageDecoder.decode(in, in.readerIndex(), bodyLength);
+                    in.skipBytes(bodyLength);
+                    return message;
+                }
                 return new CopyData(in.readRetainedSlice(bodyLength));
             case COPY_DONE:
+                inCopyBoth = false;
                 return CopyDone.INSTANCE;
             case EMPTY_QUERY_RESPONSE:
                 return EmptyQueryResponse.INSTANCE;
@@ -155,6 +169,11 @@ public final class BackendMessageDecoder extends ByteToMessageDecoder {
         if (body.isReadable()) {
             throw new ProtocolViolationException(type.displayName + " has " + body.readableBytes()
                 + " bytes after its fields (length: " + (bodyLength + 4) + ")");
+        }
+        if (type == BackendMessageType.COPY_BOTH_RESPONSE) {
+            inCopyBoth = true;
+        } else if (type == BackendMessageType.ERROR_RESPONSE) {
+            inCopyBoth = false; // the server abandoned the copy
         }
         return message;
     }

@@ -10,7 +10,8 @@ import java.util.List;
 /**
  * Turns the CopyData of a physical replication stream into {@link XLogData} ({@code 'w'}) and
  * {@link PrimaryKeepalive} ({@code 'k'}). WAL bytes are passed on as a retained slice, never copied.
- * Stateless; any other sub-type is a {@link ProtocolViolationException}.
+ * Stateless; any other sub-type is a {@link ProtocolViolationException}. Only needed after a
+ * {@link BackendMessageDecoder} built with {@code decodeReplicationMessages = false}.
  */
 @Sharable
 public final class ReplicationMessageDecoder extends MessageToMessageDecoder<CopyData> {
@@ -32,24 +33,27 @@ public final class ReplicationMessageDecoder extends MessageToMessageDecoder<Cop
      * slice of {@code payload}; the caller still owns (and releases) {@code payload} itself.
      */
     public static BackendMessage decode(ByteBuf payload) {
-        int start = payload.readerIndex();
-        int length = payload.readableBytes();
+        return decode(payload, payload.readerIndex(), payload.readableBytes());
+    }
+
+    /** Decodes the payload at {@code buf[index, index + length)}; XLogData gets a retained slice of that region. */
+    static BackendMessage decode(ByteBuf buf, int index, int length) {
         if (length == 0) {
             throw new ProtocolViolationException("empty CopyData in replication stream");
         }
-        byte subType = payload.getByte(start);
+        byte subType = buf.getByte(index);
         if (subType == XLOG_DATA) {
             if (length < XLogData.HEADER_LENGTH) {
                 throw new ProtocolViolationException("XLogData length: " + length + " (expected: >= " + XLogData.HEADER_LENGTH + ")");
             }
-            return new XLogData(payload.getLong(start + 1), payload.getLong(start + 9), payload.getLong(start + 17),
-                payload.retainedSlice(start + XLogData.HEADER_LENGTH, length - XLogData.HEADER_LENGTH));
+            return new XLogData(buf.getLong(index + 1), buf.getLong(index + 9), buf.getLong(index + 17),
+                buf.retainedSlice(index + XLogData.HEADER_LENGTH, length - XLogData.HEADER_LENGTH));
         }
         if (subType == PRIMARY_KEEPALIVE) {
             if (length != PrimaryKeepalive.LENGTH) {
                 throw new ProtocolViolationException("PrimaryKeepalive length: " + length + " (expected: " + PrimaryKeepalive.LENGTH + ")");
             }
-            return new PrimaryKeepalive(payload.getLong(start + 1), payload.getLong(start + 9), payload.getByte(start + 17) != 0);
+            return new PrimaryKeepalive(buf.getLong(index + 1), buf.getLong(index + 9), buf.getByte(index + 17) != 0);
         }
         throw new ProtocolViolationException("unknown replication message type in CopyData: " + Decoding.describeByte(subType));
     }

@@ -1,8 +1,9 @@
 /**
  * Messages the server sends and their Netty decoders: {@link io.walstream.protocol.message.backend.SslResponseDecoder}
  * for the one-byte SSLRequest reply, {@link io.walstream.protocol.message.backend.BackendMessageDecoder} for framed
- * messages, and {@link io.walstream.protocol.message.backend.ReplicationMessageDecoder} for the CopyData payloads of
- * a physical replication stream ({@code 'w'} XLogData, {@code 'k'} keepalive).
+ * messages (by default it also decodes the CopyData of a replication stream into {@code 'w'} XLogData and
+ * {@code 'k'} keepalives), and {@link io.walstream.protocol.message.backend.ReplicationMessageDecoder} for those
+ * payloads when they arrive as plain CopyData.
  *
  * <p>Ownership: {@link io.walstream.protocol.message.backend.CopyData} and
  * {@link io.walstream.protocol.message.backend.XLogData} hold retained slices of the received buffer; the handler

@@ -15,6 +15,7 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.DecoderException;
 import io.netty.util.ReferenceCountUtil;
 import io.walstream.protocol.NoLeaks;
+import io.walstream.protocol.PgUndefinedObjectException;
 import io.walstream.protocol.PgWalError;
 import io.walstream.protocol.ProtocolViolationException;
 import io.walstream.protocol.message.backend.Frames.Feed;
@@ -71,6 +72,9 @@ final class BackendMessageDecoderTest {
         assertThat(fields.get('Z')).isEqualTo("future field");
         assertThat(fields.detail()).isNull();
         assertThat(fields.asMap().keySet()).containsExactly('S', 'V', 'C', 'M', 'F', 'L', 'R', 'Z');
+        assertThat(error.toException())
+            .isInstanceOf(PgUndefinedObjectException.class)
+            .hasMessage("ERROR: replication slot \"s1\" does not exist (SQLSTATE 42704)");
     }
 
     @Test
@@ -241,23 +245,23 @@ final class BackendMessageDecoderTest {
     @EnumSource(Feed.class)
     void copyResponsesAndCopyData(Feed feed) {
         ByteBuf frames = Frames.concat(
-            hex("57 00000007 00 0000"),          // CopyBothResponse, text, no columns (what START_REPLICATION sends)
             hex("48 0000000b 01 0002 0001 0000"), // CopyOutResponse, binary, 2 columns
             hex("47 00000009 00 0001 0000"),      // CopyInResponse
             hex("64 00000007 010203"),            // CopyData
             hex("64 00000004"),                   // empty CopyData
             hex("63 00000004"),                   // CopyDone
-            hex("49 00000004"));                  // EmptyQueryResponse
+            hex("49 00000004"),                   // EmptyQueryResponse
+            hex("57 00000007 00 0000"));          // CopyBothResponse, text, no columns (what START_REPLICATION sends)
         List<Object> messages = feed(channel, feed, frames);
         try {
             assertThat(messages).hasSize(7);
-            assertThat(messages.get(0)).isEqualTo(new CopyBothResponse(0, List.of()));
-            assertThat(messages.get(1)).isEqualTo(new CopyOutResponse(1, List.of(1, 0)));
-            assertThat(messages.get(2)).isEqualTo(new CopyInResponse(0, List.of(0)));
-            assertThat(ByteBufUtil.hexDump(((CopyData) messages.get(3)).content())).isEqualTo("010203");
-            assertThat(((CopyData) messages.get(4)).content().readableBytes()).isZero();
-            assertThat(messages.get(5)).isSameAs(CopyDone.INSTANCE);
-            assertThat(messages.get(6)).isSameAs(EmptyQueryResponse.INSTANCE);
+            assertThat(messages.get(0)).isEqualTo(new CopyOutResponse(1, List.of(1, 0)));
+            assertThat(messages.get(1)).isEqualTo(new CopyInResponse(0, List.of(0)));
+            assertThat(ByteBufUtil.hexDump(((CopyData) messages.get(2)).content())).isEqualTo("010203");
+            assertThat(((CopyData) messages.get(3)).content().readableBytes()).isZero();
+            assertThat(messages.get(4)).isSameAs(CopyDone.INSTANCE);
+            assertThat(messages.get(5)).isSameAs(EmptyQueryResponse.INSTANCE);
+            assertThat(messages.get(6)).isEqualTo(new CopyBothResponse(0, List.of()));
         } finally {
             messages.forEach(ReferenceCountUtil::release);
         }
@@ -294,12 +298,12 @@ final class BackendMessageDecoderTest {
         assertThatThrownBy(() -> channel.writeInbound(Frames.concat(hex("5a 00000005 49"), hex("3f 00000004"))))
             .isInstanceOf(ProtocolViolationException.class)
             .hasMessage("unknown backend message type: '?' (0x3F)");
-        assertThat((Object) channel.readInbound()).isSameAs(ReadyForQuery.IDLE);
+        assertThat(channel.<Object>readInbound()).isSameAs(ReadyForQuery.IDLE);
     }
 
     @Test
     void configurableLimits() {
-        channel = new EmbeddedChannel(new BackendMessageDecoder(64, 32));
+        channel = new EmbeddedChannel(new BackendMessageDecoder(64, 32, true));
         ByteBuf ok = frame('S', b -> {
             cString(b, "a");
             cString(b, "x".repeat(25)); // 4 + "a\0" + 25 + NUL = 32
@@ -310,13 +314,13 @@ final class BackendMessageDecoderTest {
         assertThatThrownBy(() -> channel.writeInbound(hex("53 00000021")))
             .isInstanceOf(ProtocolViolationException.class)
             .hasMessage("ParameterStatus length: 33 (expected: <= 32)");
-        channel = new EmbeddedChannel(new BackendMessageDecoder(64, 32));
+        channel = new EmbeddedChannel(new BackendMessageDecoder(64, 32, true));
         assertThatThrownBy(() -> channel.writeInbound(hex("64 00000041")))
             .isInstanceOf(ProtocolViolationException.class)
             .hasMessage("CopyData length: 65 (expected: <= 64)");
-        assertThatThrownBy(() -> new BackendMessageDecoder(BackendMessageDecoder.HARD_MAX_LENGTH + 1, 32))
+        assertThatThrownBy(() -> new BackendMessageDecoder(BackendMessageDecoder.HARD_MAX_LENGTH + 1, 32, true))
             .isInstanceOf(IllegalArgumentException.class);
-        assertThatThrownBy(() -> new BackendMessageDecoder(64, 4)).isInstanceOf(IllegalArgumentException.class);
+        assertThatThrownBy(() -> new BackendMessageDecoder(64, 4, true)).isInstanceOf(IllegalArgumentException.class);
     }
 
     @Test

@@ -32,7 +32,8 @@ final class ReplicationMessageDecoderTest {
     /** 'd', length 22, 'k', walEnd 16/B374D848, sendTime, replyRequested 1. */
     private static final String KEEPALIVE_REPLY_REQUESTED = "64 00000016 | 6b | 00000016b374d848 | 0002b0d5a2a44c40 | 01";
 
-    private final EmbeddedChannel channel = new EmbeddedChannel(new BackendMessageDecoder(), new ReplicationMessageDecoder());
+    private final EmbeddedChannel channel = new EmbeddedChannel(new BackendMessageDecoder(BackendMessageDecoder.DEFAULT_MAX_COPY_DATA_LENGTH,
+        BackendMessageDecoder.DEFAULT_MAX_MESSAGE_LENGTH, false), new ReplicationMessageDecoder());
 
     @AfterEach
     void teardown() {
@@ -97,6 +98,12 @@ final class ReplicationMessageDecoderTest {
         } finally {
             xlog.release();
         }
+    }
+
+    @Test
+    void aCopyBothResponseDoesNotSwitchModesWhenFusedDecodingIsOff() {
+        List<Object> messages = feed(channel, Feed.ONE_CHUNK, Frames.concat(hex("57 00000007 00 0000"), hex(KEEPALIVE_REPLY_REQUESTED)));
+        assertThat(messages).containsExactly(new CopyBothResponse(0, List.of()), new PrimaryKeepalive(0x16B374D848L, 0x0002b0d5a2a44c40L, true));
     }
 
     @Test

@@ -28,7 +28,7 @@ final class SslResponseDecoderTest {
     void acceptedRemovesItself() {
         assertThat(channel.writeInbound(Unpooled.EMPTY_BUFFER)).isFalse();
         assertThat(channel.writeInbound(hex("53"))).isTrue();
-        assertThat((Object) channel.readInbound()).isSameAs(SslResponse.ACCEPTED);
+        assertThat(channel.<Object>readInbound()).isSameAs(SslResponse.ACCEPTED);
         assertThat(channel.pipeline().get(SslResponseDecoder.class)).isNull();
         assertThat(SslResponse.ACCEPTED.wireChar()).isEqualTo('S');
     }
@@ -36,8 +36,8 @@ final class SslResponseDecoderTest {
     @Test
     void refusedPassesFollowingBytesToTheFrameDecoder() {
         assertThat(channel.writeInbound(hex("4e | 5a 00000005 49"))).isTrue();
-        assertThat((Object) channel.readInbound()).isSameAs(SslResponse.REFUSED);
-        assertThat((Object) channel.readInbound()).isSameAs(ReadyForQuery.IDLE);
+        assertThat(channel.<Object>readInbound()).isSameAs(SslResponse.REFUSED);
+        assertThat(channel.<Object>readInbound()).isSameAs(ReadyForQuery.IDLE);
         assertThat(channel.pipeline().get(SslResponseDecoder.class)).isNull();
     }
 

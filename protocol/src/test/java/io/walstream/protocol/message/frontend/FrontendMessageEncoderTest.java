@@ -33,7 +33,7 @@ final class FrontendMessageEncoderTest {
         assertThat(channel.writeOutbound(message)).isTrue();
         ByteBuf out = channel.readOutbound();
         try {
-            assertThat((Object) channel.readOutbound()).isNull();
+            assertThat(channel.<Object>readOutbound()).isNull();
             return ByteBufUtil.hexDump(out);
         } finally {
             out.release();
