@@ -85,9 +85,9 @@ public final class ConnInfo {
         Map<String, String> values = new LinkedHashMap<>();
         int n = s.length();
         int i = 0;
-        // A space inside an unquoted password splits it: the rest then looks like a keyword.
-        // Error messages must not echo that piece of the password.
-        boolean afterUnquotedPassword = false;
+        // A space in an unquoted password, or a doubled quote ('it''s') in a quoted one, splits
+        // it: the rest then looks like a keyword. Error messages must not echo that piece.
+        boolean afterPassword = false;
         while (i < n) {
             if (isSpace(s.charAt(i))) {
                 i++;
@@ -101,8 +101,9 @@ public final class ConnInfo {
             while (i < n && isSpace(s.charAt(i))) {
                 i++;
             }
-            String where = afterUnquotedPassword
-                    ? "at position " + (nameStart + 1) + ", after an unquoted password value (quote values that contain spaces)"
+            String where = afterPassword
+                    ? "at position " + (nameStart + 1) + ", after the password value"
+                            + " (quote values that contain spaces, and write a quote inside quotes as \\')"
                     : null;
             if (i == n || s.charAt(i) != '=') {
                 throw new ConnInfoException(where != null
@@ -147,7 +148,7 @@ public final class ConnInfo {
             store(values, name, value.toString(), where != null
                     ? "invalid connection option " + where
                     : "invalid connection option \"" + name + "\"");
-            afterUnquotedPassword = name.equals("password") && !quoted;
+            afterPassword = name.equals("password");
         }
         return values;
     }
@@ -268,13 +269,13 @@ public final class ConnInfo {
                     : null;
             int eq = pair.indexOf('=');
             if (eq < 0) {
-                throw new ConnInfoException("missing key/value separator \"=\" in URI query parameter "
-                        + (shown != null ? shown : "\"" + pair + "\""));
+                throw new ConnInfoException("missing key/value separator \"=\" in URI query parameter"
+                        + (shown != null ? " " + shown : ": \"" + pair + "\""));
             }
             String key = percentDecode(pair.substring(0, eq), "query parameter name");
             if (pair.indexOf('=', eq + 1) >= 0) {
-                throw new ConnInfoException("extra key/value separator \"=\" in URI query parameter "
-                        + (shown != null ? shown : "\"" + key + "\""));
+                throw new ConnInfoException("extra key/value separator \"=\" in URI query parameter"
+                        + (shown != null ? " " + shown : ": \"" + key + "\""));
             }
             String value = percentDecode(pair.substring(eq + 1), key);
             if (key.equals("ssl") && value.equals("true")) {
@@ -282,7 +283,7 @@ public final class ConnInfo {
                 key = "sslmode";
                 value = "require";
             }
-            store(values, key, value, "invalid URI query parameter " + (shown != null ? shown : "\"" + key + "\""));
+            store(values, key, value, "invalid URI query parameter" + (shown != null ? " " + shown : ": \"" + key + "\""));
             afterPassword = key.equals("password");
             i = end + 1;
         }
