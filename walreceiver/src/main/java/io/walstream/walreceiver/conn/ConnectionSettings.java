@@ -92,8 +92,10 @@ public record ConnectionSettings(
      * Resolves settings with libpq's precedence, per keyword: {@code overrides} (command-line
      * flags such as -h/-p/-U, keyed by libpq keyword) &gt; {@code conninfoOrNull} &gt;
      * {@code env} ({@code PGHOST}, {@code PGPORT}, ...) &gt; defaults. Empty values count as
-     * not given, as in pg_receivewal. Reads nothing but the existence of the default certificate
-     * files under {@code homeDir}; the password file is read later by {@link #passwordFor}.
+     * not given, as in pg_receivewal. {@code PGDATABASE} is not read: pg_receivewal always passes
+     * dbname=replication, so libpq never consults it there. Reads nothing but the existence of the
+     * default certificate files under {@code homeDir}; the password file is read later by
+     * {@link #passwordFor}.
      *
      * @param homeDir home directory for {@code .pgpass} and {@code .postgresql/}, or null
      * @param osUser  user name to default to, or null if unknown
