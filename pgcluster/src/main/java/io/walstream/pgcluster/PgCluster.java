@@ -611,7 +611,10 @@ public final class PgCluster implements AutoCloseable {
         return queryString("SELECT pg_switch_wal()::text");
     }
 
-    /** The segment file name that holds {@code lsn} on the current timeline (primary only). */
+    /**
+     * {@code pg_walfile_name(lsn)} on the current timeline (primary only). Like PostgreSQL, an LSN
+     * exactly on a segment boundary names the segment that ends there, not the one that starts there.
+     */
     public String walFileName(String lsn) {
         return queryString("SELECT pg_walfile_name(?::pg_lsn)", lsn);
     }

@@ -1,0 +1,496 @@
+package io.walstream.walreceiver;
+
+import com.ongres.scram.client.ScramClient;
+import com.ongres.scram.common.exception.ScramException;
+import com.ongres.scram.common.util.TlsServerEndpoint;
+import io.netty.buffer.ByteBuf;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.SslHandler;
+import io.netty.util.ReferenceCountUtil;
+import io.netty.util.concurrent.ScheduledFuture;
+import io.walstream.protocol.PgEpoch;
+import io.walstream.protocol.PgServerException;
+import io.walstream.protocol.message.backend.Authentication;
+import io.walstream.protocol.message.backend.BackendKeyData;
+import io.walstream.protocol.message.backend.CommandComplete;
+import io.walstream.protocol.message.backend.CopyBothResponse;
+import io.walstream.protocol.message.backend.CopyDone;
+import io.walstream.protocol.message.backend.DataRow;
+import io.walstream.protocol.message.backend.EmptyQueryResponse;
+import io.walstream.protocol.message.backend.ErrorResponse;
+import io.walstream.protocol.message.backend.NoticeResponse;
+import io.walstream.protocol.message.backend.ParameterStatus;
+import io.walstream.protocol.message.backend.PrimaryKeepalive;
+import io.walstream.protocol.message.backend.ReadyForQuery;
+import io.walstream.protocol.message.backend.RowDescription;
+import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.protocol.message.frontend.PasswordMessage;
+import io.walstream.protocol.message.frontend.Query;
+import io.walstream.protocol.message.frontend.SASLInitialResponse;
+import io.walstream.protocol.message.frontend.SASLResponse;
+import io.walstream.protocol.message.frontend.StandbyStatusUpdate;
+import io.walstream.protocol.message.frontend.StartupMessage;
+import io.walstream.protocol.message.frontend.Terminate;
+import io.walstream.protocol.replication.NextTimeline;
+import io.walstream.protocol.replication.QueryResult;
+import io.walstream.walreceiver.conn.ChannelBinding;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLPeerUnverifiedException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client side of one replication connection: startup and authentication, simple queries,
+ * and the CopyBoth streaming state machine. Runs on the channel's event loop only; the
+ * public API reaches it through futures ({@link ReplicationConnection}).
+ */
+final class ProtocolHandler extends ChannelInboundHandlerAdapter {
+
+    private static final Logger log = LoggerFactory.getLogger(ProtocolHandler.class);
+
+    /** Who we are and how strictly we authenticate, for one host. */
+    record Login(String user, String password, Map<String, String> startupParameters,
+                 ChannelBinding channelBinding) {
+    }
+
+    private enum State { STARTUP, IDLE, QUERY, STREAM_STARTING, STREAMING, STREAM_FINISHING, CLOSED }
+
+    private final Login login;
+    private final Clock clock;
+    final CompletableFuture<Void> ready = new CompletableFuture<>();
+    final CompletableFuture<Void> closed = new CompletableFuture<>();
+    final Map<String, String> serverParameters = new ConcurrentHashMap<>();
+
+    private ChannelHandlerContext ctx;
+    private State state = State.STARTUP;
+    private ScramClient scram;
+    private boolean channelBound;
+
+    // the command in flight (query or START_REPLICATION)
+    private CompletableFuture<QueryResult> pendingQuery;
+    private String pendingCommand;
+    private RowDescription rowDescription;
+    private final List<DataRow> rows = new ArrayList<>();
+    private String commandTag;
+    private PgServerException commandError;
+
+    // the stream in flight
+    private ReplicationStream stream;
+    private ScheduledFuture<?> statusTimer;
+    private boolean clientCopyDoneSent;
+    private String streamEndTag;
+
+    ProtocolHandler(Login login, Clock clock) {
+        this.login = login;
+        this.clock = clock;
+    }
+
+    // ------------------------------------------------------------------ startup
+
+    /** Sends the startup packet; called once the transport (and TLS, if any) is up. */
+    void startup(ChannelHandlerContext context) {
+        this.ctx = context;
+        ctx.writeAndFlush(new StartupMessage(login.startupParameters()));
+    }
+
+    @Override
+    public void handlerAdded(ChannelHandlerContext context) {
+        this.ctx = context;
+    }
+
+    @Override
+    public void channelRead(ChannelHandlerContext context, Object msg) {
+        try {
+            if (msg instanceof XLogData x) {
+                onXLogData(x);
+                msg = null; // the sink owns it now
+            } else if (msg instanceof PrimaryKeepalive k) {
+                onKeepalive(k);
+            } else if (msg instanceof Authentication a) {
+                onAuthentication(a);
+            } else if (msg instanceof ParameterStatus p) {
+                serverParameters.put(p.name(), p.value());
+            } else if (msg instanceof BackendKeyData) {
+                // cancel requests are not used on replication connections
+            } else if (msg instanceof NoticeResponse n) {
+                log.info("server notice: {}", n.fields());
+            } else if (msg instanceof ErrorResponse e) {
+                onError(PgServerException.of(e.fields()));
+            } else if (msg instanceof RowDescription d) {
+                rowDescription = d;
+            } else if (msg instanceof DataRow row) {
+                rows.add(row);
+            } else if (msg instanceof CommandComplete c) {
+                onCommandComplete(c);
+            } else if (msg instanceof EmptyQueryResponse) {
+                commandTag = "";
+            } else if (msg instanceof CopyBothResponse) {
+                onCopyBoth();
+            } else if (msg instanceof CopyDone) {
+                onServerCopyDone();
+            } else if (msg instanceof ReadyForQuery) {
+                onReadyForQuery();
+            } else {
+                fail(new ConnectionException("unexpected message in state " + state + ": " + msg));
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        } finally {
+            ReferenceCountUtil.release(msg);
+        }
+    }
+
+    private void onAuthentication(Authentication a) {
+        if (state != State.STARTUP) {
+            throw new ConnectionException("authentication request after startup: " + a);
+        }
+        boolean bindingRequired = login.channelBinding() == ChannelBinding.REQUIRE;
+        if (a instanceof Authentication.Ok) {
+            if (bindingRequired && !channelBound) {
+                // libpq: channel_binding=require refuses a server that skips SCRAM (trust) or uses another method.
+                throw new ConnectionException("channel binding required, but the server authenticated the client"
+                        + " without channel binding");
+            }
+        } else if (a instanceof Authentication.CleartextPassword) {
+            refuseWithoutBinding(bindingRequired, "password");
+            ctx.writeAndFlush(PasswordMessage.cleartext(requirePassword()));
+        } else if (a instanceof Authentication.MD5Password md5) {
+            refuseWithoutBinding(bindingRequired, "md5");
+            ctx.writeAndFlush(PasswordMessage.md5(login.user(), requirePassword(), md5.salt()));
+        } else if (a instanceof Authentication.Sasl sasl) {
+            startScram(sasl.mechanisms());
+        } else if (a instanceof Authentication.SaslContinue c) {
+            try {
+                scram.serverFirstMessage(new String(c.data(), StandardCharsets.UTF_8));
+            } catch (ScramException e) {
+                throw new ConnectionException("SCRAM server-first-message refused: " + e.getMessage(), e);
+            }
+            ctx.writeAndFlush(new SASLResponse(
+                    scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8)));
+        } else if (a instanceof Authentication.SaslFinal f) {
+            try {
+                scram.serverFinalMessage(new String(f.data(), StandardCharsets.UTF_8));
+            } catch (ScramException e) {
+                throw new ConnectionException("SCRAM server signature refused (the server may not know the"
+                        + " password): " + e.getMessage(), e);
+            }
+            channelBound = scram.getScramMechanism().isPlus();
+        } else {
+            throw new ConnectionException("the server asks for authentication walstream does not support: " + a
+                    + " (supported: trust, password, md5, scram-sha-256)");
+        }
+    }
+
+    private void refuseWithoutBinding(boolean bindingRequired, String method) {
+        if (bindingRequired) {
+            throw new ConnectionException("channel binding required, but the server asked for " + method
+                    + " authentication");
+        }
+    }
+
+    private String requirePassword() {
+        if (login.password() == null) {
+            throw new ConnectionException("the server asks for a password and none was given"
+                    + " (set PGPASSWORD, a password file, or password= in the connection string)");
+        }
+        return login.password();
+    }
+
+    private void startScram(List<String> advertised) {
+        SslHandler tls = ctx.pipeline().get(SslHandler.class);
+        List<String> mechanisms = advertised;
+        byte[] cbindData = null;
+        if (tls != null && login.channelBinding() != ChannelBinding.DISABLE) {
+            cbindData = serverEndPoint(tls);
+        }
+        if (cbindData == null) {
+            mechanisms = advertised.stream().filter(m -> !m.endsWith("-PLUS")).toList();
+        }
+        if (login.channelBinding() == ChannelBinding.REQUIRE
+                && (cbindData == null || advertised.stream().noneMatch(m -> m.endsWith("-PLUS")))) {
+            throw new ConnectionException("channel binding required, but "
+                    + (tls == null ? "the connection does not use TLS" : "the server does not offer SCRAM-SHA-256-PLUS"));
+        }
+        ScramClient.FinalBuildStage builder = ScramClient.builder()
+                .advertisedMechanisms(mechanisms)
+                .username("*") // the server takes the user from the startup packet
+                .password(requirePassword().toCharArray());
+        if (cbindData != null) {
+            builder.channelBinding(TlsServerEndpoint.TLS_SERVER_END_POINT, cbindData);
+        }
+        scram = builder.build();
+        ctx.writeAndFlush(new SASLInitialResponse(scram.getScramMechanism().getName(),
+                scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8)));
+    }
+
+    /** tls-server-end-point: a hash of the server's certificate (RFC 5929). */
+    private static byte[] serverEndPoint(SslHandler tls) {
+        try {
+            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
+            return chain.length > 0 && chain[0] instanceof X509Certificate cert
+                    ? TlsServerEndpoint.getChannelBindingData(cert) : null;
+        } catch (SSLPeerUnverifiedException | java.security.cert.CertificateEncodingException e) {
+            return null;
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    /** Runs a simple query; only one command at a time. Must be called on the event loop. */
+    void query(String sql, CompletableFuture<QueryResult> result) {
+        if (state != State.IDLE) {
+            result.completeExceptionally(new IllegalStateException("connection is " + state + ", not idle"));
+            return;
+        }
+        state = State.QUERY;
+        beginCommand(result, sql);
+        ctx.writeAndFlush(new Query(sql));
+    }
+
+    private void beginCommand(CompletableFuture<QueryResult> result, String command) {
+        pendingQuery = result;
+        pendingCommand = command;
+        rowDescription = null;
+        rows.clear();
+        commandTag = null;
+        commandError = null;
+    }
+
+    private void onCommandComplete(CommandComplete c) {
+        if (state == State.STREAMING) {
+            // At shutdown the walsender ends COPY with CommandComplete and no CopyDone (WalSndDone).
+            streamEndTag = c.tag();
+            return;
+        }
+        if (commandTag == null) {
+            commandTag = c.tag();
+        }
+    }
+
+    private void onError(PgServerException e) {
+        if (state == State.STARTUP) {
+            fail(e);
+            return;
+        }
+        commandError = e;
+        if (state == State.STREAMING) {
+            // An error inside COPY (e.g. WAL already removed) ends the walsender; no ReadyForQuery follows.
+            finishStream();
+        }
+    }
+
+    private void onReadyForQuery() {
+        switch (state) {
+            case STARTUP -> {
+                state = State.IDLE;
+                ready.complete(null);
+            }
+            case QUERY -> {
+                state = State.IDLE;
+                completeCommand();
+            }
+            case STREAM_STARTING, STREAM_FINISHING, STREAMING -> {
+                state = State.IDLE;
+                finishStream();
+            }
+            default -> throw new ConnectionException("ReadyForQuery in state " + state);
+        }
+    }
+
+    private void completeCommand() {
+        CompletableFuture<QueryResult> f = pendingQuery;
+        pendingQuery = null;
+        if (commandError != null) {
+            f.completeExceptionally(commandError);
+        } else {
+            try {
+                f.complete(result());
+            } catch (RuntimeException e) {
+                f.completeExceptionally(e);
+            }
+        }
+    }
+
+    /** What the command returned; commands without rows (DROP_REPLICATION_SLOT) have an empty description. */
+    private QueryResult result() {
+        return new QueryResult(pendingCommand, rowDescription != null ? rowDescription : new RowDescription(List.of()),
+                List.copyOf(rows));
+    }
+
+    // ------------------------------------------------------------------ streaming
+
+    /** Sends START_REPLICATION for {@code s}. Must be called on the event loop. */
+    void startStream(ReplicationStream s, String command) {
+        if (state != State.IDLE) {
+            s.fail(new IllegalStateException("connection is " + state + ", not idle"));
+            return;
+        }
+        state = State.STREAM_STARTING;
+        stream = s;
+        clientCopyDoneSent = false;
+        streamEndTag = null;
+        beginCommand(new CompletableFuture<>(), command);
+        ctx.writeAndFlush(new Query(command));
+    }
+
+    private void onCopyBoth() {
+        if (state != State.STREAM_STARTING) {
+            throw new ConnectionException("CopyBothResponse in state " + state);
+        }
+        state = State.STREAMING;
+        stream.started0();
+        long interval = stream.statusInterval().toMillis();
+        if (interval > 0) {
+            statusTimer = ctx.executor().scheduleAtFixedRate(() -> sendStatus(false), interval, interval,
+                    TimeUnit.MILLISECONDS);
+        }
+    }
+
+    private void onXLogData(XLogData x) {
+        if (state != State.STREAMING) {
+            x.release();
+            throw new ConnectionException("XLogData outside of streaming, in state " + state);
+        }
+        stream.received(x.dataEnd());
+        if (!stream.sink().onWal(x)) {
+            ctx.channel().config().setAutoRead(false);
+        }
+    }
+
+    private void onKeepalive(PrimaryKeepalive k) {
+        if (state != State.STREAMING && state != State.STREAM_FINISHING) {
+            throw new ConnectionException("keepalive outside of streaming, in state " + state);
+        }
+        stream.sink().onKeepalive(k);
+        if (k.replyRequested()) {
+            sendStatus(false);
+        }
+    }
+
+    /** A standby status update with the sink's positions; flush is read before write so that flush <= write. */
+    void sendStatus(boolean replyRequested) {
+        if (state != State.STREAMING || clientCopyDoneSent) {
+            return;
+        }
+        WalSink sink = stream.sink();
+        long flush = sink.flushedLsn();
+        long write = Math.max(sink.writtenLsn(), flush);
+        long apply = Math.min(sink.appliedLsn(), flush);
+        ByteBuf buf = ctx.alloc().buffer(1 + 4 + 34);
+        StandbyStatusUpdate.encode(buf, write, flush, apply, PgEpoch.now(clock), replyRequested);
+        ctx.writeAndFlush(buf, ctx.voidPromise());
+    }
+
+    /** Client CopyDone: asks the server to end the stream. */
+    void stopStream() {
+        if (state == State.STREAMING && !clientCopyDoneSent) {
+            sendStatus(false); // last positions first, as a walreceiver does before it ends streaming
+            clientCopyDoneSent = true;
+            ctx.writeAndFlush(io.walstream.protocol.message.frontend.CopyDone.INSTANCE);
+        }
+    }
+
+    private void onServerCopyDone() {
+        if (state != State.STREAMING) {
+            throw new ConnectionException("CopyDone in state " + state);
+        }
+        if (!clientCopyDoneSent) {
+            // End of timeline: answer with our own CopyDone; the next-timeline row follows.
+            sendStatus(false);
+            clientCopyDoneSent = true;
+            ctx.writeAndFlush(io.walstream.protocol.message.frontend.CopyDone.INSTANCE);
+        }
+        state = State.STREAM_FINISHING;
+        ctx.channel().config().setAutoRead(true);
+    }
+
+    private void finishStream() {
+        cancelStatusTimer();
+        ReplicationStream s = stream;
+        stream = null;
+        pendingQuery = null;
+        if (s == null) {
+            return;
+        }
+        if (commandError != null) {
+            s.fail(commandError);
+        } else if (rowDescription != null && rowDescription.indexOf("next_tli") >= 0 && !rows.isEmpty()) {
+            s.end(new StreamEnd.EndOfTimeline(s.timeline(), NextTimeline.from(result())));
+        } else if (clientCopyDoneSent && streamEndTag == null) {
+            s.end(new StreamEnd.StoppedByClient());
+        } else {
+            s.end(new StreamEnd.ServerShutdown(streamEndTag != null ? streamEndTag : commandTag));
+        }
+    }
+
+    private void cancelStatusTimer() {
+        if (statusTimer != null) {
+            statusTimer.cancel(false);
+            statusTimer = null;
+        }
+    }
+
+    // ------------------------------------------------------------------ closing
+
+    void terminate() {
+        if (state == State.IDLE) {
+            ctx.writeAndFlush(Terminate.INSTANCE);
+        }
+        state = State.CLOSED;
+        ctx.close();
+    }
+
+    @Override
+    public void channelInactive(ChannelHandlerContext context) {
+        cancelStatusTimer();
+        ConnectionException lost = new ConnectionException("connection to the server was closed");
+        if (stream != null) {
+            if (streamEndTag != null && commandError == null) {
+                finishStream(); // server shutdown: CommandComplete then close
+            } else {
+                ReplicationStream s = stream;
+                stream = null;
+                s.fail(commandError != null ? commandError : lost);
+            }
+        }
+        if (pendingQuery != null) {
+            pendingQuery.completeExceptionally(commandError != null ? commandError : lost);
+            pendingQuery = null;
+        }
+        ready.completeExceptionally(lost);
+        state = State.CLOSED;
+        closed.complete(null);
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        fail(cause);
+    }
+
+    /** A protocol or authentication failure: report it to whoever waits and close the connection. */
+    private void fail(Throwable cause) {
+        log.debug("closing replication connection: {}", cause.toString());
+        ready.completeExceptionally(cause);
+        if (pendingQuery != null) {
+            pendingQuery.completeExceptionally(cause);
+            pendingQuery = null;
+        }
+        if (stream != null) {
+            ReplicationStream s = stream;
+            stream = null;
+            s.fail(cause);
+        }
+        state = State.CLOSED;
+        ctx.close();
+    }
+}

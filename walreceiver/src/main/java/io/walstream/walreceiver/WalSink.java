@@ -1,0 +1,49 @@
+package io.walstream.walreceiver;
+
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.message.backend.PrimaryKeepalive;
+import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.protocol.replication.NextTimeline;
+import io.walstream.protocol.replication.TimelineHistoryFile;
+
+/**
+ * Where received WAL goes, and where the positions reported to the server come from.
+ *
+ * <p>{@link #onWal} and {@link #onKeepalive} run on the connection's I/O thread and must not
+ * block. The position methods may be called from that thread at any time; the client reports
+ * exactly what they return and never claims more.
+ */
+public interface WalSink {
+
+    /**
+     * Takes ownership of {@code data} (release it when done). Return false when the sink is
+     * above its high-water mark: the client then stops reading the socket until
+     * {@link ReplicationStream#resumeReading()}. Bytes already read from the socket are still
+     * delivered, so expect at most one socket read (about 64 KiB plus one message) more.
+     */
+    boolean onWal(XLogData data);
+
+    /** A keepalive; when it asks for a reply the client sends a status update right after this returns. */
+    default void onKeepalive(PrimaryKeepalive keepalive) {
+    }
+
+    /** The position after the last byte written (not necessarily durable); 0 if unknown. */
+    long writtenLsn();
+
+    /** The position after the last byte that is durable (fsynced); 0 if unknown. Never more than {@link #writtenLsn()}. */
+    long flushedLsn();
+
+    /** The position after the last byte applied; 0 for an archiver, which applies nothing. */
+    default long appliedLsn() {
+        return 0;
+    }
+
+    /**
+     * The timeline ended: {@code next} is the server's next timeline and where it starts, and
+     * {@code history} its history file. Returns the position to continue streaming from on the
+     * next timeline (pg_receivewal restarts at the start of the segment holding the switch point).
+     */
+    default Lsn onTimelineSwitch(int endedTimeline, NextTimeline next, TimelineHistoryFile history) {
+        return next.startPosition();
+    }
+}
