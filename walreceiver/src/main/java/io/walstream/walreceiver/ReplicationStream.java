@@ -86,7 +86,7 @@ public final class ReplicationStream {
         channel.eventLoop().execute(handler::stopStream);
     }
 
-    void started0() {
+    void markStarted() {
         started.complete(null);
     }
 
