@@ -24,6 +24,7 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.postgresql.Driver;
 import org.postgresql.PGConnection;
@@ -80,7 +81,8 @@ public final class PgJdbcWalSource implements AutoCloseable {
     private final HostPort server;
     private final Duration statusInterval;
     private volatile boolean stopRequested;
-    private volatile boolean paused;
+    /** Counts resumeReading() calls, so that one made while the sink is still in onWal is not lost. */
+    private final AtomicLong resumes = new AtomicLong();
     private volatile long receivedLsn;
 
     private PgJdbcWalSource(Connection connection, HostPort server, Duration statusInterval) throws SQLException {
@@ -185,7 +187,8 @@ public final class PgJdbcWalSource implements AutoCloseable {
      */
     public StreamEnd stream(String slot, Lsn start, WalSink sink) {
         stopRequested = false;
-        paused = false;
+        boolean paused = false;
+        long pausedAtResume = 0;
         long intervalNanos = statusInterval.isZero() ? TimeUnit.SECONDS.toNanos(10) : statusInterval.toNanos();
         PGReplicationStream s;
         try {
@@ -217,6 +220,9 @@ public final class PgJdbcWalSource implements AutoCloseable {
                     s.setAppliedLSN(LogSequenceNumber.valueOf(apply));
                     reportedApply = apply;
                 }
+                if (paused && resumes.get() != pausedAtResume) {
+                    paused = false;
+                }
                 if (paused) {
                     // pgjdbc reports only from inside read(): keep the server from timing us out
                     if (System.nanoTime() - lastForced >= intervalNanos) {
@@ -237,8 +243,10 @@ public final class PgJdbcWalSource implements AutoCloseable {
                 }
                 XLogData x = toXLogData(wal, s.getLastReceiveLSN().asLong());
                 receivedLsn = x.dataEnd();
+                long resumesBefore = resumes.get();
                 if (!sink.onWal(x)) {
                     paused = true;
+                    pausedAtResume = resumesBefore;
                     lastForced = System.nanoTime();
                 }
             }
@@ -274,7 +282,7 @@ public final class PgJdbcWalSource implements AutoCloseable {
 
     /** Starts reading again after the sink returned false. Any thread. */
     public void resumeReading() {
-        paused = false;
+        resumes.incrementAndGet();
     }
 
     /** Ends {@link #stream} with {@link StreamEnd.StoppedByClient} (after a last status update). Any thread. */
