@@ -67,6 +67,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private final Login login;
     private final Clock clock;
+    private final ReplicationEventListener listener;
     final CompletableFuture<Void> ready = new CompletableFuture<>();
     final CompletableFuture<Void> closed = new CompletableFuture<>();
     final Map<String, String> serverParameters = new ConcurrentHashMap<>();
@@ -91,8 +92,13 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private String streamEndTag;
 
     ProtocolHandler(Login login, Clock clock) {
+        this(login, clock, ReplicationEventListener.NONE);
+    }
+
+    ProtocolHandler(Login login, Clock clock, ReplicationEventListener listener) {
         this.login = login;
         this.clock = clock;
+        this.listener = listener;
     }
 
     // ------------------------------------------------------------------ startup
@@ -120,12 +126,16 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                 onAuthentication(a);
             } else if (msg instanceof ParameterStatus p) {
                 serverParameters.put(p.name(), p.value());
+                listener.onParameterStatus(p.name(), p.value());
             } else if (msg instanceof BackendKeyData) {
                 // cancel requests are not used on replication connections
             } else if (msg instanceof NoticeResponse n) {
                 log.info("server notice: {}", n.fields());
+                listener.onNotice(n.fields());
             } else if (msg instanceof ErrorResponse e) {
-                onError(PgServerException.of(e.fields()));
+                boolean starting = state == State.STREAM_STARTING || state == State.STREAMING;
+                onError(PgServerException.of(state == State.STARTUP ? ErrorHints.forStartup(e.fields())
+                        : starting ? ErrorHints.forStartReplication(e.fields()) : e.fields()));
             } else if (msg instanceof RowDescription d) {
                 rowDescription = d;
             } else if (msg instanceof DataRow row) {
@@ -361,6 +371,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
             x.release();
             throw new ConnectionException("XLogData outside of streaming, in state " + state);
         }
+        listener.onXLogData(x.dataStart(), x.walEnd(), x.sendTime(), x.content().readableBytes());
         stream.received(x.dataEnd());
         if (!stream.sink().onWal(x)) {
             ctx.channel().config().setAutoRead(false);
@@ -371,6 +382,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (state != State.STREAMING && state != State.STREAM_FINISHING) {
             throw new ConnectionException("keepalive outside of streaming, in state " + state);
         }
+        listener.onKeepalive(k.walEnd(), k.sendTime(), k.replyRequested());
         stream.sink().onKeepalive(k);
         if (k.replyRequested()) {
             sendStatus(false);
@@ -386,9 +398,11 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         long flush = sink.flushedLsn();
         long write = Math.max(sink.writtenLsn(), flush);
         long apply = Math.min(sink.appliedLsn(), flush);
+        long now = PgEpoch.now(clock);
         ByteBuf buf = ctx.alloc().buffer(1 + 4 + 34);
-        StandbyStatusUpdate.encode(buf, write, flush, apply, PgEpoch.now(clock), replyRequested);
+        StandbyStatusUpdate.encode(buf, write, flush, apply, now, replyRequested);
         ctx.writeAndFlush(buf, ctx.voidPromise());
+        listener.onStatusSent(write, flush, apply, now);
     }
 
     /** Client CopyDone: asks the server to end the stream. */
@@ -428,7 +442,9 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (commandError != null) {
             s.fail(commandError);
         } else if (rowDescription != null && rowDescription.indexOf("next_tli") >= 0 && !rows.isEmpty()) {
-            s.end(new StreamEnd.EndOfTimeline(s.timeline(), NextTimeline.from(result())));
+            NextTimeline next = NextTimeline.from(result());
+            listener.onEndOfTimeline(s.timeline(), next);
+            s.end(new StreamEnd.EndOfTimeline(s.timeline(), next));
         } else if (clientCopyDoneSent && streamEndTag == null) {
             s.end(new StreamEnd.StoppedByClient());
         } else {

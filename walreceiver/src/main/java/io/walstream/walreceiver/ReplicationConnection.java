@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -62,15 +63,122 @@ public final class ReplicationConnection implements AutoCloseable {
      * @param commandTimeout how long a replication command may take before the connection is given up
      * @param clock          wall clock for status-update timestamps
      * @param group          the Netty event loops; null for a shared daemon group
+     * @param listener       sees every protocol event ({@link ReplicationEventListener#NONE} for none)
      */
-    public record Options(Duration statusInterval, Duration commandTimeout, Clock clock, EventLoopGroup group) {
+    public record Options(Duration statusInterval, Duration commandTimeout, Clock clock, EventLoopGroup group,
+                          ReplicationEventListener listener) {
+
+        public Options {
+            Objects.requireNonNull(statusInterval, "statusInterval");
+            Objects.requireNonNull(commandTimeout, "commandTimeout");
+            Objects.requireNonNull(clock, "clock");
+            listener = listener != null ? listener : ReplicationEventListener.NONE;
+        }
+
+        /** Options without a listener. */
+        public Options(Duration statusInterval, Duration commandTimeout, Clock clock, EventLoopGroup group) {
+            this(statusInterval, commandTimeout, clock, group, ReplicationEventListener.NONE);
+        }
 
         public static Options defaults() {
             return new Options(Duration.ofSeconds(10), Duration.ofMinutes(10), Clock.systemUTC(), null);
         }
 
         public Options withStatusInterval(Duration interval) {
-            return new Options(interval, commandTimeout, clock, group);
+            return new Options(interval, commandTimeout, clock, group, listener);
+        }
+
+        public Options withCommandTimeout(Duration timeout) {
+            return new Options(statusInterval, timeout, clock, group, listener);
+        }
+
+        public Options withClock(Clock wallClock) {
+            return new Options(statusInterval, commandTimeout, wallClock, group, listener);
+        }
+
+        public Options withGroup(EventLoopGroup eventLoops) {
+            return new Options(statusInterval, commandTimeout, clock, eventLoops, listener);
+        }
+
+        public Options withListener(ReplicationEventListener eventListener) {
+            return new Options(statusInterval, commandTimeout, clock, group, eventListener);
+        }
+    }
+
+    /**
+     * Builds and opens a connection:
+     * <pre>{@code
+     * ReplicationConnection c = ReplicationConnection.builder()
+     *         .conninfo("host=db user=rep sslmode=verify-full")
+     *         .statusInterval(Duration.ofSeconds(1))
+     *         .listener(myListener)
+     *         .open();
+     * }</pre>
+     */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Settings (a conninfo string, resolved like libpq, or {@link ConnectionSettings}) plus {@link Options}. */
+    public static final class Builder {
+
+        private ConnectionSettings settings;
+        private String conninfo;
+        private Options options = Options.defaults();
+
+        private Builder() {
+        }
+
+        /** A libpq conninfo string or URI, resolved with PG* variables and ~/.pgpass when {@link #open()} runs. */
+        public Builder conninfo(String conninfoOrUri) {
+            this.conninfo = Objects.requireNonNull(conninfoOrUri, "conninfo");
+            this.settings = null;
+            return this;
+        }
+
+        /** Settings already resolved; replaces a {@link #conninfo}. */
+        public Builder settings(ConnectionSettings resolved) {
+            this.settings = Objects.requireNonNull(resolved, "settings");
+            this.conninfo = null;
+            return this;
+        }
+
+        /** All options at once; the other option setters change single ones. */
+        public Builder options(Options all) {
+            this.options = Objects.requireNonNull(all, "options");
+            return this;
+        }
+
+        public Builder statusInterval(Duration interval) {
+            options = options.withStatusInterval(interval);
+            return this;
+        }
+
+        public Builder commandTimeout(Duration timeout) {
+            options = options.withCommandTimeout(timeout);
+            return this;
+        }
+
+        public Builder clock(Clock wallClock) {
+            options = options.withClock(wallClock);
+            return this;
+        }
+
+        public Builder eventLoopGroup(EventLoopGroup group) {
+            options = options.withGroup(group);
+            return this;
+        }
+
+        public Builder listener(ReplicationEventListener listener) {
+            options = options.withListener(listener);
+            return this;
+        }
+
+        /** Connects (blocking) to the first host that accepts. */
+        public ReplicationConnection open() {
+            ConnectionSettings resolved = settings != null ? settings
+                    : ConnectionSettings.resolve(conninfo, Map.of());
+            return ReplicationConnection.open(resolved, options);
         }
     }
 
@@ -119,7 +227,7 @@ public final class ReplicationConnection implements AutoCloseable {
         }
         ProtocolHandler.Login login = new ProtocolHandler.Login(settings.user(), settings.passwordFor(hp).orElse(null),
                 settings.startupParameters(), settings.channelBinding());
-        ProtocolHandler handler = new ProtocolHandler(login, options.clock());
+        ProtocolHandler handler = new ProtocolHandler(login, options.clock(), options.listener());
         Duration timeout = settings.connectTimeout() == null || settings.connectTimeout().isZero()
                 ? Duration.ofSeconds(60) : settings.connectTimeout();
         Bootstrap bootstrap = new Bootstrap()
@@ -141,16 +249,35 @@ public final class ReplicationConnection implements AutoCloseable {
         if (!connected.awaitUninterruptibly(timeout.toMillis() + 1000) || !connected.isSuccess()) {
             connected.channel().close();
             Throwable cause = connected.cause();
-            throw new ConnectionException("could not connect to " + hp + ": "
-                    + (cause == null ? "timed out after " + timeout : cause.getMessage()), cause);
+            throw new ConnectionException("could not connect to " + hp + ": " + connectFailure(cause, timeout), cause);
         }
         try {
             await(handler.ready, timeout, "startup and authentication with " + hp, () -> { });
+            String version = handler.serverParameters.get("server_version");
+            if (version != null) {
+                // Before any command: an old server's failures later would not say why.
+                UnsupportedServerException.check(hp, ServerVersion.parse(version));
+            }
         } catch (RuntimeException e) {
             connected.channel().close();
             throw e;
         }
         return new ReplicationConnection(connected.channel(), handler, options, hp);
+    }
+
+    /** What went wrong and what to check, in a few words. */
+    private static String connectFailure(Throwable cause, Duration timeout) {
+        if (cause == null || cause instanceof io.netty.channel.ConnectTimeoutException) {
+            return "timed out after " + timeout + " (check the host, port and firewall, or raise connect_timeout)";
+        }
+        if (cause instanceof java.net.UnknownHostException) {
+            return "unknown host (check the host name, or give hostaddr=)";
+        }
+        if (cause instanceof java.net.ConnectException) {
+            return "connection refused (is PostgreSQL running there and listening on TCP,"
+                    + " see listen_addresses and port?)";
+        }
+        return String.valueOf(cause.getMessage());
     }
 
     private static synchronized EventLoopGroup sharedGroup() {
