@@ -57,7 +57,8 @@ public record WalSegmentSize(int bytes) {
         return (1L << 32) >>> log2();
     }
 
-    int log2() {
+    /** log2 of the size in bytes: segment number = LSN >>> log2(). */
+    public int log2() {
         return Integer.numberOfTrailingZeros(bytes);
     }
 

@@ -73,7 +73,9 @@ public final class ReplicationStream {
 
     /** Starts reading the socket again after the sink returned false from {@link WalSink#onWal}. Any thread. */
     public void resumeReading() {
-        channel.config().setAutoRead(true);
+        // On the event loop: a resume from another thread while the sink is still inside onWal
+        // must come after the handler turns reading off for that message, not before.
+        channel.eventLoop().execute(() -> channel.config().setAutoRead(true));
     }
 
     /** Sends a status update with the sink's positions now (e.g. right after an fsync). Any thread. */

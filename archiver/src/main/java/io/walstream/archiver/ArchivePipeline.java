@@ -1,0 +1,300 @@
+package io.walstream.archiver;
+
+import com.lmax.disruptor.EventTranslatorOneArg;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
+import com.lmax.disruptor.dsl.Disruptor;
+import com.lmax.disruptor.dsl.ProducerType;
+import com.lmax.disruptor.util.DaemonThreadFactory;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.protocol.replication.NextTimeline;
+import io.walstream.protocol.replication.TimelineHistoryFile;
+import io.walstream.walreceiver.ReplicationStream;
+import io.walstream.walreceiver.WalSink;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * Received WAL into an {@link ArchiveDirectory} through an LMAX Disruptor ring of preallocated
+ * slots: the I/O thread publishes each XLogData; {@link SegmentWriter} and {@link RecordVerifier}
+ * handle it in parallel; then the {@link Flusher} makes it durable and releases it. As a
+ * {@link WalSink} it reports the writer's and the flusher's positions, so the server is never
+ * told WAL is flushed before it is fsynced. When too many bytes are in flight it asks the client
+ * to stop reading the socket, and resumes it once the stages catch up.
+ */
+public final class ArchivePipeline implements WalSink, AutoCloseable {
+
+    /** Pipeline settings; {@code ringSize} a power of two. */
+    public record Settings(FsyncPolicy fsync, WalChunkVerifier verifier, int ringSize, long maxBytesInFlight,
+            SegmentCompletionListener onSegment) {
+
+        public static Settings defaults() {
+            return new Settings(FsyncPolicy.defaults(), WalChunkVerifier.NONE, 1024, 64L << 20, (name, file) -> { });
+        }
+
+        public Settings withFsync(FsyncPolicy policy) {
+            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment);
+        }
+
+        public Settings withVerifier(WalChunkVerifier v) {
+            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment);
+        }
+
+        public Settings withOnSegment(SegmentCompletionListener listener) {
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener);
+        }
+    }
+
+    /** Told, on the flusher's thread, about each segment once it is complete and durable under its final name. */
+    public interface SegmentCompletionListener {
+        void completed(io.walstream.protocol.WalFileName segment, java.nio.file.Path file);
+    }
+
+    private static final EventTranslatorOneArg<WalEvent, XLogData> WAL = (event, sequence, data) -> {
+        event.kind = WalEvent.Kind.WAL;
+        event.data = data.content();
+        event.start = data.dataStart();
+        event.end = data.dataEnd();
+        event.receivedMicros = 0;
+    };
+
+    private final ArchiveDirectory dir;
+    private final WalSegmentSize segmentSize;
+    private final Settings settings;
+    private final PipelineState state = new PipelineState();
+    private final Disruptor<WalEvent> disruptor;
+    private final RingBuffer<WalEvent> ring;
+    private final AtomicLong bytesInFlight = new AtomicLong();
+    private final AtomicBoolean readingPaused = new AtomicBoolean();
+    private final CompletableFuture<Void> failed = new CompletableFuture<>();
+    private final AtomicLong received = new AtomicLong();
+    private volatile ReplicationStream stream;
+    private volatile long stopAt = Long.MAX_VALUE;
+    private volatile Consumer<Long> durableListener = lsn -> { };
+
+    public ArchivePipeline(ArchiveDirectory dir, WalSegmentSize segmentSize, Settings settings) {
+        this.dir = dir;
+        this.segmentSize = segmentSize;
+        this.settings = settings;
+        this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
+                ProducerType.MULTI, new TimeoutBlockingWaitStrategy(100, TimeUnit.MILLISECONDS));
+        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
+        RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
+        Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
+                segment -> settings.onSegment().completed(segment.name, segment.completePath));
+        disruptor.handleEventsWith(writer, verifier).then(flusher);
+        disruptor.setDefaultExceptionHandler(new FailureHandler());
+        this.ring = disruptor.start();
+    }
+
+    // ------------------------------------------------------------------ control
+
+    /** Streaming starts (or starts again) at {@code start} on {@code timeline}. Blocks until the stages know. */
+    public void startAt(int timeline, Lsn start) {
+        if (start.segmentOffset(segmentSize) != 0) {
+            throw new IllegalArgumentException("streaming into an archive starts at a segment boundary, not " + start);
+        }
+        control(WalEvent.Kind.RESTART, timeline, start.value());
+    }
+
+    /** The stream WAL is coming from, so the pipeline can resume its reading and send feedback. */
+    public void attach(ReplicationStream current) {
+        this.stream = current;
+    }
+
+    /** Ask the stream to stop once this much WAL is durable (pg_receivewal -E). */
+    public void stopAt(Lsn endLsn) {
+        this.stopAt = endLsn.value();
+    }
+
+    /** Called with each new durable position, on the flusher's thread. */
+    public void onDurable(Consumer<Long> listener) {
+        this.durableListener = listener;
+    }
+
+    /** fsyncs everything written so far (whatever the policy) and waits for it. */
+    public void flush() {
+        control(WalEvent.Kind.FLUSH, 0, 0);
+    }
+
+    /** Completes exceptionally with the first defect or I/O failure of any stage. */
+    public CompletableFuture<Void> failure() {
+        return failed;
+    }
+
+    private void control(WalEvent.Kind kind, int timeline, long lsn) {
+        throwIfFailed();
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        ring.publishEvent((event, sequence) -> {
+            event.kind = kind;
+            event.timeline = timeline;
+            event.lsn = lsn;
+            event.done = done;
+        });
+        try {
+            done.get(5, TimeUnit.MINUTES);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new ArchiveException("interrupted waiting for the archive pipeline", dir.path(), null, e);
+        } catch (ExecutionException e) {
+            throwIfFailed();
+            throw new ArchiveException("archive pipeline failed: " + e.getCause(), dir.path(), null, e.getCause());
+        } catch (TimeoutException e) {
+            throw new ArchiveException("archive pipeline did not answer in 5 minutes", dir.path(), null, e);
+        }
+    }
+
+    private void throwIfFailed() {
+        Throwable cause = state.failure();
+        if (cause instanceof RuntimeException r) {
+            throw r;
+        }
+        if (cause != null) {
+            throw new ArchiveException(String.valueOf(cause.getMessage()), dir.path(), null, cause);
+        }
+    }
+
+    // ------------------------------------------------------------------ WalSink, on the I/O thread
+
+    @Override
+    public boolean onWal(XLogData data) {
+        if (state.failed()) {
+            data.release();
+            return true;
+        }
+        int bytes = data.content().readableBytes();
+        long inFlight = bytesInFlight.addAndGet(bytes);
+        received.addAndGet(bytes);
+        ring.publishEvent(WAL, data);
+        if (inFlight < settings.maxBytesInFlight() && ring.remainingCapacity() > 64) {
+            return true;
+        }
+        readingPaused.set(true);
+        // The flusher may have drained everything before it could see the flag: check again.
+        if (bytesInFlight.get() < settings.maxBytesInFlight() / 2 && readingPaused.compareAndSet(true, false)) {
+            return true;
+        }
+        return false;
+    }
+
+    @Override
+    public long writtenLsn() {
+        return state.written;
+    }
+
+    @Override
+    public long flushedLsn() {
+        return state.durable;
+    }
+
+    @Override
+    public Lsn onTimelineSwitch(int endedTimeline, NextTimeline next, TimelineHistoryFile history) {
+        dir.writeHistory(next.timeline(), history.content());
+        // As pg_receivewal: the old timeline's last segment stays .partial, and the new timeline's
+        // copy of that segment is streamed again from its start.
+        Lsn restart = next.startPosition().segmentStart(segmentSize);
+        control(WalEvent.Kind.RESTART, next.timeline(), restart.value());
+        return restart;
+    }
+
+    // ------------------------------------------------------------------ stage callbacks
+
+    private void released(long bytes) {
+        long inFlight = bytesInFlight.addAndGet(-bytes);
+        if (inFlight < settings.maxBytesInFlight() / 2 && readingPaused.compareAndSet(true, false)) {
+            ReplicationStream s = stream;
+            if (s != null) {
+                s.resumeReading();
+            }
+        }
+    }
+
+    private void durableAdvanced(long lsn) {
+        ReplicationStream s = stream;
+        if (s != null) {
+            if (lsn >= stopAt) {
+                s.stop();
+            } else if (settings.fsync().mode() != FsyncPolicy.Mode.NONE) {
+                s.sendStatusNow();
+            }
+        }
+        durableListener.accept(lsn);
+    }
+
+    // ------------------------------------------------------------------ progress
+
+    public long receivedBytes() {
+        return received.get();
+    }
+
+    public long bytesInFlight() {
+        return bytesInFlight.get();
+    }
+
+    public long segmentsCompleted() {
+        return state.segmentsCompleted;
+    }
+
+    public long fsyncs() {
+        return state.fsyncs;
+    }
+
+    public long verifiedLsn() {
+        return state.verified;
+    }
+
+    public WalSegmentSize segmentSize() {
+        return segmentSize;
+    }
+
+    /** Flushes what is written (unless a stage failed) and stops the stage threads. */
+    @Override
+    public void close() {
+        try {
+            if (!state.failed()) {
+                flush();
+            }
+        } finally {
+            try {
+                disruptor.shutdown(30, TimeUnit.SECONDS);
+            } catch (com.lmax.disruptor.TimeoutException e) {
+                disruptor.halt();
+            }
+        }
+    }
+
+    private void failed(Throwable ex) {
+        state.fail(ex);
+        if (failed.completeExceptionally(state.failure())) {
+            ReplicationStream s = stream;
+            if (s != null) {
+                s.stop();
+            }
+        }
+    }
+
+    private final class FailureHandler implements ExceptionHandler<Object> {
+        @Override
+        public void handleEventException(Throwable ex, long sequence, Object event) {
+            failed(ex);
+        }
+
+        @Override
+        public void handleOnStartException(Throwable ex) {
+            failed(ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(Throwable ex) {
+            // closing files at shutdown; the data was already handled
+        }
+    }
+}

@@ -1,0 +1,295 @@
+package io.walstream.archiver;
+
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.PgServerException;
+import io.walstream.protocol.PgWalError;
+import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.replication.IdentifySystem;
+import io.walstream.protocol.replication.ReplicationSlotInfo;
+import io.walstream.walreceiver.ConnectionException;
+import io.walstream.walreceiver.ReplicationConnection;
+import io.walstream.walreceiver.ReplicationStream;
+import io.walstream.walreceiver.StreamEnd;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * {@code walstream receive}: streams WAL from a server into an archive directory until stopped,
+ * resuming where the archive ends, reconnecting after lost connections, following timelines.
+ *
+ * <pre>{@code
+ * try (ArchiveReceiver r = new ArchiveReceiver(Path.of("/archive"), ReceiveOptions.of(settings).withSlot("arch", true, true))) {
+ *     r.run(); // until r.stop() from another thread, -E, or a fatal error
+ * }
+ * }</pre>
+ */
+public final class ArchiveReceiver implements AutoCloseable {
+
+    private static final Logger log = LoggerFactory.getLogger(ArchiveReceiver.class);
+
+    /** How a run ended. */
+    public enum Outcome {
+        /** {@link #stop()} was called. */
+        STOPPED,
+        /** WAL up to the end position is durable. */
+        END_POSITION_REACHED,
+        /** The server shut down and reconnecting is off. */
+        SERVER_SHUT_DOWN
+    }
+
+    /** What has happened so far; positions are raw LSN values. */
+    public record Progress(long receivedBytes, long writtenLsn, long durableLsn, long verifiedLsn,
+            long segmentsCompleted, long fsyncs, int timeline, boolean streaming) {
+    }
+
+    private final ArchiveDirectory dir;
+    private final ReceiveOptions options;
+    private final ArchivePipeline.Settings pipelineSettings;
+    private final CountDownLatch stopRequested = new CountDownLatch(1);
+    private volatile ArchivePipeline pipeline;
+    private volatile ReplicationStream stream;
+    private volatile boolean slotCreated;
+
+    public ArchiveReceiver(Path directory, ReceiveOptions options) {
+        this(directory, options, ArchivePipeline.Settings.defaults());
+    }
+
+    public ArchiveReceiver(Path directory, ReceiveOptions options, ArchivePipeline.Settings pipelineSettings) {
+        this.dir = ArchiveDirectory.create(directory);
+        this.options = options;
+        this.pipelineSettings = pipelineSettings.withFsync(options.fsync());
+    }
+
+    public ArchiveDirectory directory() {
+        return dir;
+    }
+
+    /**
+     * Streams until {@link #stop()}, the end position, or (without loop) the end of the connection.
+     *
+     * @throws PgServerException  for errors the server reports that reconnecting would not cure
+     * @throws ArchiveException   for a defect in the WAL or the archive (wrong cluster, gap, I/O)
+     * @throws ConnectionException when the connection fails and loop is off
+     */
+    public Outcome run() {
+        try (AutoCloseable lock = dir.lockForWriting()) {
+            return loop();
+        } catch (RuntimeException e) {
+            throw e;
+        } catch (Exception e) {
+            throw new ArchiveException("could not release the lock on " + dir.path() + ": " + e, dir.path(), null, e);
+        } finally {
+            ArchivePipeline p = pipeline;
+            if (p != null) {
+                pipeline = null;
+                p.close();
+            }
+        }
+    }
+
+    private Outcome loop() {
+        while (true) {
+            if (stopRequested.getCount() == 0) {
+                return Outcome.STOPPED;
+            }
+            try {
+                Optional<Outcome> done = session();
+                if (done.isPresent()) {
+                    return done.get();
+                }
+                if (!options.loop()) {
+                    return Outcome.SERVER_SHUT_DOWN;
+                }
+                log.info("server ended streaming; reconnecting in {} s", options.retryInterval().toSeconds());
+            } catch (ConnectionException e) {
+                if (!options.loop() || stopRequested.getCount() == 0) {
+                    throw e;
+                }
+                log.warn("{}; reconnecting in {} s", e.getMessage(), options.retryInterval().toSeconds());
+            } catch (PgServerException e) {
+                if (!options.loop() || isPermanent(e)) {
+                    throw e;
+                }
+                log.warn("{}; reconnecting in {} s", e.getMessage(), options.retryInterval().toSeconds());
+            }
+            try {
+                if (stopRequested.await(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS)) {
+                    return Outcome.STOPPED;
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Outcome.STOPPED;
+            }
+        }
+    }
+
+    /** Errors that are the same however often we reconnect: stop instead of retrying forever. */
+    static boolean isPermanent(PgServerException e) {
+        String state = e.sqlState();
+        return state == null
+                || state.startsWith("28")   // invalid authorization / password
+                || state.startsWith("3D")   // database does not exist
+                || state.equals("42704")    // undefined object: the slot
+                || state.equals("42501")    // insufficient privilege (no REPLICATION)
+                || state.equals("55000")    // object not in prerequisite state: slot invalidated
+                || state.equals("58P01");   // requested WAL segment has already been removed
+    }
+
+    /** One connection; empty when the server ended it (shutdown) and we may reconnect. */
+    private Optional<Outcome> session() {
+        ReplicationConnection.Options connOptions = ReplicationConnection.Options.defaults()
+                .withStatusInterval(options.statusInterval());
+        try (ReplicationConnection c = ReplicationConnection.open(options.connection(), connOptions)) {
+            IdentifySystem id = c.identifySystem();
+            WalSegmentSize segmentSize = WalSegmentSize.parse(c.show("wal_segment_size"));
+            dir.bindTo(id.systemId(), segmentSize);
+            ArchivePipeline p = pipeline;
+            if (p == null) {
+                p = new ArchivePipeline(dir, segmentSize, pipelineSettings);
+                pipeline = p;
+            } else if (!p.segmentSize().equals(segmentSize)) {
+                throw new ArchiveException("the server's wal_segment_size changed from " + p.segmentSize() + " to "
+                        + segmentSize, dir.path(), null);
+            }
+            if (options.createSlot() && !slotCreated) {
+                createSlot(c);
+                slotCreated = true;
+            }
+            StartPoint start = startPoint(c, id, segmentSize);
+            if (start.timeline() > 1 && !dir.hasHistory(start.timeline())) {
+                dir.writeHistory(start.timeline(), c.timelineHistory(start.timeline()).content());
+            }
+            if (options.endLsn() != null) {
+                if (start.lsn().compareTo(options.endLsn()) >= 0 && p.flushedLsn() >= options.endLsn().value()) {
+                    return Optional.of(Outcome.END_POSITION_REACHED);
+                }
+                p.stopAt(options.endLsn());
+            }
+            log.info("streaming {} from {} on timeline {} ({}) into {}", c.server(), start.lsn(), start.timeline(),
+                    start.why(), dir.path());
+            p.startAt(start.timeline(), start.lsn());
+            ArchivePipeline running = p;
+            StreamEnd end;
+            try {
+                end = c.streamFollowingTimelines(options.slot(), start.lsn(), start.timeline(), p, s -> {
+                    running.attach(s);
+                    stream = s;
+                    if (stopRequested.getCount() == 0) {
+                        s.stop();
+                    }
+                });
+            } catch (PgServerException e) {
+                throw explainStartFailure(e, start, segmentSize);
+            } finally {
+                stream = null;
+                running.attach(null);
+            }
+            throwIfPipelineFailed(p);
+            p.flush();
+            if (end instanceof StreamEnd.StoppedByClient) {
+                boolean reachedEnd = options.endLsn() != null && p.flushedLsn() >= options.endLsn().value();
+                return Optional.of(reachedEnd ? Outcome.END_POSITION_REACHED : Outcome.STOPPED);
+            }
+            return Optional.empty();
+        } catch (ConnectionException e) {
+            ArchivePipeline p = pipeline;
+            if (p != null) {
+                throwIfPipelineFailed(p);
+            }
+            throw e;
+        }
+    }
+
+    private static void throwIfPipelineFailed(ArchivePipeline p) {
+        if (p.failure().isCompletedExceptionally()) {
+            try {
+                p.failure().join();
+            } catch (java.util.concurrent.CompletionException e) {
+                if (e.getCause() instanceof RuntimeException r) {
+                    throw r;
+                }
+                throw new ArchiveException(String.valueOf(e.getCause()), null, null, e.getCause());
+            }
+        }
+    }
+
+    private void createSlot(ReplicationConnection c) {
+        try {
+            c.createPhysicalSlot(options.slot(), false, true);
+            log.info("created replication slot \"{}\"", options.slot());
+        } catch (PgServerException e) {
+            if (options.ifNotExists() && "42710".equals(e.sqlState())) {
+                log.info("replication slot \"{}\" exists already", options.slot());
+                return;
+            }
+            throw e;
+        }
+    }
+
+    record StartPoint(int timeline, Lsn lsn, String why) {
+    }
+
+    /** pg_receivewal's order: the archive's end, else the slot's restart_lsn, else the server's position. */
+    private StartPoint startPoint(ReplicationConnection c, IdentifySystem id, WalSegmentSize segmentSize) {
+        Optional<ArchiveDirectory.ResumePoint> resume = dir.resumePoint(segmentSize);
+        if (resume.isPresent()) {
+            ArchiveDirectory.ResumePoint r = resume.get();
+            return new StartPoint(r.timeline(), r.start(), "resuming after " + r.from());
+        }
+        if (options.slot() != null && c.serverVersion().major() >= 15) {
+            Optional<ReplicationSlotInfo> slot = c.readReplicationSlot(options.slot());
+            if (slot.isEmpty()) {
+                throw new ArchiveException("replication slot \"" + options.slot() + "\" does not exist on " + c.server()
+                        + "; create it with --create-slot", dir.path(), null);
+            }
+            if (slot.get().restartLsn() != null && slot.get().restartLsn().isValid()) {
+                return new StartPoint(slot.get().restartTimeline(), slot.get().restartLsn().segmentStart(segmentSize),
+                        "slot's restart_lsn " + slot.get().restartLsn());
+            }
+        }
+        return new StartPoint(id.timeline(), id.xlogPos().segmentStart(segmentSize), "server's current position "
+                + id.xlogPos());
+    }
+
+    private PgServerException explainStartFailure(PgServerException e, StartPoint start, WalSegmentSize segmentSize) {
+        if ("58P01".equals(e.sqlState())) {
+            WalFileName missing = WalFileName.of(start.timeline(), start.lsn(), segmentSize);
+            log.error("the server no longer has WAL from {} (segment {}), so the archive would have a gap after {};"
+                    + " use a replication slot to keep this from happening, and start a new archive directory"
+                    + " after taking a new base backup", start.lsn(), missing, start.why());
+        }
+        return e;
+    }
+
+    /** Stops streaming cleanly (what is written is flushed); {@link #run()} then returns {@link Outcome#STOPPED}. Any thread. */
+    public void stop() {
+        stopRequested.countDown();
+        ReplicationStream s = stream;
+        if (s != null) {
+            s.stop();
+        }
+    }
+
+    public Progress progress() {
+        ArchivePipeline p = pipeline;
+        ReplicationStream s = stream;
+        if (p == null) {
+            return new Progress(0, 0, 0, 0, 0, 0, 0, false);
+        }
+        return new Progress(p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(), p.segmentsCompleted(),
+                p.fsyncs(), s != null ? s.timeline() : 0, s != null);
+    }
+
+    @Override
+    public void close() {
+        stop();
+    }
+
+
+}

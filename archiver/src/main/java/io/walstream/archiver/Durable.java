@@ -1,0 +1,79 @@
+package io.walstream.archiver;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * File operations that survive a crash at any instant: data fsynced before it is named, and a
+ * rename or a new file fsynced in its directory before anyone is told about it.
+ */
+public final class Durable {
+
+    private Durable() {
+    }
+
+    /** fsync a directory, so that entries created, renamed or removed in it are on disk. */
+    public static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not fsync directory " + dir, e);
+        }
+    }
+
+    /** Renames {@code from} to {@code to} atomically (replacing {@code to}) and fsyncs the directory. */
+    public static void rename(Path from, Path to) {
+        move(from, to);
+        syncDirectory(to.toAbsolutePath().getParent());
+    }
+
+    /** Atomic rename without the directory fsync, for callers that fsync the directory once for several. */
+    public static void move(Path from, Path to) {
+        try {
+            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not rename " + from + " to " + to.getFileName(), e);
+        }
+    }
+
+    /** Writes {@code content} to {@code target} through a fsynced temporary file and a durable rename. */
+    public static void writeFile(Path target, byte[] content) {
+        Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
+        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
+                StandardOpenOption.TRUNCATE_EXISTING)) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not write " + tmp, e);
+        }
+        rename(tmp, target);
+    }
+
+    /** Creates {@code dir} (and parents) if missing, durably. */
+    public static void createDirectories(Path dir) {
+        Path abs = dir.toAbsolutePath();
+        if (Files.isDirectory(abs)) {
+            return;
+        }
+        createDirectories(abs.getParent());
+        try {
+            Files.createDirectory(abs);
+        } catch (java.nio.file.FileAlreadyExistsException e) {
+            if (!Files.isDirectory(abs)) {
+                throw new UncheckedIOException("not a directory: " + abs, e);
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("could not create directory " + abs, e);
+        }
+        syncDirectory(abs.getParent());
+    }
+}

@@ -1,0 +1,192 @@
+package io.walstream.archiver;
+
+import com.lmax.disruptor.EventHandler;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongConsumer;
+
+/**
+ * Last stage: makes written WAL durable by the {@link FsyncPolicy}, completes segments (fsync,
+ * rename {@code .partial} away, fsync the directory), then advances the durable position and
+ * reports it. It also releases each message's buffer, so bytes are held until written and checked.
+ */
+final class Flusher implements EventHandler<WalEvent> {
+
+    private final ArchiveDirectory dir;
+    private final FsyncPolicy policy;
+    private final PipelineState state;
+    private final LongConsumer onDurable;
+    private final LongConsumer onReleased;
+    private final SegmentListener segmentListener;
+    private final long intervalNanos;
+    private final List<SegmentFile> completed = new ArrayList<>(4);
+    private SegmentFile current;
+    private long writtenThrough;
+    private long lastSyncNanos = System.nanoTime();
+
+    /** Told about each segment once it is complete and durable under its final name. */
+    interface SegmentListener {
+        void segmentCompleted(SegmentFile segment);
+    }
+
+    Flusher(ArchiveDirectory dir, FsyncPolicy policy, PipelineState state, LongConsumer onDurable,
+            LongConsumer onReleased, SegmentListener segmentListener) {
+        this.dir = dir;
+        this.policy = policy;
+        this.state = state;
+        this.onDurable = onDurable;
+        this.onReleased = onReleased;
+        this.segmentListener = segmentListener;
+        this.intervalNanos = policy.interval().toNanos();
+    }
+
+    @Override
+    public void onEvent(WalEvent event, long sequence, boolean endOfBatch) {
+        try {
+            if (!state.failed()) {
+                handle(event, endOfBatch);
+            }
+        } catch (RuntimeException e) {
+            state.fail(e); // before done completes below, so a waiting control call sees it
+            throw e;
+        } finally {
+            if (event.data != null) {
+                int bytes = event.data.readableBytes();
+                event.data.release();
+                onReleased.accept(bytes);
+            }
+            if (event.done != null) {
+                if (state.failed()) {
+                    event.done.completeExceptionally(state.failure());
+                } else {
+                    event.done.complete(null);
+                }
+            }
+            event.clear();
+        }
+    }
+
+    private void handle(WalEvent event, boolean endOfBatch) {
+        switch (event.kind) {
+            case WAL -> {
+                writtenThrough = event.end;
+                current = event.current;
+                if (event.completed != null) {
+                    completed.add(event.completed);
+                }
+                boolean due = policy.mode() == FsyncPolicy.Mode.SYNCHRONOUS
+                        || !completed.isEmpty() && policy.mode() == FsyncPolicy.Mode.INTERVAL
+                        || System.nanoTime() - lastSyncNanos >= intervalNanos;
+                if (policy.mode() == FsyncPolicy.Mode.NONE) {
+                    completeWithoutSync();
+                } else if (endOfBatch && due || !completed.isEmpty()) {
+                    sync();
+                }
+            }
+            case RESTART -> {
+                if (event.current != null) {
+                    // the previous stream's last segment: durable, but stays .partial
+                    if (policy.mode() != FsyncPolicy.Mode.NONE) {
+                        event.current.force();
+                        syncDirectoryIfNeeded(event.current);
+                    }
+                    event.current.close();
+                }
+                if (current != null && current != event.current) {
+                    current.close();
+                }
+                current = null;
+                writtenThrough = event.lsn;
+                publishDurable(event.lsn);
+            }
+            case FLUSH -> {
+                current = event.current;
+                if (policy.mode() == FsyncPolicy.Mode.NONE) {
+                    completeWithoutSync();
+                } else {
+                    sync();
+                }
+            }
+            default -> throw new IllegalStateException("unknown event " + event.kind);
+        }
+    }
+
+    /** Idle: make sure nothing written stays un-fsynced longer than the interval. */
+    @Override
+    public void onTimeout(long sequence) {
+        if (!state.failed() && policy.mode() == FsyncPolicy.Mode.INTERVAL && state.durable < writtenThrough
+                && System.nanoTime() - lastSyncNanos >= intervalNanos) {
+            sync();
+        }
+    }
+
+    private void sync() {
+        finish(true);
+    }
+
+    private void completeWithoutSync() {
+        finish(false);
+    }
+
+    /** Completes pending segments and, with {@code fsync}, makes everything written durable first. */
+    private void finish(boolean fsync) {
+        boolean directoryChanged = false;
+        for (SegmentFile segment : completed) {
+            if (fsync) {
+                segment.force();
+            }
+            segment.close();
+            Durable.move(segment.partialPath, segment.completePath);
+            directoryChanged = true;
+        }
+        if (fsync) {
+            if (current != null) {
+                current.force();
+                directoryChanged |= current.directoryEntryPending;
+            }
+            if (directoryChanged) {
+                Durable.syncDirectory(dir.path());
+                if (current != null) {
+                    current.directoryEntryPending = false;
+                }
+            }
+            state.fsyncs++;
+            lastSyncNanos = System.nanoTime();
+        }
+        announceCompleted();
+        publishDurable(writtenThrough);
+    }
+
+    private void announceCompleted() {
+        for (SegmentFile segment : completed) {
+            state.segmentsCompleted++;
+            segmentListener.segmentCompleted(segment);
+        }
+        completed.clear();
+    }
+
+    private void syncDirectoryIfNeeded(SegmentFile segment) {
+        if (segment.directoryEntryPending) {
+            Durable.syncDirectory(dir.path());
+            segment.directoryEntryPending = false;
+        }
+    }
+
+    private void publishDurable(long lsn) {
+        if (lsn != state.durable) {
+            state.durable = lsn;
+            onDurable.accept(lsn);
+        }
+    }
+
+    @Override
+    public void onShutdown() {
+        if (current != null) {
+            try {
+                current.close();
+            } catch (RuntimeException ignored) {
+                // shutting down
+            }
+        }
+    }
+}

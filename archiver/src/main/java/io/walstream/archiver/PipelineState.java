@@ -1,0 +1,30 @@
+package io.walstream.archiver;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+/** Positions and the first failure, shared by the stages and read by the I/O thread for feedback. */
+final class PipelineState {
+
+    /** End of the last byte written to a file (by the writer). */
+    volatile long written;
+    /** End of the last byte that is durable (by the flusher); never ahead of {@link #written}. */
+    volatile long durable;
+    /** End of the last WAL record whose CRC matched (by the verifier); 0 when verification is off. */
+    volatile long verified;
+    volatile long segmentsCompleted;
+    volatile long fsyncs;
+    private final AtomicReference<Throwable> failure = new AtomicReference<>();
+
+    boolean failed() {
+        return failure.get() != null;
+    }
+
+    Throwable failure() {
+        return failure.get();
+    }
+
+    /** Records the first failure; returns true if this was it. */
+    boolean fail(Throwable cause) {
+        return failure.compareAndSet(null, cause);
+    }
+}
