@@ -79,6 +79,7 @@ public final class ArchiveReceiver implements AutoCloseable {
      */
     public Outcome run() {
         try (AutoCloseable lock = dir.lockForWriting()) {
+            pipeline = null;
             return loop();
         } catch (RuntimeException e) {
             throw e;
@@ -87,8 +88,7 @@ public final class ArchiveReceiver implements AutoCloseable {
         } finally {
             ArchivePipeline p = pipeline;
             if (p != null) {
-                pipeline = null;
-                p.close();
+                p.close(); // kept for progress(): the final positions
             }
         }
     }
@@ -151,7 +151,12 @@ public final class ArchiveReceiver implements AutoCloseable {
             dir.bindTo(id.systemId(), segmentSize);
             ArchivePipeline p = pipeline;
             if (p == null) {
-                p = new ArchivePipeline(dir, segmentSize, pipelineSettings);
+                ArchivePipeline.Settings settings = pipelineSettings;
+                if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
+                    settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(), id.systemId(),
+                            c.serverVersion().major()));
+                }
+                p = new ArchivePipeline(dir, segmentSize, settings);
                 pipeline = p;
             } else if (!p.segmentSize().equals(segmentSize)) {
                 throw new ArchiveException("the server's wal_segment_size changed from " + p.segmentSize() + " to "

@@ -17,10 +17,11 @@ import java.time.Duration;
  * @param loop           reconnect after a lost connection or server shutdown (pg_receivewal without --no-loop)
  * @param retryInterval  wait before reconnecting
  * @param compression    how completed segments are compressed
+ * @param verifyRecords  check page headers and record CRCs as WAL arrives (a defect stops the stream)
  */
 public record ReceiveOptions(ConnectionSettings connection, String slot, boolean createSlot, boolean ifNotExists,
         FsyncPolicy fsync, Duration statusInterval, Lsn endLsn, boolean loop, Duration retryInterval,
-        SegmentCompression compression) {
+        SegmentCompression compression, boolean verifyRecords) {
 
     public ReceiveOptions {
         if (connection == null || fsync == null || statusInterval == null || retryInterval == null
@@ -34,36 +35,41 @@ public record ReceiveOptions(ConnectionSettings connection, String slot, boolean
 
     public static ReceiveOptions of(ConnectionSettings connection) {
         return new ReceiveOptions(connection, null, false, false, FsyncPolicy.defaults(), Duration.ofSeconds(10), null,
-                true, Duration.ofSeconds(5), SegmentCompression.NONE);
+                true, Duration.ofSeconds(5), SegmentCompression.NONE, true);
     }
 
     public ReceiveOptions withSlot(String name, boolean create, boolean ifMissingOnly) {
         return new ReceiveOptions(connection, name, create, ifMissingOnly, fsync, statusInterval, endLsn, loop,
-                retryInterval, compression);
+                retryInterval, compression, verifyRecords);
     }
 
     public ReceiveOptions withFsync(FsyncPolicy policy) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, policy, statusInterval, endLsn, loop,
-                retryInterval, compression);
+                retryInterval, compression, verifyRecords);
     }
 
     public ReceiveOptions withEndLsn(Lsn end) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, end, loop,
-                retryInterval, compression);
+                retryInterval, compression, verifyRecords);
     }
 
     public ReceiveOptions withLoop(boolean reconnect, Duration retry) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, reconnect,
-                retry, compression);
+                retry, compression, verifyRecords);
     }
 
     public ReceiveOptions withStatusInterval(Duration interval) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, interval, endLsn, loop,
-                retryInterval, compression);
+                retryInterval, compression, verifyRecords);
     }
 
     public ReceiveOptions withCompression(SegmentCompression c) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, loop,
-                retryInterval, c);
+                retryInterval, c, verifyRecords);
+    }
+
+    public ReceiveOptions withVerifyRecords(boolean verify) {
+        return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, loop,
+                retryInterval, compression, verify);
     }
 }

@@ -1,6 +1,8 @@
 package io.walstream.archiver;
 
 import io.netty.buffer.ByteBuf;
+import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.wal.WalStreamVerifier;
 
 /**
  * Checks WAL as it arrives, in order, in chunks split anywhere. A defect is thrown as an
@@ -16,6 +18,30 @@ public interface WalChunkVerifier {
 
     /** End of the last record verified, 0 if none. */
     long verifiedLsn();
+
+    /**
+     * Page headers, record headers and record CRC32C, by {@link WalStreamVerifier}: what
+     * PostgreSQL's own reader would check before replaying.
+     */
+    static WalChunkVerifier records(WalSegmentSize segmentSize, int timeline, long systemId, int serverMajor) {
+        WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor);
+        return new WalChunkVerifier() {
+            @Override
+            public void restart(int tli, long lsn) {
+                v.reset(lsn, tli);
+            }
+
+            @Override
+            public void verify(ByteBuf chunk, long startLsn) {
+                v.accept(chunk, startLsn);
+            }
+
+            @Override
+            public long verifiedLsn() {
+                return v.verifiedEnd();
+            }
+        };
+    }
 
     /** Checks nothing. */
     WalChunkVerifier NONE = new WalChunkVerifier() {
