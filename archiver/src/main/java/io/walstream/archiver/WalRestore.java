@@ -1,0 +1,80 @@
+package io.walstream.archiver;
+
+import io.walstream.protocol.WalFileName;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * {@code walstream restore %f %p}: copies one archived file to where PostgreSQL asks for it,
+ * decompressing as needed. A file that is not (yet) archived is a normal answer, not an error:
+ * PostgreSQL asks for files that do not exist yet all the time.
+ */
+public final class WalRestore {
+
+    private WalRestore() {
+    }
+
+    /** What restore found for a requested name. */
+    public record Found(Path file, boolean partial) {
+    }
+
+    /**
+     * Finds {@code walFileName} (a segment, a {@code .history} or a {@code .backup} file) in the
+     * archive: plain, then compressed; with {@code allowPartial}, a segment still being received
+     * ({@code .partial}) is served too, so an archive-fed standby can replay WAL before its segment completes.
+     */
+    public static Optional<Found> find(ArchiveDirectory dir, String walFileName, boolean allowPartial) {
+        if (!WalFileName.isWalFileName(walFileName) && !WalFileName.isHistoryFileName(walFileName)
+                && !WalFileName.isBackupHistoryFileName(walFileName)) {
+            throw new IllegalArgumentException("not a WAL, history or backup history file name: \"" + walFileName + "\"");
+        }
+        if (!WalFileName.isWalFileName(walFileName) || walFileName.length() != 24) {
+            Path p = dir.resolve(walFileName);
+            return Files.isRegularFile(p) ? Optional.of(new Found(p, false)) : Optional.empty();
+        }
+        for (WalFileName.Compression c : WalFileName.Compression.values()) {
+            Path p = dir.resolve(walFileName + c.suffix());
+            if (Files.isRegularFile(p)) {
+                return Optional.of(new Found(p, false));
+            }
+        }
+        if (allowPartial) {
+            for (WalFileName.Compression c : List.of(WalFileName.Compression.NONE, WalFileName.Compression.GZIP,
+                    WalFileName.Compression.LZ4)) {
+                Path p = dir.resolve(walFileName + c.suffix() + ".partial");
+                if (Files.isRegularFile(p)) {
+                    return Optional.of(new Found(p, true));
+                }
+            }
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * Restores {@code walFileName} to {@code target}: written to a temporary name beside it and
+     * renamed, so PostgreSQL never sees half a file. Returns false when the archive does not have it.
+     */
+    public static boolean restore(ArchiveDirectory dir, String walFileName, Path target, boolean allowPartial)
+            throws IOException {
+        Optional<Found> found = find(dir, walFileName, allowPartial);
+        if (found.isEmpty()) {
+            return false;
+        }
+        Path tmp = target.resolveSibling(target.getFileName() + ".walstream-tmp");
+        try (InputStream in = SegmentFiles.openDecompressed(found.get().file());
+                OutputStream out = Files.newOutputStream(tmp)) {
+            in.transferTo(out);
+        } catch (IOException | RuntimeException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
+        Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        return true;
+    }
+}
