@@ -24,21 +24,12 @@ abstract class NotYetImplemented implements Callable<Integer> {
         return CommandLine.ExitCode.USAGE;
     }
 
-    @Command(name = "receive", mixinStandardHelpOptions = true,
-            description = "Stream WAL from a primary into an archive directory (not yet implemented).")
-    static final class Receive extends NotYetImplemented { }
 
-    @Command(name = "restore", mixinStandardHelpOptions = true,
-            description = "restore_command: copy WALFILE from the archive to TARGETPATH (not yet implemented).")
-    static final class Restore extends NotYetImplemented { }
 
     @Command(name = "verify", mixinStandardHelpOptions = true,
             description = "Check an archive for gaps, bad headers and record CRCs (not yet implemented).")
     static final class Verify extends NotYetImplemented { }
 
-    @Command(name = "status", mixinStandardHelpOptions = true,
-            description = "Show the state of an archive directory (not yet implemented).")
-    static final class Status extends NotYetImplemented { }
 
     @Command(name = "check", mixinStandardHelpOptions = true,
             description = "Check that a primary is ready for walstream (not yet implemented).")

@@ -17,10 +17,10 @@ import picocli.CommandLine.IVersionProvider;
         versionProvider = Walstream.Version.class,
         description = "Receive, archive, verify and restore PostgreSQL WAL over physical streaming replication.",
         subcommands = {
-            NotYetImplemented.Receive.class,
-            NotYetImplemented.Restore.class,
+            ReceiveCommand.class,
+            RestoreCommand.class,
             NotYetImplemented.Verify.class,
-            NotYetImplemented.Status.class,
+            StatusCommand.class,
             NotYetImplemented.Check.class,
             NotYetImplemented.Simulate.class,
             NotYetImplemented.Bench.class,
@@ -28,6 +28,9 @@ import picocli.CommandLine.IVersionProvider;
             HelpCommand.class
         })
 public final class Walstream implements Callable<Integer> {
+
+    /** Set by commands with -v: errors then come with their stack trace. */
+    static volatile boolean verbose;
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -43,7 +46,23 @@ public final class Walstream implements Callable<Integer> {
     }
 
     static CommandLine commandLine() {
-        return new CommandLine(new Walstream());
+        CommandLine cl = new CommandLine(new Walstream());
+        cl.setExecutionExceptionHandler(Walstream::reportFailure);
+        return cl;
+    }
+
+    /** One line naming the cause (server message and SQLSTATE, file and LSN); a stack trace only with -v. */
+    private static int reportFailure(Exception e, CommandLine cl, CommandLine.ParseResult parsed) {
+        if (verbose) {
+            e.printStackTrace();
+        }
+        String message = e.getMessage() == null ? e.toString() : e.getMessage();
+        if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
+            message = e.getClass().getSimpleName() + ": " + message;
+        }
+        cl.getErr().println("walstream " + cl.getCommandName() + ": error: " + message.replace('\n', ' '));
+        cl.getErr().flush();
+        return 1;
     }
 
     /** Reads the version Maven filtered into the jar. */

@@ -1,0 +1,178 @@
+package io.walstream.cli;
+
+import io.walstream.archiver.ArchiveReceiver;
+import io.walstream.archiver.FsyncPolicy;
+import io.walstream.archiver.ReceiveOptions;
+import io.walstream.archiver.SegmentCompression;
+import io.walstream.protocol.Lsn;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code walstream receive}: pg_receivewal's job, with its flags meaning the same. */
+@Command(name = "receive", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Stream WAL from a PostgreSQL server into an archive directory, as a standby would.",
+            "Resumes where the directory ends; segments are written as NAME.partial and renamed when complete.",
+            "The flush position reported to the server never passes what is fsynced."
+        },
+        footer = {"", "Stops cleanly (flushing what it has) on Ctrl-C or SIGTERM, exit 0.",
+            "Exit codes: 0 done, 1 failure, 2 usage."})
+final class ReceiveCommand implements Callable<Integer> {
+
+    private static final java.util.Set<ArchiveReceiver> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "Archive directory (created if missing).")
+    Path directory;
+
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = {"-S", "--slot"}, paramLabel = "NAME", description = "Replication slot to stream from.")
+    String slot;
+
+    @Option(names = "--create-slot", description = "Create the slot (with RESERVE_WAL) before streaming.")
+    boolean createSlot;
+
+    @Option(names = "--if-not-exists", description = "With --create-slot: an existing slot is not an error.")
+    boolean ifNotExists;
+
+    @Option(names = "--synchronous", description = "fsync after every batch and report the flush at once "
+            + "(for synchronous_standby_names).")
+    boolean synchronous;
+
+    @Option(names = "--fsync-interval", paramLabel = "SECONDS", defaultValue = "1",
+            description = "Longest time written WAL stays un-fsynced (default ${DEFAULT-VALUE}).")
+    double fsyncInterval;
+
+    @Option(names = "--no-sync", description = "Never fsync (tests only: a crash can lose WAL reported as flushed).")
+    boolean noSync;
+
+    @Option(names = "--compress", paramLabel = "METHOD", defaultValue = "none",
+            description = "Compress completed segments: none, gzip[:N], lz4, zstd[:N] (default ${DEFAULT-VALUE}).")
+    String compress;
+
+    @Option(names = {"-s", "--status-interval"}, paramLabel = "SECONDS", defaultValue = "10",
+            description = "Status updates at least this often (default ${DEFAULT-VALUE}).")
+    double statusInterval;
+
+    @Option(names = {"-E", "--endpos"}, paramLabel = "LSN", description = "Stop once WAL up to LSN is durable (exit 0).")
+    String endpos;
+
+    @Option(names = {"-n", "--no-loop"}, description = "Do not reconnect after a lost connection; exit instead.")
+    boolean noLoop;
+
+    @Option(names = "--no-verify", description = "Do not check page headers and record CRCs as WAL arrives.")
+    boolean noVerify;
+
+    @Option(names = {"-P", "--progress"}, description = "Print positions and throughput every second on stderr.")
+    boolean progress;
+
+    @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")
+    boolean verbose;
+
+    @Override
+    public Integer call() throws Exception {
+        Logging.configure(verbose);
+        if (synchronous && noSync) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--synchronous and --no-sync exclude each other");
+        }
+        if (createSlot && slot == null) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--create-slot needs --slot");
+        }
+        FsyncPolicy fsync = noSync ? FsyncPolicy.none()
+                : synchronous ? FsyncPolicy.synchronous()
+                : FsyncPolicy.interval(Duration.ofMillis((long) (fsyncInterval * 1000)));
+        ReceiveOptions options;
+        try {
+            options = ReceiveOptions.of(connection.resolve())
+                    .withSlot(slot, createSlot, ifNotExists)
+                    .withFsync(fsync)
+                    .withStatusInterval(Duration.ofMillis((long) (statusInterval * 1000)))
+                    .withEndLsn(endpos == null ? null : Lsn.parse(endpos))
+                    .withLoop(!noLoop, Duration.ofSeconds(5))
+                    .withCompression(SegmentCompression.parse(compress))
+                    .withVerifyRecords(!noVerify);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+        }
+
+        ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
+        RUNNING.add(receiver);
+        CountDownLatch finished = new CountDownLatch(1);
+        Thread onSignal = new Thread(() -> {
+            receiver.stop();
+            try {
+                finished.await(30, TimeUnit.SECONDS); // let run() flush before the JVM goes
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "walstream-stop");
+        Runtime.getRuntime().addShutdownHook(onSignal);
+        ScheduledExecutorService ticker = progress ? startProgress(receiver) : null;
+        try {
+            ArchiveReceiver.Outcome outcome = receiver.run();
+            ArchiveReceiver.Progress p = receiver.progress();
+            spec.commandLine().getErr().printf("walstream receive: %s; durable up to %s, %d segments completed%n",
+                    describe(outcome), Lsn.format(p.durableLsn()), p.segmentsCompleted());
+            spec.commandLine().getErr().flush();
+            return outcome == ArchiveReceiver.Outcome.SERVER_SHUT_DOWN ? 1 : 0;
+        } finally {
+            RUNNING.remove(receiver);
+            if (ticker != null) {
+                ticker.shutdownNow();
+            }
+            finished.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(onSignal);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it is waiting for us
+            }
+        }
+    }
+
+    /** Stops every receive running in this JVM, as Ctrl-C does; they return after flushing. */
+    static void stopAll() {
+        RUNNING.forEach(ArchiveReceiver::stop);
+    }
+
+    private static String describe(ArchiveReceiver.Outcome outcome) {
+        return switch (outcome) {
+            case STOPPED -> "stopped";
+            case END_POSITION_REACHED -> "end position reached";
+            case SERVER_SHUT_DOWN -> "server ended the connection (--no-loop)";
+        };
+    }
+
+    private static ScheduledExecutorService startProgress(ArchiveReceiver receiver) {
+        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "walstream-progress");
+            t.setDaemon(true);
+            return t;
+        });
+        long[] last = {0, System.nanoTime()};
+        ticker.scheduleAtFixedRate(() -> {
+            ArchiveReceiver.Progress p = receiver.progress();
+            long now = System.nanoTime();
+            double mbps = (p.receivedBytes() - last[0]) / 1e6 / ((now - last[1]) / 1e9);
+            last[0] = p.receivedBytes();
+            last[1] = now;
+            System.err.printf("timeline %d  written %s  flushed %s  verified %s  %.1f MB/s  %d segments%n",
+                    p.timeline(), Lsn.format(p.writtenLsn()), Lsn.format(p.durableLsn()),
+                    Lsn.format(p.verifiedLsn()), mbps, p.segmentsCompleted());
+        }, 1, 1, TimeUnit.SECONDS);
+        return ticker;
+    }
+}
