@@ -121,6 +121,7 @@ final class ProtocolHandlerTest {
         channel.writeInbound(xlog(0x1000000, 100));
         assertThat(channel.config().isAutoRead()).isFalse();
         stream.resumeReading();
+        channel.runPendingTasks(); // resumeReading runs on the event loop
         assertThat(channel.config().isAutoRead()).isTrue();
         assertThat(sink.written).isEqualTo(0x1000000 + 100);
     }
