@@ -19,7 +19,7 @@ import picocli.CommandLine.IVersionProvider;
         subcommands = {
             NotYetImplemented.Receive.class,
             NotYetImplemented.Restore.class,
-            NotYetImplemented.Verify.class,
+            VerifyCommand.class,
             NotYetImplemented.Status.class,
             NotYetImplemented.Check.class,
             NotYetImplemented.Simulate.class,
