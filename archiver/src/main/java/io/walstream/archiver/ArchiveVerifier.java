@@ -16,6 +16,7 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -65,6 +66,7 @@ public final class ArchiveVerifier {
     private final Map<Integer, Lsn> verifiedEnds = new HashMap<>();
 
     private WalSegmentSize segmentSize = WalSegmentSize.DEFAULT;
+    private boolean receiverRunning;
     private long systemId;
     private int major;
     private long recordsVerified;
@@ -96,6 +98,7 @@ public final class ArchiveVerifier {
 
     private VerifyReport run() {
         long t0 = System.nanoTime();
+        receiverRunning = archive.isLockedByReceiver();
         Optional<ArchiveDirectory.Identity> fileIdentity = readIdentity();
         ArchiveDirectory.Identity identity = probeHeaders(fileIdentity);
         List<WalFileName> segments = archive.segments(segmentSize);
@@ -503,11 +506,20 @@ public final class ArchiveVerifier {
                 }
                 verifier.accept(buffer, 0, n, start + read);
                 read += n;
+                if (name.partial() && receiverRunning && verifier.endOfWal()) {
+                    // A receiver is appending: what lies past the end of WAL now may be written by the next read.
+                    break;
+                }
             }
         } catch (WalFormatException e) {
             bytesRead += read;
             add(Severity.ERROR, Kind.WAL_DEFECT, file, e.lsn(), e.defect().description() + " at " + e.lsn()
                 + (e.detail() == null || e.detail().isEmpty() ? "" : ": " + e.detail()));
+            return false;
+        } catch (NoSuchFileException e) {
+            // A running receiver renames a finished .partial; listing and reading are not atomic.
+            add(receiverRunning ? Severity.WARNING : Severity.ERROR, Kind.UNREADABLE, file, null, file
+                + " disappeared while the archive was verified" + (receiverRunning ? " (a receiver is writing it)" : ""));
             return false;
         } catch (IOException | UncheckedIOException e) {
             bytesRead += read;

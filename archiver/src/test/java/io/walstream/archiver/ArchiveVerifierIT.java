@@ -16,6 +16,9 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.XLogPageHeader;
+import com.github.luben.zstd.ZstdOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -25,6 +28,8 @@ import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import java.util.zip.GZIPOutputStream;
+import net.jpountz.lz4.LZ4FrameOutputStream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Tag;
@@ -162,6 +167,48 @@ class ArchiveVerifierIT {
             assertThat(f.kind()).isEqualTo(Kind.SIZE);
             assertThat(f.file()).isEqualTo(victim.toString());
         });
+    }
+
+    @Test
+    void compressedSegmentsAreVerifiedAcrossTheirEdges(@TempDir Path dir) throws Exception {
+        copyOfArchive(dir);
+        List<WalFileName> complete = ArchiveDirectory.open(dir).segments(size).stream()
+                .filter(n -> !n.partial()).toList();
+        compress(dir, complete.get(0), ".gz", GZIPOutputStream::new);
+        compress(dir, complete.get(1), ".lz4", LZ4FrameOutputStream::new);
+        compress(dir, complete.get(2), ".zst", ZstdOutputStream::new);
+        VerifyReport report = ArchiveVerifier.verify(dir);
+        assertThat(report.findings()).isEmpty();
+        assertThat(report.compressedSegments()).isEqualTo(3);
+        assertThat(report.recordsVerified()).isEqualTo(ArchiveVerifier.verify(received).recordsVerified());
+    }
+
+    private interface Compressor {
+        OutputStream wrap(OutputStream out) throws IOException;
+    }
+
+    private static void compress(Path dir, WalFileName name, String suffix, Compressor compressor) throws Exception {
+        Path plain = dir.resolve(name.toString());
+        try (OutputStream out = compressor.wrap(Files.newOutputStream(dir.resolve(name + suffix)))) {
+            Files.copy(plain, out);
+        }
+        Files.delete(plain);
+    }
+
+    @Test
+    void anArchiveBeingWrittenVerifiesCleanMeanwhile(@TempDir Path dir) throws Exception {
+        try (ArchiveReceiver receiver = new ArchiveReceiver(dir, options(primary, "application_name=live_verify"))) {
+            CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+            awaitTrue(() -> receiver.progress().streaming());
+            for (int i = 0; i < 5; i++) {
+                write(primary, 10_000);
+                VerifyReport report = ArchiveVerifier.verify(dir);
+                assertThat(errors(report)).as("pass %d", i).isEmpty();
+            }
+            receiver.stop();
+            assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
+        }
+        assertThat(ArchiveVerifier.verify(dir).findings()).isEmpty();
     }
 
     @Test
