@@ -26,9 +26,6 @@ abstract class NotYetImplemented implements Callable<Integer> {
 
 
 
-    @Command(name = "verify", mixinStandardHelpOptions = true,
-            description = "Check an archive for gaps, bad headers and record CRCs (not yet implemented).")
-    static final class Verify extends NotYetImplemented { }
 
 
     @Command(name = "check", mixinStandardHelpOptions = true,

@@ -19,7 +19,7 @@ import picocli.CommandLine.IVersionProvider;
         subcommands = {
             ReceiveCommand.class,
             RestoreCommand.class,
-            NotYetImplemented.Verify.class,
+            VerifyCommand.class,
             StatusCommand.class,
             NotYetImplemented.Check.class,
             NotYetImplemented.Simulate.class,
