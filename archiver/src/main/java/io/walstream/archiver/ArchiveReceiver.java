@@ -53,6 +53,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     private final ArchivePipeline.Settings pipelineSettings;
     private final CountDownLatch stopRequested = new CountDownLatch(1);
     private volatile ArchivePipeline pipeline;
+    private volatile SegmentCompressor compressor;
     private volatile ReplicationStream stream;
     private volatile boolean slotCreated;
 
@@ -89,6 +90,10 @@ public final class ArchiveReceiver implements AutoCloseable {
             ArchivePipeline p = pipeline;
             if (p != null) {
                 p.close(); // kept for progress(): the final positions
+            }
+            SegmentCompressor sc = compressor;
+            if (sc != null) {
+                sc.close(); // after the pipeline: the last completed segments are queued by then
             }
         }
     }
@@ -152,6 +157,9 @@ public final class ArchiveReceiver implements AutoCloseable {
             ArchivePipeline p = pipeline;
             if (p == null) {
                 ArchivePipeline.Settings settings = pipelineSettings;
+                if (options.compression().method() != WalFileName.Compression.NONE) {
+                    settings = withCompressor(settings, segmentSize);
+                }
                 if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
                     settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(), id.systemId(),
                             c.serverVersion().major()));
@@ -209,6 +217,24 @@ public final class ArchiveReceiver implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /** Completed segments go to a {@link SegmentCompressor} (after any listener the embedder gave). */
+    private ArchivePipeline.Settings withCompressor(ArchivePipeline.Settings settings, WalSegmentSize segmentSize) {
+        SegmentCompressor sc = new SegmentCompressor(dir, options.compression(),
+                options.fsync().mode() != FsyncPolicy.Mode.NONE);
+        sc.recover(segmentSize);
+        compressor = sc;
+        ArchivePipeline.SegmentCompletionListener embedder = settings.onSegment();
+        return settings.withOnSegment((name, file) -> {
+            embedder.completed(name, file);
+            sc.submit(name);
+        });
+    }
+
+    /** The compressor when {@code --compress} is on; for progress and metrics. */
+    public Optional<SegmentCompressor> compressor() {
+        return Optional.ofNullable(compressor);
     }
 
     private static void throwIfPipelineFailed(ArchivePipeline p) {

@@ -1,6 +1,9 @@
 package io.walstream.archiver;
 
 import com.lmax.disruptor.EventHandler;
+import io.walstream.protocol.WalFileName;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -137,6 +140,7 @@ final class Flusher implements EventHandler<WalEvent> {
             }
             segment.close();
             Durable.move(segment.partialPath, segment.completePath);
+            removeStalePartials(segment);
             directoryChanged = true;
         }
         if (fsync) {
@@ -155,6 +159,23 @@ final class Flusher implements EventHandler<WalEvent> {
         }
         announceCompleted();
         publishDurable(writtenThrough);
+    }
+
+    /**
+     * A compressed {@code .partial} of the same segment (pg_receivewal's, from before we resumed at
+     * its start) is now a stale copy of a complete segment; leaving it would make two of them.
+     */
+    private void removeStalePartials(SegmentFile segment) {
+        for (WalFileName.Compression c : WalFileName.Compression.values()) {
+            if (c != WalFileName.Compression.NONE) {
+                try {
+                    Files.deleteIfExists(dir.resolve(segment.name.withCompression(c).withPartial(true).toString()));
+                } catch (IOException e) {
+                    throw new ArchiveException("could not remove a stale copy of " + segment.name + ": " + e,
+                            segment.completePath, segment.name.startLsn(), e);
+                }
+            }
+        }
     }
 
     private void announceCompleted() {

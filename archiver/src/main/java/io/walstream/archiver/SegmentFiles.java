@@ -8,7 +8,6 @@ import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
-import net.jpountz.lz4.LZ4FrameInputStream;
 
 /** Reading archived segments whatever their compression: the one place that knows the suffixes' formats. */
 public final class SegmentFiles {
@@ -23,7 +22,7 @@ public final class SegmentFiles {
             return switch (compression) {
                 case NONE -> raw;
                 case GZIP -> new GZIPInputStream(raw, 1 << 16);
-                case LZ4 -> new LZ4FrameInputStream(raw);
+                case LZ4 -> new Lz4FrameInputStream(raw); // also pg_receivewal's linked blocks
                 case ZSTD -> new ZstdInputStream(raw);
             };
         } catch (IOException | RuntimeException e) {

@@ -62,17 +62,26 @@ public final class WalRestore {
      */
     public static boolean restore(ArchiveDirectory dir, String walFileName, Path target, boolean allowPartial)
             throws IOException {
-        Optional<Found> found = find(dir, walFileName, allowPartial);
-        if (found.isEmpty()) {
-            return false;
-        }
         Path tmp = target.resolveSibling(target.getFileName() + ".walstream-tmp");
-        try (InputStream in = SegmentFiles.openDecompressed(found.get().file());
-                OutputStream out = Files.newOutputStream(tmp)) {
-            in.transferTo(out);
-        } catch (IOException | RuntimeException e) {
-            Files.deleteIfExists(tmp);
-            throw e;
+        for (int attempt = 1; ; attempt++) {
+            Optional<Found> found = find(dir, walFileName, allowPartial);
+            if (found.isEmpty()) {
+                return false;
+            }
+            try (InputStream in = SegmentFiles.openDecompressed(found.get().file());
+                    OutputStream out = Files.newOutputStream(tmp)) {
+                in.transferTo(out);
+                break;
+            } catch (java.nio.file.NoSuchFileException e) {
+                // a running receiver replaced it (NAME by NAME.gz, NAME.partial by NAME): look again
+                Files.deleteIfExists(tmp);
+                if (attempt == 3) {
+                    throw e;
+                }
+            } catch (IOException | RuntimeException e) {
+                Files.deleteIfExists(tmp);
+                throw e;
+            }
         }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return true;

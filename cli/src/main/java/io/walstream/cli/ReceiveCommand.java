@@ -95,10 +95,6 @@ final class ReceiveCommand implements Callable<Integer> {
         FsyncPolicy fsync = noSync ? FsyncPolicy.none()
                 : synchronous ? FsyncPolicy.synchronous()
                 : FsyncPolicy.interval(Duration.ofMillis((long) (fsyncInterval * 1000)));
-        if (!"none".equalsIgnoreCase(compress.trim())) {
-            // Refused rather than ignored: an operator must not believe segments are compressed.
-            throw new CommandLine.ParameterException(spec.commandLine(), "--compress is not implemented yet in this build");
-        }
         ReceiveOptions options;
         try {
             options = ReceiveOptions.of(connection.resolve())
