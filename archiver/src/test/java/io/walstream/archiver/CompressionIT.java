@@ -150,7 +150,7 @@ class CompressionIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gzip", "lz4"})
+    @ValueSource(strings = {"none", "gzip", "lz4"})
     void pgReceivewalResumesWhatWalstreamWrote(String compress, @TempDir Path dir) throws Exception {
         pgReceivewalTool();
         receive(dir, compress);
@@ -161,7 +161,7 @@ class CompressionIT {
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"gzip", "lz4"})
+    @ValueSource(strings = {"none", "gzip", "lz4"})
     void walstreamResumesWhatPgReceivewalWrote(String compress, @TempDir Path dir) throws Exception {
         pgReceivewal(dir, compress);
         WalFileName theirs = last(dir, false);
