@@ -251,6 +251,20 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         return state.verified;
     }
 
+    /** True while writing waits for disk space. */
+    public boolean diskFull() {
+        return state.diskFull;
+    }
+
+    public long diskFullEvents() {
+        return state.diskFullEvents;
+    }
+
+    /** Stop waiting for disk space: a stage waiting for it fails, so closing does not hang. */
+    public void abandonWaits() {
+        state.abandoning = true;
+    }
+
     public WalSegmentSize segmentSize() {
         return segmentSize;
     }

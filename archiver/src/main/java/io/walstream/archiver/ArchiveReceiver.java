@@ -45,7 +45,7 @@ public final class ArchiveReceiver implements AutoCloseable {
 
     /** What has happened so far; positions are raw LSN values. */
     public record Progress(long receivedBytes, long writtenLsn, long durableLsn, long verifiedLsn,
-            long segmentsCompleted, long fsyncs, int timeline, boolean streaming) {
+            long segmentsCompleted, long fsyncs, int timeline, boolean streaming, boolean diskFull) {
     }
 
     private final ArchiveDirectory dir;
@@ -301,6 +301,10 @@ public final class ArchiveReceiver implements AutoCloseable {
     /** Stops streaming cleanly (what is written is flushed); {@link #run()} then returns {@link Outcome#STOPPED}. Any thread. */
     public void stop() {
         stopRequested.countDown();
+        ArchivePipeline p = pipeline;
+        if (p != null) {
+            p.abandonWaits(); // a full disk would hold the stop forever; the slot keeps what was not written
+        }
         ReplicationStream s = stream;
         if (s != null) {
             s.stop();
@@ -311,10 +315,10 @@ public final class ArchiveReceiver implements AutoCloseable {
         ArchivePipeline p = pipeline;
         ReplicationStream s = stream;
         if (p == null) {
-            return new Progress(0, 0, 0, 0, 0, 0, 0, false);
+            return new Progress(0, 0, 0, 0, 0, 0, 0, false, false);
         }
         return new Progress(p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(), p.segmentsCompleted(),
-                p.fsyncs(), s != null ? s.timeline() : 0, s != null);
+                p.fsyncs(), s != null ? s.timeline() : 0, s != null, p.diskFull());
     }
 
     @Override

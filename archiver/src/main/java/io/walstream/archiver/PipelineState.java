@@ -13,6 +13,12 @@ final class PipelineState {
     volatile long verified;
     volatile long segmentsCompleted;
     volatile long fsyncs;
+    /** True while the writer waits for space (ENOSPC); reading the socket stops through back-pressure. */
+    volatile boolean diskFull;
+    /** How many times the disk filled up. */
+    volatile long diskFullEvents;
+    /** Set when the pipeline is being abandoned (stop while the disk is full): waits give up. */
+    volatile boolean abandoning;
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     boolean failed() {

@@ -6,6 +6,9 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
+import java.time.Duration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * First stage: writes received WAL into {@code NAME.partial} files at their offsets, splitting at
@@ -13,6 +16,16 @@ import java.io.IOException;
  * message must start where the previous one ended.
  */
 final class SegmentWriter implements EventHandler<WalEvent> {
+
+    private static final Logger log = LoggerFactory.getLogger(SegmentWriter.class);
+    private static final Duration DISK_FULL_RETRY = Duration.ofSeconds(1);
+
+    /** Fault injection for tests: called before each write; may throw what a full disk throws. */
+    interface WriteFault {
+        void beforeWrite(SegmentFile file, long filePosition) throws IOException;
+    }
+
+    static volatile WriteFault fault;
 
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
@@ -66,8 +79,21 @@ final class SegmentWriter implements EventHandler<WalEvent> {
             long filePosition = pos - current.startLsn;
             int done = 0;
             while (done < n) {
-                // pwrite straight from the (direct) receive buffer: no copy, no allocation.
-                done += buf.getBytes(index + done, current.channel, filePosition + done, n - done);
+                try {
+                    WriteFault f = fault;
+                    if (f != null) {
+                        f.beforeWrite(current, filePosition + done);
+                    }
+                    // pwrite straight from the (direct) receive buffer: no copy, no allocation.
+                    done += buf.getBytes(index + done, current.channel, filePosition + done, n - done);
+                } catch (IOException e) {
+                    waitForSpace(e, current, pos + done);
+                    continue;
+                }
+                if (state.diskFull) {
+                    state.diskFull = false;
+                    log.info("disk space is back: {} written through {}, receiving again", current, Lsn.format(pos + done));
+                }
             }
             pos += n;
             index += n;
@@ -85,9 +111,65 @@ final class SegmentWriter implements EventHandler<WalEvent> {
         state.written = pos;
     }
 
+    /**
+     * A full disk pauses writing instead of failing: the ring fills, the socket stops being read,
+     * status updates keep the connection alive, and the same write is tried again each second
+     * (pwrite at the same offset, so nothing is lost or doubled). Other I/O errors stop the stream.
+     */
+    private void waitForSpace(IOException e, SegmentFile file, long lsn) {
+        if (!isDiskFull(e)) {
+            throw new ArchiveException("could not write " + where(file) + " at " + Lsn.format(lsn) + ": " + e,
+                    path(file), Lsn.of(lsn), e);
+        }
+        if (!state.diskFull) {
+            state.diskFull = true;
+            state.diskFullEvents++;
+            log.warn("no space left on device writing {} at {}: receiving paused (the connection stays up),"
+                    + " retrying every {} s until space is freed", where(file), Lsn.format(lsn), DISK_FULL_RETRY.toSeconds());
+        }
+        long until = System.nanoTime() + DISK_FULL_RETRY.toNanos();
+        while (System.nanoTime() < until) {
+            if (state.abandoning) {
+                throw new ArchiveException("stopped while the disk was full: WAL from " + Lsn.format(lsn)
+                        + " was not written (the server still has it if a slot holds it)", path(file), Lsn.of(lsn), e);
+            }
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+                throw new ArchiveException("interrupted while the disk was full", path(file), Lsn.of(lsn), ie);
+            }
+        }
+    }
+
+    private String where(SegmentFile file) {
+        return file != null ? file.toString() : "a new segment in " + dir.path();
+    }
+
+    private java.nio.file.Path path(SegmentFile file) {
+        return file != null ? file.partialPath : dir.path();
+    }
+
+    /** ENOSPC, or EDQUOT (a quota is a full disk for this user), as the JDK words them. */
+    static boolean isDiskFull(IOException e) {
+        String m = e.getMessage();
+        return m != null && (m.contains("No space left on device") || m.contains("Disk quota exceeded"));
+    }
+
     private SegmentFile openAt(long pos) {
         WalFileName name = WalFileName.of(timeline, pos >>> segmentSize.log2(), segmentSize);
-        SegmentFile file = SegmentFile.open(dir, name);
+        SegmentFile file;
+        while (true) {
+            try {
+                file = SegmentFile.open(dir, name);
+                break;
+            } catch (ArchiveException e) {
+                if (!(e.getCause() instanceof IOException io) || !isDiskFull(io)) {
+                    throw e;
+                }
+                waitForSpace(io, null, pos); // sizing the new file needs a block too
+            }
+        }
         if (file.directoryEntryPending && pos != file.startLsn) {
             // A segment started mid-way would hold zeros where WAL belongs and could never be complete.
             file.close();
