@@ -23,7 +23,7 @@ final class ProgressLine implements AutoCloseable {
     private long lastNanos = System.nanoTime();
     private int lastLength;
 
-    private ProgressLine(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
+    ProgressLine(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
         this.metrics = metrics;
         this.err = err;
         this.inPlace = inPlace;
@@ -40,7 +40,7 @@ final class ProgressLine implements AutoCloseable {
         return p;
     }
 
-    private synchronized void tick() {
+    synchronized void tick() {
         ReceiverMetrics m = metrics.get();
         long now = System.nanoTime();
         double mbps = (m.receivedBytes() - lastBytes) / 1e6 / ((now - lastNanos) / 1e9);
