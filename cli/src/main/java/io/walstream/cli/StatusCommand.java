@@ -8,8 +8,14 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.replication.IdentifySystem;
 import io.walstream.protocol.replication.ReplicationSlotInfo;
 import io.walstream.walreceiver.ReplicationConnection;
+import io.walstream.walreceiver.conn.ConnectionSettings;
+import io.walstream.walreceiver.jdbc.PgJdbcWalSource;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -19,6 +25,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -33,6 +42,8 @@ import picocli.CommandLine.Option;
                 + " segment being received and how long ago it was written, and whether a receiver is running.",
             "With a connection: the server's position, the archive's lag behind it, and the slot's state."})
 final class StatusCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusCommand.class);
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
@@ -80,12 +91,17 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     /**
-     * READ_REPLICATION_SLOT's answer.
+     * The slot, from READ_REPLICATION_SLOT (15+) and, when a plain SQL connection is allowed, pg_replication_slots.
      *
-     * @param exists          null when the server is too old to say (before 15)
-     * @param retainedBytes   WAL the slot holds back on the server: position minus restart_lsn
+     * @param exists        null when neither source could say
+     * @param retainedBytes WAL the slot holds back on the server: position minus restart_lsn
+     * @param active        whether a client streams from it now (pg_replication_slots)
+     * @param walStatus     reserved, extended, unreserved or lost (pg_replication_slots)
+     * @param safeWalSize   bytes that can still be written before the slot is in danger of losing WAL; null if no limit
+     * @param catalogError  why pg_replication_slots could not be read (e.g. pg_hba allows replication only)
      */
-    record Slot(String name, Boolean exists, String type, Lsn restartLsn, Integer restartTimeline, Long retainedBytes) {
+    record Slot(String name, Boolean exists, String type, Lsn restartLsn, Integer restartTimeline, Long retainedBytes,
+            Boolean active, String walStatus, Long safeWalSize, String catalogError) {
     }
 
     @Override
@@ -107,26 +123,60 @@ final class StatusCommand implements Callable<Integer> {
     }
 
     private Server server(Status archive) {
-        try (ReplicationConnection c = ReplicationConnection.open(connection.resolve())) {
+        ConnectionSettings settings = connection.resolve();
+        try (ReplicationConnection c = ReplicationConnection.open(settings)) {
             IdentifySystem id = c.identifySystem();
             int version = c.serverVersion().major();
             boolean same = archive.systemIdentifier() == null || archive.systemIdentifier().equals(id.systemIdString());
             Long lag = same && archive.walEnd() != null ? id.xlogPos().value() - archive.walEnd().value() : null;
             Slot slotState = null;
             if (slot != null) {
-                if (version < 15) {
-                    slotState = new Slot(slot, null, null, null, null, null);
-                } else {
-                    Optional<ReplicationSlotInfo> info = c.readReplicationSlot(slot);
-                    slotState = info.map(i -> new Slot(slot, true, i.slotType(), i.restartLsn(),
-                                    i.restartTimeline() == 0 ? null : i.restartTimeline(), i.restartLsn() == null ? null
-                                    : id.xlogPos().value() - i.restartLsn().value()))
-                            .orElse(new Slot(slot, false, null, null, null, null));
-                }
+                Optional<ReplicationSlotInfo> info = version < 15 ? null : c.readReplicationSlot(slot);
+                slotState = catalogState(settings, id.xlogPos(), info);
             }
             return new Server(c.server().toString(), version, id.systemIdString(), same, id.timeline(), id.xlogPos(), lag,
                     slotState);
         }
+    }
+
+    /**
+     * Adds what only pg_replication_slots knows (active, wal_status, safe_wal_size) through a plain pgjdbc connection
+     * to the conninfo's database ("postgres" for the replication default). Best effort: a server that admits only
+     * replication connections still gets READ_REPLICATION_SLOT's answer, with the reason in {@code catalogError}.
+     */
+    private Slot catalogState(ConnectionSettings settings, Lsn position, Optional<ReplicationSlotInfo> replicationInfo) {
+        String db = ConnectionSettings.DEFAULT_DBNAME.equals(settings.dbname()) ? "postgres" : settings.dbname();
+        Boolean exists = replicationInfo == null ? null : replicationInfo.isPresent();
+        String type = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::slotType).orElse(null);
+        Lsn restart = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::restartLsn).orElse(null);
+        Integer restartTli = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::restartTimeline)
+                .filter(t -> t != 0).orElse(null);
+        Boolean active = null;
+        String walStatus = null;
+        Long safeWalSize = null;
+        String error = null;
+        try (Connection sql = new Driver().connect(PgJdbcWalSource.jdbcUrl(settings, db),
+                PgJdbcWalSource.jdbcProperties(settings));
+                PreparedStatement st = sql.prepareStatement("SELECT slot_type, active, wal_status, restart_lsn::text,"
+                        + " safe_wal_size FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, slot);
+            try (ResultSet rs = st.executeQuery()) {
+                exists = rs.next();
+                if (exists) {
+                    type = rs.getString(1);
+                    active = rs.getBoolean(2);
+                    walStatus = rs.getString(3);
+                    restart = rs.getString(4) == null ? null : Lsn.parse(rs.getString(4));
+                    long safe = rs.getLong(5);
+                    safeWalSize = rs.wasNull() ? null : safe;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            error = String.valueOf(e.getMessage()).replace('\n', ' ');
+            log.debug("could not read pg_replication_slots", e);
+        }
+        Long retained = restart == null || !restart.isValid() ? null : position.value() - restart.value();
+        return new Slot(slot, exists, type, restart, restartTli, retained, active, walStatus, safeWalSize, error);
     }
 
     static Status status(ArchiveDirectory dir) throws IOException {
@@ -206,11 +256,13 @@ final class StatusCommand implements Callable<Integer> {
             Slot sl = srv.slot();
             if (sl != null) {
                 out.printf("slot %s:%s%s%n", sl.name(), " ".repeat(Math.max(1, 14 - sl.name().length())),
-                        sl.exists() == null ? "unknown (READ_REPLICATION_SLOT needs PostgreSQL 15)"
+                        sl.exists() == null ? "unknown (" + sl.catalogError() + ")"
                         : !sl.exists() ? "does not exist"
-                        : sl.type() + ", restart_lsn " + (sl.restartLsn() == null ? "none (no WAL reserved)"
-                        : sl.restartLsn() + " on timeline " + sl.restartTimeline() + ", holding " + sl.retainedBytes()
-                        + " bytes of WAL"));
+                        : sl.type() + (sl.active() == null ? "" : sl.active() ? ", active" : ", inactive")
+                        + (sl.walStatus() == null ? "" : ", wal_status " + sl.walStatus())
+                        + ", restart_lsn " + (sl.restartLsn() == null ? "none (no WAL reserved)"
+                        : sl.restartLsn() + ", holding " + sl.retainedBytes() + " bytes of WAL")
+                        + (sl.safeWalSize() == null ? "" : ", " + sl.safeWalSize() + " bytes until it is at risk"));
             }
         }
     }
@@ -257,6 +309,10 @@ final class StatusCommand implements Callable<Integer> {
             slm.put("restartLsn", sl.restartLsn());
             slm.put("restartTimeline", sl.restartTimeline());
             slm.put("retainedBytes", sl.retainedBytes());
+            slm.put("active", sl.active());
+            slm.put("walStatus", sl.walStatus());
+            slm.put("safeWalSize", sl.safeWalSize());
+            slm.put("catalogError", sl.catalogError());
             sm.put("slot", slm);
         }
         m.put("server", sm);

@@ -90,6 +90,9 @@ class StatusAndMetricsIT {
             assertThat(Long.parseLong(field(running, "lagBytes"))).isBetween(0L, 16L << 20);
             assertThat(field(running, "exists")).isEqualTo("true");
             assertThat(field(running, "type")).isEqualTo("physical");
+            assertThat(field(running, "active")).isEqualTo("true");
+            assertThat(field(running, "walStatus")).isEqualTo("reserved");
+            assertThat(field(running, "catalogError")).isEqualTo("null");
             assertThat(Lsn.parse(field(running, "restartLsn"))).isLessThanOrEqualTo(Lsn.parse(field(running,
                     "position")));
 
@@ -102,6 +105,9 @@ class StatusAndMetricsIT {
 
             String missing = status("status", "-D", archive.toString(), "-d", conninfo, "--slot", "nope", "--json");
             assertThat(field(missing, "exists")).isEqualTo("false");
+            String text = status("status", "-D", archive.toString(), "-d", conninfo, "--slot", "status_slot");
+            assertThat(text).contains("server position:").contains("slot status_slot:").contains("physical, inactive")
+                    .contains("wal_status reserved");
         }
     }
 }
