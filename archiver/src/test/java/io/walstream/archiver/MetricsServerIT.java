@@ -79,4 +79,39 @@ class MetricsServerIT {
             assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
         }
     }
+
+    @Test
+    void lagIsPositiveWhileCatchingUpAndZeroOnceCaughtUp(@TempDir Path dir) throws Exception {
+        try (PgCluster pg = PgCluster.builder().name("metrics_lag").start()) {
+            pg.execute("SELECT pg_create_physical_replication_slot('lag', true)");
+            pg.execute("CREATE TABLE t (id int, payload text)");
+            write(pg, 100_000); // about 70 MB of WAL the slot keeps for a receiver that starts behind
+            Lsn written = Lsn.parse(pg.currentWalLsn());
+            ReceiveOptions opts = options(pg, "application_name=lag").withSlot("lag", false, false)
+                    .withFsync(FsyncPolicy.synchronous()); // an fsync per batch: a catch-up long enough to watch
+            try (ArchiveReceiver receiver = new ArchiveReceiver(dir, opts)) {
+                CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+                ReceiverMetrics behind = null;
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (behind == null && System.nanoTime() < deadline && !run.isDone()) {
+                    ReceiverMetrics m = receiver.metrics();
+                    if (m.lagBytes() > 0 && m.flushedLsn() > 0 && !Double.isNaN(m.lagSeconds())) {
+                        behind = m;
+                    }
+                }
+                assertThat(behind).as("a sample while behind with something durable").isNotNull();
+                assertThat(behind.serverWalEnd()).isGreaterThanOrEqualTo(written.value());
+                assertThat(behind.lagBytes()).isEqualTo(behind.serverWalEnd() - behind.flushedLsn());
+                assertThat(behind.lagSeconds()).isBetween(0.0, 60.0);
+                awaitTrue(() -> receiver.progress().durableLsn() >= written.value());
+                awaitTrue(() -> {
+                    ReceiverMetrics m = receiver.metrics();
+                    return m.lagBytes() == 0 && m.lagSeconds() == 0; // one snapshot: caught up means both are zero
+                });
+                assertThat(receiver.metrics().segmentsCompleted()).isGreaterThanOrEqualTo(3);
+                receiver.stop();
+                assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
+            }
+        }
+    }
 }
