@@ -80,8 +80,8 @@ final class ReceiveCommand implements Callable<Integer> {
             + " on stderr every second (default: on when run from a terminal).")
     Boolean progress;
 
-    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve Prometheus metrics on"
-            + " http://HOST:PORT/metrics (0: any free port, logged).")
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve Prometheus metrics over HTTP"
+            + " on PORT at /metrics (0: any free port, logged).")
     Integer metricsPort;
 
     @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")

@@ -37,7 +37,8 @@ import picocli.CommandLine.Option;
  * {@code walstream status -D DIR [-d CONNINFO [--slot NAME]] [--json]}: what an archive holds, where its WAL ends,
  * whether a receiver is writing it and, given a connection, how far behind the server it is and the slot's state.
  */
-@Command(name = "status", mixinStandardHelpOptions = true,
+// No mixinStandardHelpOptions: its -h collides with the connection's -h (host) and picocli then loses --help too.
+@Command(name = "status", versionProvider = Walstream.Version.class,
         description = {"Show what an archive directory holds: cluster, timelines, segments, where its WAL ends, the"
                 + " segment being received and how long ago it was written, and whether a receiver is running.",
             "With a connection: the server's position, the archive's lag behind it, and the slot's state."})
@@ -60,6 +61,12 @@ final class StatusCommand implements Callable<Integer> {
 
     @Option(names = "--json", description = "Print the status as JSON on stdout.")
     boolean json;
+
+    @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean version;
 
     /**
      * The facts shown, also for embedding.

@@ -87,6 +87,12 @@ final class StatusCommandTest {
     }
 
     @Test
+    void helpWorksDespiteTheHostOptionTakingDashH() {
+        assertThat(run("status", "--help")).isZero();
+        assertThat(out.toString()).contains("Usage: walstream status").contains("--slot").contains("--json");
+    }
+
+    @Test
     void aSlotWithoutAConnectionIsAUsageError() throws Exception {
         archive();
         assertThat(run("status", "-D", dir.toString(), "--slot", "s")).isEqualTo(2);
