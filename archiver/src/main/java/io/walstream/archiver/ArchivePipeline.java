@@ -63,7 +63,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         event.data = data.content();
         event.start = data.dataStart();
         event.end = data.dataEnd();
-        event.receivedMicros = 0;
+        event.sendTime = data.sendTime();
     };
 
     private final ArchiveDirectory dir;
@@ -267,6 +267,30 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
 
     public WalSegmentSize segmentSize() {
         return segmentSize;
+    }
+
+    // ------------------------------------------------------------------ metrics (any thread)
+
+    /** Ring slots published but not yet released by the flusher. */
+    public long ringOccupancy() {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
+    public int ringCapacity() {
+        return ring.getBufferSize();
+    }
+
+    public long verificationFailures() {
+        return state.verificationFailures;
+    }
+
+    /** The server's clock (PgEpoch microseconds) when it sent the WAL that is now durable; 0 if unknown. */
+    public long durableSendTime() {
+        return state.durableSendTime;
+    }
+
+    public LatencyHistogram.Snapshot fsyncLatency() {
+        return state.fsyncLatency.snapshot();
     }
 
     /** Flushes what is written (unless a stage failed) and stops the stage threads. */

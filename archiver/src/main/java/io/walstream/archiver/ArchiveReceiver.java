@@ -1,6 +1,7 @@
 package io.walstream.archiver;
 
 import io.walstream.protocol.Lsn;
+import io.walstream.protocol.PgEpoch;
 import io.walstream.protocol.PgServerException;
 import io.walstream.protocol.PgWalError;
 import io.walstream.protocol.WalFileName;
@@ -12,6 +13,7 @@ import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.ReplicationStream;
 import io.walstream.walreceiver.StreamEnd;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
@@ -56,6 +58,8 @@ public final class ArchiveReceiver implements AutoCloseable {
     private volatile SegmentCompressor compressor;
     private volatile ReplicationStream stream;
     private volatile boolean slotCreated;
+    private final ServerPosition server = new ServerPosition();
+    private volatile long reconnects;
 
     public ArchiveReceiver(Path directory, ReceiveOptions options) {
         this(directory, options, ArchivePipeline.Settings.defaults());
@@ -127,6 +131,7 @@ public final class ArchiveReceiver implements AutoCloseable {
                 if (stopRequested.await(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS)) {
                     return Outcome.STOPPED;
                 }
+                reconnects++; // only this thread writes it
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return Outcome.STOPPED;
@@ -149,7 +154,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     /** One connection; empty when the server ended it (shutdown) and we may reconnect. */
     private Optional<Outcome> session() {
         ReplicationConnection.Options connOptions = ReplicationConnection.Options.defaults()
-                .withStatusInterval(options.statusInterval());
+                .withStatusInterval(options.statusInterval()).withListener(server);
         try (ReplicationConnection c = ReplicationConnection.open(options.connection(), connOptions)) {
             IdentifySystem id = c.identifySystem();
             WalSegmentSize segmentSize = WalSegmentSize.parse(c.show("wal_segment_size"));
@@ -319,6 +324,32 @@ public final class ArchiveReceiver implements AutoCloseable {
         }
         return new Progress(p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(), p.segmentsCompleted(),
                 p.fsyncs(), s != null ? s.timeline() : 0, s != null, p.diskFull());
+    }
+
+    /** Everything a monitoring system wants, now. Any thread; allocates only the snapshot. */
+    public ReceiverMetrics metrics() {
+        ArchivePipeline p = pipeline;
+        ReplicationStream s = stream;
+        long serverEnd = server.walEnd;
+        if (p == null) {
+            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, 0, 0, 0, 0, false, reconnects, 0, 0,
+                    0, 0, ReceiverMetrics.NO_FSYNCS, ReceiverMetrics.Storage.NONE);
+        }
+        long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
+        long flushed = p.flushedLsn();
+        long lagBytes = serverEnd > flushed ? serverEnd - flushed : 0;
+        double lagSeconds = lagBytes == 0 ? 0 : sendTime == 0 ? Double.NaN
+                : Math.max(0, PgEpoch.now(Clock.systemUTC()) - sendTime) / 1e6;
+        return new ReceiverMetrics(server.receivedEnd, p.writtenLsn(), flushed, p.verifiedLsn(), serverEnd, lagBytes,
+                lagSeconds, p.receivedBytes(), p.segmentsCompleted(), p.fsyncs(), s != null ? s.timeline() : 0, s != null,
+                reconnects, p.ringOccupancy(), p.ringCapacity(), p.bytesInFlight(), p.verificationFailures(),
+                p.fsyncLatency(), storage(p));
+    }
+
+    private ReceiverMetrics.Storage storage(ArchivePipeline p) {
+        SegmentCompressor sc = compressor;
+        return new ReceiverMetrics.Storage(p.diskFull(), p.diskFullEvents(), sc == null ? 0 : sc.segmentsCompressed(),
+                sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
     }
 
     @Override

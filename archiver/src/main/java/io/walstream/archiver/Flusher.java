@@ -26,6 +26,7 @@ final class Flusher implements EventHandler<WalEvent> {
     private SegmentFile current;
     private long writtenThrough;
     private long lastSyncNanos = System.nanoTime();
+    private long writtenSendTime;
 
     /** Told about each segment once it is complete and durable under its final name. */
     interface SegmentListener {
@@ -73,6 +74,7 @@ final class Flusher implements EventHandler<WalEvent> {
         switch (event.kind) {
             case WAL -> {
                 writtenThrough = event.end;
+                writtenSendTime = event.sendTime;
                 current = event.current;
                 if (event.completed != null) {
                     completed.add(event.completed);
@@ -133,6 +135,7 @@ final class Flusher implements EventHandler<WalEvent> {
 
     /** Completes pending segments and, with {@code fsync}, makes everything written durable first. */
     private void finish(boolean fsync) {
+        long syncStart = fsync ? System.nanoTime() : 0;
         boolean directoryChanged = false;
         for (SegmentFile segment : completed) {
             if (fsync) {
@@ -156,6 +159,7 @@ final class Flusher implements EventHandler<WalEvent> {
             }
             state.fsyncs++;
             lastSyncNanos = System.nanoTime();
+            state.fsyncLatency.record(lastSyncNanos - syncStart);
         }
         announceCompleted();
         publishDurable(writtenThrough);
@@ -195,6 +199,7 @@ final class Flusher implements EventHandler<WalEvent> {
 
     private void publishDurable(long lsn) {
         if (lsn != state.durable) {
+            state.durableSendTime = writtenSendTime; // before durable: a reader of durable then sees its time
             state.durable = lsn;
             onDurable.accept(lsn);
         }

@@ -19,6 +19,12 @@ final class PipelineState {
     volatile long diskFullEvents;
     /** Set when the pipeline is being abandoned (stop while the disk is full): waits give up. */
     volatile boolean abandoning;
+    /** Server send time (PgEpoch micros) of the WAL ending at {@link #durable}; 0 if unknown. */
+    volatile long durableSendTime;
+    /** Chunks the verifier rejected (each one stops the pipeline). */
+    volatile long verificationFailures;
+    /** Time for each flush to make written WAL durable (file and directory fsyncs); flusher thread only. */
+    final LatencyHistogram fsyncLatency = new LatencyHistogram();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     boolean failed() {

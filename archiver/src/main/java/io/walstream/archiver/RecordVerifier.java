@@ -20,7 +20,12 @@ final class RecordVerifier implements EventHandler<WalEvent> {
         }
         switch (event.kind) {
             case WAL -> {
-                verifier.verify(event.data, event.start);
+                try {
+                    verifier.verify(event.data, event.start);
+                } catch (RuntimeException e) {
+                    state.verificationFailures++; // single writer: this thread
+                    throw e;
+                }
                 if (endOfBatch) {
                     state.verified = verifier.verifiedLsn();
                 }

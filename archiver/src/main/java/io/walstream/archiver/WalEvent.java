@@ -19,7 +19,8 @@ final class WalEvent {
     ByteBuf data;
     long start;
     long end;
-    long receivedMicros;
+    /** The server's clock when it sent this WAL (PgEpoch microseconds), for lag in seconds. */
+    long sendTime;
     int timeline;
     long lsn;
     /** Completed when the last stage has handled this event (control events only). */

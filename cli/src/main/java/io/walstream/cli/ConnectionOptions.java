@@ -21,6 +21,11 @@ final class ConnectionOptions {
     @Option(names = {"-U", "--username"}, paramLabel = "USER", description = "Role to connect as (default: PGUSER, OS user).")
     String user;
 
+    /** Whether any connection flag was given (PG* variables alone do not make a command connect). */
+    boolean given() {
+        return conninfo != null || host != null || port != null || user != null;
+    }
+
     ConnectionSettings resolve() {
         Map<String, String> overrides = new HashMap<>();
         if (host != null) {

@@ -2,6 +2,7 @@ package io.walstream.cli;
 
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.FsyncPolicy;
+import io.walstream.archiver.MetricsServer;
 import io.walstream.archiver.ReceiveOptions;
 import io.walstream.archiver.SegmentCompression;
 import io.walstream.protocol.Lsn;
@@ -9,8 +10,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -77,8 +76,13 @@ final class ReceiveCommand implements Callable<Integer> {
     @Option(names = "--no-verify", description = "Do not check page headers and record CRCs as WAL arrives.")
     boolean noVerify;
 
-    @Option(names = {"-P", "--progress"}, description = "Print positions and throughput every second on stderr.")
-    boolean progress;
+    @Option(names = {"-P", "--progress"}, negatable = true, description = "Show positions, throughput and lag"
+            + " on stderr every second (default: on when run from a terminal).")
+    Boolean progress;
+
+    @Option(names = "--metrics-port", paramLabel = "PORT", description = "Serve Prometheus metrics over HTTP"
+            + " on PORT at /metrics (0: any free port, logged).")
+    Integer metricsPort;
 
     @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")
     boolean verbose;
@@ -88,6 +92,9 @@ final class ReceiveCommand implements Callable<Integer> {
         Logging.configure(verbose);
         if (synchronous && noSync) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--synchronous and --no-sync exclude each other");
+        }
+        if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0..65535");
         }
         if (createSlot && slot == null) {
             throw new CommandLine.ParameterException(new CommandLine(this), "--create-slot needs --slot");
@@ -121,8 +128,17 @@ final class ReceiveCommand implements Callable<Integer> {
             }
         }, "walstream-stop");
         Runtime.getRuntime().addShutdownHook(onSignal);
-        ScheduledExecutorService ticker = progress ? startProgress(receiver) : null;
+        // System.console() is null unless stdin and stdout are a terminal: the nearest Java 17 gets to asking about stderr.
+        boolean terminal = System.console() != null;
+        MetricsServer metrics = null;
+        ProgressLine ticker = null;
         try {
+            if (metricsPort != null) {
+                metrics = MetricsServer.start(metricsPort, receiver::metrics);
+            }
+            if (progress != null ? progress : terminal) {
+                ticker = ProgressLine.start(receiver::metrics, spec.commandLine().getErr(), terminal);
+            }
             ArchiveReceiver.Outcome outcome = receiver.run();
             ArchiveReceiver.Progress p = receiver.progress();
             spec.commandLine().getErr().printf("walstream receive: %s; durable up to %s, %d segments completed%n",
@@ -132,7 +148,10 @@ final class ReceiveCommand implements Callable<Integer> {
         } finally {
             RUNNING.remove(receiver);
             if (ticker != null) {
-                ticker.shutdownNow();
+                ticker.close();
+            }
+            if (metrics != null) {
+                metrics.close();
             }
             finished.countDown();
             try {
@@ -154,25 +173,5 @@ final class ReceiveCommand implements Callable<Integer> {
             case END_POSITION_REACHED -> "end position reached";
             case SERVER_SHUT_DOWN -> "server ended the connection (--no-loop)";
         };
-    }
-
-    private static ScheduledExecutorService startProgress(ArchiveReceiver receiver) {
-        ScheduledExecutorService ticker = Executors.newSingleThreadScheduledExecutor(r -> {
-            Thread t = new Thread(r, "walstream-progress");
-            t.setDaemon(true);
-            return t;
-        });
-        long[] last = {0, System.nanoTime()};
-        ticker.scheduleAtFixedRate(() -> {
-            ArchiveReceiver.Progress p = receiver.progress();
-            long now = System.nanoTime();
-            double mbps = (p.receivedBytes() - last[0]) / 1e6 / ((now - last[1]) / 1e9);
-            last[0] = p.receivedBytes();
-            last[1] = now;
-            System.err.printf("timeline %d  written %s  flushed %s  verified %s  %.1f MB/s  %d segments%n",
-                    p.timeline(), Lsn.format(p.writtenLsn()), Lsn.format(p.durableLsn()),
-                    Lsn.format(p.verifiedLsn()), mbps, p.segmentsCompleted());
-        }, 1, 1, TimeUnit.SECONDS);
-        return ticker;
     }
 }

@@ -1,40 +1,189 @@
 package io.walstream.cli;
 
 import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.ArchiveEnd;
+import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.replication.IdentifySystem;
+import io.walstream.protocol.replication.ReplicationSlotInfo;
+import io.walstream.walreceiver.ReplicationConnection;
+import io.walstream.walreceiver.conn.ConnectionSettings;
+import io.walstream.walreceiver.jdbc.PgJdbcWalSource;
 import java.io.IOException;
-import java.io.PrintStream;
+import java.io.PrintWriter;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.postgresql.Driver;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
-/** {@code walstream status -D DIR}: what an archive holds and whether a receiver is writing it. */
-@Command(name = "status", mixinStandardHelpOptions = true,
-        description = "Show what an archive directory holds: cluster, timelines, segments, the segment being "
-                + "received and how long ago it was written, and whether a receiver is running.")
+/**
+ * {@code walstream status -D DIR [-d CONNINFO [--slot NAME]] [--json]}: what an archive holds, where its WAL ends,
+ * whether a receiver is writing it and, given a connection, how far behind the server it is and the slot's state.
+ */
+// No mixinStandardHelpOptions: its -h collides with the connection's -h (host) and picocli then loses --help too.
+@Command(name = "status", versionProvider = Walstream.Version.class,
+        description = {"Show what an archive directory holds: cluster, timelines, segments, where its WAL ends, the"
+                + " segment being received and how long ago it was written, and whether a receiver is running.",
+            "With a connection: the server's position, the archive's lag behind it, and the slot's state."})
 final class StatusCommand implements Callable<Integer> {
+
+    private static final Logger log = LoggerFactory.getLogger(StatusCommand.class);
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
 
     @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "Archive directory.")
     Path directory;
 
-    /** The facts shown, also for embedding. */
+    @Mixin
+    ConnectionOptions connection;
+
+    @Option(names = {"-S", "--slot"}, paramLabel = "NAME", description = "Replication slot to report on"
+            + " (READ_REPLICATION_SLOT: PostgreSQL 15+).")
+    String slot;
+
+    @Option(names = "--json", description = "Print the status as JSON on stdout.")
+    boolean json;
+
+    @Option(names = "--help", usageHelp = true, description = "Show this help message and exit.")
+    boolean help;
+
+    @Option(names = {"-V", "--version"}, versionHelp = true, description = "Print version information and exit.")
+    boolean version;
+
+    /**
+     * The facts shown, also for embedding.
+     *
+     * @param walEnd     end of the last whole WAL record on disk (what the receiver wrote; durable once it stopped)
+     * @param resumeLsn  where a receiver resumes streaming
+     * @param server     null without a connection
+     */
     record Status(String directory, String systemIdentifier, Integer segmentSize, boolean receiverRunning,
             List<Integer> timelines, int completeSegments, int partialSegments, int compressedSegments,
             String firstSegment, String lastSegment, String receivingSegment, Long secondsSinceLastWrite,
-            long bytes) {
+            long bytes, Lsn walEnd, Lsn resumeLsn, Server server) {
+
+        Status withServer(Server s) {
+            return new Status(directory, systemIdentifier, segmentSize, receiverRunning, timelines, completeSegments,
+                    partialSegments, compressedSegments, firstSegment, lastSegment, receivingSegment,
+                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, s);
+        }
+    }
+
+    /**
+     * The server's side, from IDENTIFY_SYSTEM.
+     *
+     * @param lagBytes server position minus {@link Status#walEnd()}; null when the archive is empty or of another system
+     * @param slot     null without {@code --slot}
+     */
+    record Server(String host, int version, String systemIdentifier, boolean sameSystem, int timeline, Lsn position,
+            Long lagBytes, Slot slot) {
+    }
+
+    /**
+     * The slot, from READ_REPLICATION_SLOT (15+) and, when a plain SQL connection is allowed, pg_replication_slots.
+     *
+     * @param exists        null when neither source could say
+     * @param retainedBytes WAL the slot holds back on the server: position minus restart_lsn
+     * @param active        whether a client streams from it now (pg_replication_slots)
+     * @param walStatus     reserved, extended, unreserved or lost (pg_replication_slots)
+     * @param safeWalSize   bytes that can still be written before the slot is in danger of losing WAL; null if no limit
+     * @param catalogError  why pg_replication_slots could not be read (e.g. pg_hba allows replication only)
+     */
+    record Slot(String name, Boolean exists, String type, Lsn restartLsn, Integer restartTimeline, Long retainedBytes,
+            Boolean active, String walStatus, Long safeWalSize, String catalogError) {
     }
 
     @Override
     public Integer call() throws IOException {
         Status s = status(ArchiveDirectory.open(directory));
-        print(s, System.out);
+        if (connection.given()) {
+            s = s.withServer(server(s));
+        } else if (slot != null) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--slot needs a connection (-d CONNINFO)");
+        }
+        PrintWriter out = spec.commandLine().getOut();
+        if (json) {
+            out.println(Json.write(toJson(s)));
+        } else {
+            print(s, out);
+        }
+        out.flush();
         return 0;
+    }
+
+    private Server server(Status archive) {
+        ConnectionSettings settings = connection.resolve();
+        try (ReplicationConnection c = ReplicationConnection.open(settings)) {
+            IdentifySystem id = c.identifySystem();
+            int version = c.serverVersion().major();
+            boolean same = archive.systemIdentifier() == null || archive.systemIdentifier().equals(id.systemIdString());
+            Long lag = same && archive.walEnd() != null ? id.xlogPos().value() - archive.walEnd().value() : null;
+            Slot slotState = null;
+            if (slot != null) {
+                Optional<ReplicationSlotInfo> info = version < 15 ? null : c.readReplicationSlot(slot);
+                slotState = catalogState(settings, id.xlogPos(), info);
+            }
+            return new Server(c.server().toString(), version, id.systemIdString(), same, id.timeline(), id.xlogPos(), lag,
+                    slotState);
+        }
+    }
+
+    /**
+     * Adds what only pg_replication_slots knows (active, wal_status, safe_wal_size) through a plain pgjdbc connection
+     * to the conninfo's database ("postgres" for the replication default). Best effort: a server that admits only
+     * replication connections still gets READ_REPLICATION_SLOT's answer, with the reason in {@code catalogError}.
+     */
+    private Slot catalogState(ConnectionSettings settings, Lsn position, Optional<ReplicationSlotInfo> replicationInfo) {
+        String db = ConnectionSettings.DEFAULT_DBNAME.equals(settings.dbname()) ? "postgres" : settings.dbname();
+        Boolean exists = replicationInfo == null ? null : replicationInfo.isPresent();
+        String type = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::slotType).orElse(null);
+        Lsn restart = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::restartLsn).orElse(null);
+        Integer restartTli = replicationInfo == null ? null : replicationInfo.map(ReplicationSlotInfo::restartTimeline)
+                .filter(t -> t != 0).orElse(null);
+        Boolean active = null;
+        String walStatus = null;
+        Long safeWalSize = null;
+        String error = null;
+        try (Connection sql = new Driver().connect(PgJdbcWalSource.jdbcUrl(settings, db),
+                PgJdbcWalSource.jdbcProperties(settings));
+                PreparedStatement st = sql.prepareStatement("SELECT slot_type, active, wal_status, restart_lsn::text,"
+                        + " safe_wal_size FROM pg_replication_slots WHERE slot_name = ?")) {
+            st.setString(1, slot);
+            try (ResultSet rs = st.executeQuery()) {
+                exists = rs.next();
+                if (exists) {
+                    type = rs.getString(1);
+                    active = rs.getBoolean(2);
+                    walStatus = rs.getString(3);
+                    restart = rs.getString(4) == null ? null : Lsn.parse(rs.getString(4));
+                    long safe = rs.getLong(5);
+                    safeWalSize = rs.wasNull() ? null : safe;
+                }
+            }
+        } catch (SQLException | RuntimeException e) {
+            error = String.valueOf(e.getMessage()).replace('\n', ' ');
+            log.debug("could not read pg_replication_slots", e);
+        }
+        Long retained = restart == null || !restart.isValid() ? null : position.value() - restart.value();
+        return new Slot(slot, exists, type, restart, restartTli, retained, active, walStatus, safeWalSize, error);
     }
 
     static Status status(ArchiveDirectory dir) throws IOException {
@@ -64,6 +213,7 @@ final class StatusCommand implements Callable<Integer> {
                 }
             }
         }
+        Optional<ArchiveEnd> end = ArchiveEnd.of(dir, size);
         return new Status(dir.path().toString(),
                 identity.map(ArchiveDirectory.Identity::systemIdString).orElse(null),
                 identity.map(i -> i.segmentSize().bytes()).orElse(null),
@@ -71,7 +221,8 @@ final class StatusCommand implements Callable<Integer> {
                 segments.isEmpty() ? null : segments.get(0).toString(),
                 segments.isEmpty() ? null : segments.get(segments.size() - 1).toString(),
                 receiving == null ? null : receiving.toString(),
-                newest == null ? null : Duration.between(newest, Instant.now()).toSeconds(), bytes);
+                newest == null ? null : Duration.between(newest, Instant.now()).toSeconds(), bytes,
+                end.map(ArchiveEnd::walEnd).orElse(null), end.map(ArchiveEnd::resumePoint).orElse(null), null);
     }
 
     private static List<Integer> timelines(ArchiveDirectory dir, List<WalFileName> segments) {
@@ -80,7 +231,7 @@ final class StatusCommand implements Callable<Integer> {
         return List.copyOf(tlis);
     }
 
-    static void print(Status s, PrintStream out) {
+    static void print(Status s, PrintWriter out) {
         out.printf("archive:            %s%n", s.directory());
         out.printf("database system:    %s%n", s.systemIdentifier() == null ? "unknown (no walstream.identity)"
                 : s.systemIdentifier());
@@ -97,8 +248,81 @@ final class StatusCommand implements Callable<Integer> {
         if (s.receivingSegment() != null) {
             out.printf("receiving into:     %s%n", s.receivingSegment());
         }
+        if (s.walEnd() != null) {
+            out.printf("WAL ends at:        %s (resumes at %s)%n", s.walEnd(), s.resumeLsn());
+        }
         if (s.secondsSinceLastWrite() != null) {
             out.printf("last write:         %d s ago%n", s.secondsSinceLastWrite());
         }
+        Server srv = s.server();
+        if (srv != null) {
+            out.printf("server:             %s, PostgreSQL %d, system %s%s%n", srv.host(), srv.version(),
+                    srv.systemIdentifier(), srv.sameSystem() ? "" : " (NOT the archive's system)");
+            out.printf("server position:    %s on timeline %d%s%n", srv.position(), srv.timeline(),
+                    srv.lagBytes() == null ? "" : ", archive " + srv.lagBytes() + " bytes behind");
+            Slot sl = srv.slot();
+            if (sl != null) {
+                out.printf("slot %s:%s%s%n", sl.name(), " ".repeat(Math.max(1, 14 - sl.name().length())),
+                        sl.exists() == null ? "unknown (" + sl.catalogError() + ")"
+                        : !sl.exists() ? "does not exist"
+                        : sl.type() + (sl.active() == null ? "" : sl.active() ? ", active" : ", inactive")
+                        + (sl.walStatus() == null ? "" : ", wal_status " + sl.walStatus())
+                        + ", restart_lsn " + (sl.restartLsn() == null ? "none (no WAL reserved)"
+                        : sl.restartLsn() + ", holding " + sl.retainedBytes() + " bytes of WAL")
+                        + (sl.safeWalSize() == null ? "" : ", " + sl.safeWalSize() + " bytes until it is at risk"));
+            }
+        }
+    }
+
+    /** The JSON shape: the record's components in order; LSNs as "X/Y" strings, the system identifier as a string. */
+    static Map<String, Object> toJson(Status s) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("directory", s.directory());
+        m.put("systemIdentifier", s.systemIdentifier());
+        m.put("segmentSize", s.segmentSize());
+        m.put("receiverRunning", s.receiverRunning());
+        m.put("timelines", s.timelines());
+        m.put("completeSegments", s.completeSegments());
+        m.put("partialSegments", s.partialSegments());
+        m.put("compressedSegments", s.compressedSegments());
+        m.put("firstSegment", s.firstSegment());
+        m.put("lastSegment", s.lastSegment());
+        m.put("receivingSegment", s.receivingSegment());
+        m.put("secondsSinceLastWrite", s.secondsSinceLastWrite());
+        m.put("bytes", s.bytes());
+        m.put("walEnd", s.walEnd());
+        m.put("resumeLsn", s.resumeLsn());
+        Server srv = s.server();
+        if (srv == null) {
+            m.put("server", null);
+            return m;
+        }
+        Map<String, Object> sm = new LinkedHashMap<>();
+        sm.put("host", srv.host());
+        sm.put("version", srv.version());
+        sm.put("systemIdentifier", srv.systemIdentifier());
+        sm.put("sameSystem", srv.sameSystem());
+        sm.put("timeline", srv.timeline());
+        sm.put("position", srv.position());
+        sm.put("lagBytes", srv.lagBytes());
+        Slot sl = srv.slot();
+        if (sl == null) {
+            sm.put("slot", null);
+        } else {
+            Map<String, Object> slm = new LinkedHashMap<>();
+            slm.put("name", sl.name());
+            slm.put("exists", sl.exists());
+            slm.put("type", sl.type());
+            slm.put("restartLsn", sl.restartLsn());
+            slm.put("restartTimeline", sl.restartTimeline());
+            slm.put("retainedBytes", sl.retainedBytes());
+            slm.put("active", sl.active());
+            slm.put("walStatus", sl.walStatus());
+            slm.put("safeWalSize", sl.safeWalSize());
+            slm.put("catalogError", sl.catalogError());
+            sm.put("slot", slm);
+        }
+        m.put("server", sm);
+        return m;
     }
 }

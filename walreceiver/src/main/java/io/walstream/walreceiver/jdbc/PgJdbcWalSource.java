@@ -94,6 +94,11 @@ public final class PgJdbcWalSource implements AutoCloseable {
 
     /** Opens a physical replication connection with pgjdbc, from libpq-style settings. */
     public static PgJdbcWalSource open(ConnectionSettings settings, Duration statusInterval) {
+        return open(jdbcUrl(settings, settings.dbname()), jdbcProperties(settings), statusInterval);
+    }
+
+    /** The pgjdbc URL for these settings' hosts and {@code database} (also for plain SQL connections). */
+    public static String jdbcUrl(ConnectionSettings settings, String database) {
         StringBuilder url = new StringBuilder("jdbc:postgresql://");
         for (int i = 0; i < settings.hosts().size(); i++) {
             HostPort hp = settings.hosts().get(i);
@@ -104,7 +109,12 @@ public final class PgJdbcWalSource implements AutoCloseable {
             url.append(i > 0 ? "," : "").append(host.indexOf(':') >= 0 ? "[" + host + "]" : host)
                     .append(':').append(hp.port());
         }
-        url.append('/').append(settings.dbname());
+        url.append('/').append(database);
+        return url.toString();
+    }
+
+    /** pgjdbc properties for these settings: user, password, TLS, application name, timeouts, options. */
+    public static Properties jdbcProperties(ConnectionSettings settings) {
         Properties p = new Properties();
         PGProperty.USER.set(p, settings.user());
         settings.passwordFor(settings.hosts().get(0)).ifPresent(pw -> PGProperty.PASSWORD.set(p, pw));
@@ -125,7 +135,7 @@ public final class PgJdbcWalSource implements AutoCloseable {
         if (options != null) {
             PGProperty.OPTIONS.set(p, options);
         }
-        return open(url.toString(), p, statusInterval);
+        return p;
     }
 
     /**
