@@ -17,7 +17,8 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code walstream receive}: pg_receivewal's job, with its flags meaning the same. */
-@Command(name = "receive", mixinStandardHelpOptions = true, sortOptions = false,
+// No mixinStandardHelpOptions: its -h would collide with the host option (HelpOptions instead).
+@Command(name = "receive", versionProvider = Walstream.Version.class, sortOptions = false,
         description = {
             "Stream WAL from a PostgreSQL server into an archive directory, as a standby would.",
             "Resumes where the directory ends; segments are written as NAME.partial and renamed when complete.",
@@ -31,6 +32,9 @@ final class ReceiveCommand implements Callable<Integer> {
 
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
+
+    @Mixin
+    HelpOptions helpOptions;
 
     @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
             description = "Archive directory (created if missing).")
@@ -91,13 +95,13 @@ final class ReceiveCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         Logging.configure(verbose);
         if (synchronous && noSync) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--synchronous and --no-sync exclude each other");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--synchronous and --no-sync exclude each other");
         }
         if (metricsPort != null && (metricsPort < 0 || metricsPort > 65535)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--metrics-port must be 0..65535");
         }
         if (createSlot && slot == null) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--create-slot needs --slot");
+            throw new CommandLine.ParameterException(spec.commandLine(), "--create-slot needs --slot");
         }
         FsyncPolicy fsync = noSync ? FsyncPolicy.none()
                 : synchronous ? FsyncPolicy.synchronous()
@@ -113,7 +117,7 @@ final class ReceiveCommand implements Callable<Integer> {
                     .withCompression(SegmentCompression.parse(compress))
                     .withVerifyRecords(!noVerify);
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
         ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
