@@ -70,17 +70,19 @@ final class StatusCommand implements Callable<Integer> {
      *
      * @param walEnd     end of the last whole WAL record on disk (what the receiver wrote; durable once it stopped)
      * @param resumeLsn  where a receiver resumes streaming
+     * @param freeBytes  usable space on the archive's filesystem
+     * @param lowOnSpace less than two segments free: a receiver will soon pause for space
      * @param server     null without a connection
      */
     record Status(String directory, String systemIdentifier, Integer segmentSize, boolean receiverRunning,
             List<Integer> timelines, int completeSegments, int partialSegments, int compressedSegments,
             String firstSegment, String lastSegment, String receivingSegment, Long secondsSinceLastWrite,
-            long bytes, Lsn walEnd, Lsn resumeLsn, Server server) {
+            long bytes, Lsn walEnd, Lsn resumeLsn, long freeBytes, boolean lowOnSpace, Server server) {
 
         Status withServer(Server s) {
             return new Status(directory, systemIdentifier, segmentSize, receiverRunning, timelines, completeSegments,
                     partialSegments, compressedSegments, firstSegment, lastSegment, receivingSegment,
-                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, s);
+                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, freeBytes, lowOnSpace, s);
         }
     }
 
@@ -211,6 +213,7 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         Optional<ArchiveEnd> end = ArchiveEnd.of(dir, size);
+        long free = Files.getFileStore(dir.path()).getUsableSpace();
         return new Status(dir.path().toString(),
                 identity.map(ArchiveDirectory.Identity::systemIdString).orElse(null),
                 identity.map(i -> i.segmentSize().bytes()).orElse(null),
@@ -219,7 +222,8 @@ final class StatusCommand implements Callable<Integer> {
                 segments.isEmpty() ? null : segments.get(segments.size() - 1).toString(),
                 receiving == null ? null : receiving.toString(),
                 newest == null ? null : Duration.between(newest, Instant.now()).toSeconds(), bytes,
-                end.map(ArchiveEnd::walEnd).orElse(null), end.map(ArchiveEnd::resumePoint).orElse(null), null);
+                end.map(ArchiveEnd::walEnd).orElse(null), end.map(ArchiveEnd::resumePoint).orElse(null), free,
+                free < 2L * size.bytes(), null);
     }
 
     private static List<Integer> timelines(ArchiveDirectory dir, List<WalFileName> segments) {
@@ -251,6 +255,8 @@ final class StatusCommand implements Callable<Integer> {
         if (s.secondsSinceLastWrite() != null) {
             out.printf("last write:         %d s ago%n", s.secondsSinceLastWrite());
         }
+        out.printf("free space:         %.1f MB%s%n", s.freeBytes() / 1e6, s.lowOnSpace()
+                ? " - LOW: less than two segments; a receiver pauses (losing nothing) when the disk is full" : "");
         Server srv = s.server();
         if (srv != null) {
             out.printf("server:             %s, PostgreSQL %d, system %s%s%n", srv.host(), srv.version(),
@@ -289,6 +295,8 @@ final class StatusCommand implements Callable<Integer> {
         m.put("bytes", s.bytes());
         m.put("walEnd", s.walEnd());
         m.put("resumeLsn", s.resumeLsn());
+        m.put("freeBytes", s.freeBytes());
+        m.put("lowOnSpace", s.lowOnSpace());
         Server srv = s.server();
         if (srv == null) {
             m.put("server", null);

@@ -73,6 +73,8 @@ final class StatusCommandTest {
             .contains("\"receivingSegment\": \"000000010000000000000004.partial\"")
             .contains("\"walEnd\": \"0/400050\"") // after the partial's one 40-byte record at offset 40
             .contains("\"resumeLsn\": \"0/400000\"")
+            .containsPattern("\"freeBytes\": [1-9][0-9]*")
+            .contains("\"lowOnSpace\": ")
             .contains("\"server\": null");
         assertThat(err.toString()).isEmpty();
     }
