@@ -1,0 +1,316 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import java.util.stream.Stream;
+
+/**
+ * What the crash tests share: {@code walstream} from the packaged jar as a separate JVM (so that
+ * {@link Process#destroyForcibly()} is a real SIGKILL), and checks of an archive directory against
+ * the server's own {@code pg_wal}, byte for byte (through SHA-256 of the same ranges on both sides).
+ */
+final class CrashHarness {
+
+    private final PgCluster pg;
+    private final Path archive;
+    private final Path logs;
+    private final WalSegmentSize segmentSize;
+    /** Complete segments already found identical to the server's: they never change again. */
+    private final Set<String> checkedComplete = new HashSet<>();
+
+    CrashHarness(PgCluster pg, Path archive, Path logs) throws IOException {
+        this.pg = pg;
+        this.archive = archive;
+        this.logs = logs;
+        this.segmentSize = WalSegmentSize.ofBytes(pg.walSegmentSize());
+        Files.createDirectories(logs);
+    }
+
+    WalSegmentSize segmentSize() {
+        return segmentSize;
+    }
+
+    static Path jar() {
+        Path jar = Path.of("target", "walstream.jar").toAbsolutePath();
+        assertThat(jar).as("the packaged walstream.jar (mvn package builds it before integration tests)").exists();
+        return jar;
+    }
+
+    String conninfo(String applicationName) {
+        return "host=127.0.0.1 sslmode=disable port=" + pg.port() + " user=" + pg.superuser() + " password="
+                + pg.password() + " application_name=" + applicationName;
+    }
+
+    /** {@code java -jar walstream.jar ARGS}, stdout and stderr appended to {@code logs/NAME.log}. */
+    Process walstream(String logName, String... args) throws IOException {
+        List<String> command = new ArrayList<>(List.of(
+                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                // less JIT work at start-up: two cores are shared by the server, the load and this JVM
+                "-XX:TieredStopAtLevel=1", "-XX:+UseSerialGC", "-Xmx256m",
+                "-jar", jar().toString()));
+        command.addAll(List.of(args));
+        Path log = logs.resolve(logName + ".log");
+        return new ProcessBuilder(command).redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile())).start();
+    }
+
+    String log(String logName) {
+        try {
+            return Files.readString(logs.resolve(logName + ".log"));
+        } catch (IOException e) {
+            return "(no log: " + e + ")";
+        }
+    }
+
+    /** Runs a walstream command to its end and returns the exit code; fails after {@code timeoutSeconds}. */
+    int run(String logName, long timeoutSeconds, String... args) throws Exception {
+        Process p = walstream(logName, args);
+        if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
+            p.destroyForcibly().waitFor();
+            throw new AssertionError("walstream " + String.join(" ", args) + " did not end in " + timeoutSeconds
+                    + " s; log:\n" + log(logName));
+        }
+        return p.exitValue();
+    }
+
+    static void kill(Process p) throws InterruptedException {
+        p.destroyForcibly(); // SIGKILL on Linux: no shutdown hook, no flush, no unlock
+        if (!p.waitFor(60, TimeUnit.SECONDS)) {
+            throw new AssertionError("walstream " + p.pid() + " survived SIGKILL for 60 s");
+        }
+    }
+
+    static void await(String what, long timeoutMillis, BooleanSupplier condition) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(what + ": not within " + timeoutMillis / 1000 + " s");
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /** Waits until no walsender serves the slot (the killed receiver's connection is gone). */
+    void awaitSlotInactive(String slot) throws InterruptedException {
+        await("slot " + slot + " inactive", 60_000, () -> "false".equals(
+                pg.queryString("SELECT active::text FROM pg_replication_slots WHERE slot_name = ?", slot)));
+    }
+
+    /** The slot's restart_lsn: for a physical slot, the last flush position the receiver reported. */
+    long slotRestartLsn(String slot) {
+        String lsn = pg.queryString("SELECT coalesce(restart_lsn, '0/0')::text FROM pg_replication_slots"
+                + " WHERE slot_name = ?", slot);
+        return Lsn.parse(lsn).value();
+    }
+
+    /** The flush position in pg_stat_replication for this application_name, 0 when there is none. */
+    long reportedFlush(String applicationName) {
+        List<List<String>> rows = pg.query("SELECT coalesce(flush_lsn, '0/0')::text FROM pg_stat_replication"
+                + " WHERE application_name = ?", applicationName);
+        long max = 0;
+        for (List<String> row : rows) {
+            max = Math.max(max, Lsn.parse(row.get(0)).value());
+        }
+        return max;
+    }
+
+    boolean streaming(String applicationName) {
+        return !pg.query("SELECT 1 FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'",
+                applicationName).isEmpty();
+    }
+
+    // ---------------------------------------------------------------- archive checks
+
+    /**
+     * The "flushed is never lost" property: every byte of WAL from the start of segment
+     * {@code firstSegment} up to {@code end} (exclusive) is on disk in the archive, in the complete
+     * segment or else its {@code .partial}, and identical to the server's.
+     */
+    void assertHoldsServerWalUpTo(long firstSegment, long end, String context) throws Exception {
+        long firstStart = firstSegment * segmentSize.bytes();
+        if (end <= firstStart) {
+            return;
+        }
+        long lastSegment = (end - 1) / segmentSize.bytes();
+        for (long seg = firstSegment; seg <= lastSegment; seg++) {
+            WalFileName name = WalFileName.of(1, seg, segmentSize);
+            long segStart = name.startLsn().value();
+            int length = (int) Math.min(segmentSize.bytes(), end - segStart);
+            Path complete = archive.resolve(name.toString());
+            Path partial = archive.resolve(name.withPartial(true).toString());
+            Path file = Files.exists(complete) ? complete : partial;
+            if (!Files.exists(file)) {
+                throw new AssertionError(context + ": WAL up to " + Lsn.format(end) + " was reported flushed, but "
+                        + "segment " + name + " is not in the archive at all (neither complete nor .partial); archive: "
+                        + listing());
+            }
+            if (file == complete && checkedComplete.contains(name.toString())) {
+                continue;
+            }
+            assertSameBytes(name.toString(), file, length, context + ", reported flush " + Lsn.format(end));
+            if (file == complete && length == segmentSize.bytes()) {
+                checkedComplete.add(name.toString());
+            }
+        }
+    }
+
+    /** (a) from the first to the last segment, each exactly once; only the last may be a .partial. Returns them. */
+    List<WalFileName> assertNoGapNoDuplicate(long expectedFirstSegment) throws IOException {
+        Map<Long, List<String>> bySegment = new TreeMap<>();
+        try (Stream<Path> files = Files.list(archive)) {
+            for (Path f : files.toList()) {
+                String fileName = f.getFileName().toString();
+                if (WalFileName.isWalFileName(fileName)) {
+                    WalFileName n = WalFileName.parse(fileName, segmentSize);
+                    assertThat(n.timeline()).as("timeline of %s", fileName).isEqualTo(1);
+                    bySegment.computeIfAbsent(n.segmentNumber(), k -> new ArrayList<>()).add(fileName);
+                }
+            }
+        }
+        assertThat(bySegment).as("segments in the archive").isNotEmpty();
+        long first = bySegment.keySet().iterator().next();
+        long last = ((TreeMap<Long, List<String>>) bySegment).lastKey();
+        assertThat(first).as("first segment (the slot's start)").isEqualTo(expectedFirstSegment);
+        List<WalFileName> names = new ArrayList<>();
+        for (long seg = first; seg <= last; seg++) {
+            WalFileName name = WalFileName.of(1, seg, segmentSize);
+            List<String> present = bySegment.get(seg);
+            if (present == null) {
+                throw new AssertionError("gap: segment " + name + " is missing; archive: " + listing());
+            }
+            if (present.size() != 1) {
+                throw new AssertionError("duplicate: segment " + name + " is there as " + present + "; archive: "
+                        + listing());
+            }
+            WalFileName found = WalFileName.parse(present.get(0), segmentSize);
+            if (found.partial() && seg != last) {
+                throw new AssertionError("segment " + name + " is only a .partial, yet later segments exist"
+                        + " (it can never be completed; restore cannot serve it); archive: " + listing());
+            }
+            assertThat(found.compression()).isEqualTo(WalFileName.Compression.NONE);
+            names.add(found);
+        }
+        return names;
+    }
+
+    /** (b) every complete segment is byte-identical to the server's; returns how many were compared. */
+    int assertCompleteSegmentsAreTheServers(List<WalFileName> names) throws Exception {
+        int compared = 0;
+        for (WalFileName n : names) {
+            if (!n.partial()) {
+                Path file = archive.resolve(n.toString());
+                assertThat(Files.size(file)).as("size of %s", n).isEqualTo(segmentSize.bytes());
+                if (!checkedComplete.contains(n.toString())) {
+                    assertSameBytes(n.toString(), file, segmentSize.bytes(), "complete segment");
+                    checkedComplete.add(n.toString());
+                }
+                compared++;
+            }
+        }
+        return compared;
+    }
+
+    private void assertSameBytes(String serverFile, Path local, int length, String context) throws Exception {
+        String server = pg.queryString("SELECT encode(sha256(pg_read_binary_file('pg_wal/' || ?, 0, ?)), 'hex')",
+                serverFile, (long) length);
+        String mine = sha256(local, length);
+        if (!server.equals(mine)) {
+            // find where, for the message
+            byte[] theirs = pg.readWalFile(serverFile);
+            byte[] ours = Files.readAllBytes(local);
+            int at = 0;
+            while (at < length && at < ours.length && ours[at] == theirs[at]) {
+                at++;
+            }
+            long lsn = WalFileName.parse(serverFile, segmentSize).startLsn().value() + at;
+            throw new AssertionError(context + ": " + local.getFileName() + " differs from the server's pg_wal/"
+                    + serverFile + " at offset " + at + " (LSN " + Lsn.format(lsn) + "), comparing its first "
+                    + length + " bytes; local file has " + ours.length + " bytes");
+        }
+    }
+
+    private static String sha256(Path file, int length) throws IOException {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        byte[] buf = new byte[1 << 16];
+        long left = length;
+        try (InputStream in = Files.newInputStream(file)) {
+            while (left > 0) {
+                int n = in.read(buf, 0, (int) Math.min(buf.length, left));
+                if (n < 0) {
+                    throw new AssertionError(file.getFileName() + " has fewer than " + length + " bytes");
+                }
+                md.update(buf, 0, n);
+                left -= n;
+            }
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    /**
+     * Polls the archive until it holds two {@code .partial} files of one timeline (the writer opened the
+     * next segment before the finished one was renamed), or {@code timeoutMillis} passed. True if seen.
+     */
+    boolean awaitSecondPartial(long timeoutMillis) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
+        while (System.nanoTime() < deadline) {
+            try (Stream<Path> files = Files.list(archive)) {
+                if (files.filter(f -> f.getFileName().toString().endsWith(".partial")).count() >= 2) {
+                    return true;
+                }
+            }
+            Thread.onSpinWait();
+        }
+        return false;
+    }
+
+    /** How many files, and the last three. */
+    String shortListing() throws IOException {
+        if (!Files.isDirectory(archive)) {
+            return "(no archive directory yet)";
+        }
+        try (Stream<Path> files = Files.list(archive)) {
+            List<String> names = files.map(p -> p.getFileName().toString())
+                    .filter(WalFileName::isWalFileName).sorted().toList();
+            return names.size() + " segment files, ..." + names.subList(Math.max(0, names.size() - 3), names.size());
+        }
+    }
+
+    String listing() throws IOException {
+        if (!Files.isDirectory(archive)) {
+            return "(no archive directory yet)";
+        }
+        try (Stream<Path> files = Files.list(archive)) {
+            return files.map(p -> p.getFileName().toString()).sorted().toList().toString();
+        }
+    }
+
+    /** (c) {@code walstream verify -D DIR} exits 0. */
+    void assertVerifyPasses() throws Exception {
+        int code = run("verify", 300, "verify", "-D", archive.toString());
+        assertThat(code).as("walstream verify exit code; output:\n%s", log("verify")).isZero();
+    }
+}
