@@ -173,6 +173,43 @@ final class CrashHarness {
         }
     }
 
+    /**
+     * The fsync half of "flushed is never lost", which a SIGKILL alone cannot show (the page cache
+     * outlives the process): right after the kill, no page-cache page of the archive that lies wholly
+     * in {@code [from, to)} may still be dirty, for a power loss would lose a dirty page. {@code from}
+     * is the flush position reported before this run (a restart rewrites the {@code .partial} from its
+     * start, which dirties those already durable pages again, with the same bytes), {@code to} the one
+     * reported by this run. Pages the kernel wrote back by itself count as clean: that can hide a
+     * defect, never invent one. Reads page flags through {@code /proc/self/pagemap} and
+     * {@code /proc/kpageflags} (root); prints why and checks nothing where they cannot be read.
+     */
+    void assertNoDirtyPagesBetween(long from, long to, String context) throws Exception {
+        if (!PageFlags.available()) {
+            return;
+        }
+        long page = PageFlags.PAGE;
+        for (long seg = from / segmentSize.bytes(); seg * segmentSize.bytes() < to; seg++) {
+            WalFileName name = WalFileName.of(1, seg, segmentSize);
+            long segStart = name.startLsn().value();
+            long first = Math.max(from, segStart) - segStart;
+            long last = Math.min(to, segStart + segmentSize.bytes()) - segStart;
+            first = (first + page - 1) / page * page; // whole pages only
+            last = last / page * page;
+            if (first >= last) {
+                continue;
+            }
+            Path complete = archive.resolve(name.toString());
+            Path file = Files.exists(complete) ? complete : archive.resolve(name.withPartial(true).toString());
+            long dirty = PageFlags.firstDirtyPage(file, first, last);
+            if (dirty >= 0) {
+                throw new AssertionError(context + ": " + file.getFileName() + " still has a dirty page at offset "
+                        + dirty + " (LSN " + Lsn.format(segStart + dirty) + ") after the kill, below the flush position "
+                        + Lsn.format(to) + " the server was told about: that WAL was reported flushed before it was"
+                        + " fsynced, and a power loss would lose it");
+            }
+        }
+    }
+
     /** (a) from the first to the last segment, each exactly once; only the last may be a .partial. Returns them. */
     List<WalFileName> assertNoGapNoDuplicate(long expectedFirstSegment) throws IOException {
         Map<Long, List<String>> bySegment = new TreeMap<>();
@@ -305,6 +342,63 @@ final class CrashHarness {
         }
         try (Stream<Path> files = Files.list(archive)) {
             return files.map(p -> p.getFileName().toString()).sorted().toList().toString();
+        }
+    }
+
+    /** Dirty bits of page-cache pages of a file, from /proc (Linux, as root). */
+    static final class PageFlags {
+        static final long PAGE = 4096;
+        private static final long KPF_DIRTY = 1L << 4;
+        private static final long KPF_WRITEBACK = 1L << 8;
+        private static Boolean available;
+
+        static synchronized boolean available() {
+            if (available == null) {
+                try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(Path.of("/proc/kpageflags"))) {
+                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+                    f.read(b, 0);
+                    address(java.nio.ByteBuffer.allocateDirect(8));
+                    available = true;
+                } catch (Exception | LinkageError e) {
+                    System.out.println("dirty-page check unavailable (" + e + "): only what SIGKILL can show is checked");
+                    available = false;
+                }
+            }
+            return available;
+        }
+
+        private static long address(java.nio.Buffer direct) throws ReflectiveOperationException {
+            // sun.nio.ch is exported to tests (test.jvmArgs); javac's --release does not allow naming it
+            return (long) Class.forName("sun.nio.ch.DirectBuffer").getMethod("address").invoke(direct);
+        }
+
+        /** The offset of the first dirty (or under writeback) page in {@code [from, to)}, or -1. */
+        static long firstDirtyPage(Path file, long from, long to) throws Exception {
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
+                    java.nio.channels.FileChannel pagemap = java.nio.channels.FileChannel.open(
+                            Path.of("/proc/self/pagemap"));
+                    java.nio.channels.FileChannel kpageflags = java.nio.channels.FileChannel.open(
+                            Path.of("/proc/kpageflags"))) {
+                java.nio.MappedByteBuffer map = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, from, to - from);
+                long base = address(map);
+                java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+                for (long off = 0; off < to - from; off += PAGE) {
+                    map.get((int) off); // fault the page in: a page not cached was read from disk, so clean
+                    entry.clear();
+                    pagemap.read(entry, (base + off) / PAGE * 8);
+                    long pm = entry.getLong(0);
+                    if (pm >= 0) { // bit 63: present
+                        continue;
+                    }
+                    long pfn = pm & ((1L << 55) - 1);
+                    entry.clear();
+                    kpageflags.read(entry, pfn * 8);
+                    if ((entry.getLong(0) & (KPF_DIRTY | KPF_WRITEBACK)) != 0) {
+                        return from + off;
+                    }
+                }
+                return -1;
+            }
         }
     }
 

@@ -59,6 +59,7 @@ class CrashSafetyIT {
             long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
             String conninfo = h.conninfo(APP);
 
+            long previouslyReported = h.slotRestartLsn(SLOT);
             Load load = new Load(pg, seed);
             load.start();
             try {
@@ -103,7 +104,9 @@ class CrashSafetyIT {
                     long reported = h.slotRestartLsn(SLOT); // the last flush position the server heard of
                     assertThat(reported).as("round %d: slot restart_lsn vs flush_lsn polled before the kill", round)
                             .isGreaterThanOrEqualTo(polled);
+                    h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
                     h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed + ")");
+                    previouslyReported = reported;
                     System.out.printf("round %2d: killed after %4d ms (%s, +%d ms), reported flush %s, server at %s,"
                                     + " archive %s%n", round, ranMillis, when, delayMillis, Lsn.format(reported),
                             pg.currentWalLsn(), h.shortListing());

@@ -53,6 +53,7 @@ class SynchronousCrashIT {
             CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"));
             long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
             String conninfo = h.conninfo(APP);
+            long previouslyReported = h.slotRestartLsn(SLOT);
             long releasedByTheReload = 0;
             long acknowledgedTotal = 0;
 
@@ -101,6 +102,8 @@ class SynchronousCrashIT {
 
                 h.awaitSlotInactive(SLOT);
                 long reported = h.slotRestartLsn(SLOT);
+                h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
+                previouslyReported = reported;
                 h.assertHoldsServerWalUpTo(firstSegment, acked, "round " + round + " (seed " + seed
                         + "): WAL of the commits acknowledged before the kill");
                 h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed
@@ -133,7 +136,10 @@ class SynchronousCrashIT {
     record Ack(long returnedAt, long lsn) {
     }
 
-    /** {@value #WRITERS} sessions committing one small row per transaction as fast as the standby lets them. */
+    /**
+     * {@value #WRITERS} sessions committing 4 rows of 3 kB per transaction as fast as the standby lets them:
+     * each flush then spans whole pages, which the dirty-page check can see.
+     */
     static final class Writers {
         private final PgCluster pg;
         private final AtomicBoolean stop = new AtomicBoolean();
@@ -159,7 +165,8 @@ class SynchronousCrashIT {
         private void run(int writer) {
             try (Connection c = pg.connect();
                     PreparedStatement insert = c.prepareStatement(
-                            "INSERT INTO commits (writer, payload) VALUES (?, repeat(md5(random()::text), 8))");
+                            "INSERT INTO commits (writer, payload) SELECT ?, (SELECT string_agg(md5(random()::text || i || g), '')"
+                                    + " FROM generate_series(1, 100) i) FROM generate_series(1, 4) g");
                     PreparedStatement position = c.prepareStatement("SELECT pg_current_wal_insert_lsn()::text");
                     PreparedStatement switchWal = c.prepareStatement("SELECT pg_switch_wal()")) {
                 c.setAutoCommit(false);
