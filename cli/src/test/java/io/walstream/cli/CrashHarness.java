@@ -8,10 +8,19 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.Buffer;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.MappedByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.HexFormat;
@@ -28,7 +37,7 @@ import java.util.stream.Stream;
  * {@link Process#destroyForcibly()} is a real SIGKILL), and checks of an archive directory against
  * the server's own {@code pg_wal}, byte for byte (through SHA-256 of the same ranges on both sides).
  */
-final class CrashHarness {
+final class CrashHarness implements AutoCloseable {
 
     private final PgCluster pg;
     private final Path archive;
@@ -36,13 +45,52 @@ final class CrashHarness {
     private final WalSegmentSize segmentSize;
     /** Complete segments already found identical to the server's: they never change again. */
     private final Set<String> checkedComplete = new HashSet<>();
+    /** One session for all the polling: a new connection per poll costs a core its time here. */
+    private final Connection monitor;
 
     CrashHarness(PgCluster pg, Path archive, Path logs) throws IOException {
         this.pg = pg;
         this.archive = archive;
         this.logs = logs;
         this.segmentSize = WalSegmentSize.ofBytes(pg.walSegmentSize());
+        this.monitor = pg.connect();
         Files.createDirectories(logs);
+    }
+
+    @Override
+    public void close() throws SQLException {
+        monitor.close();
+    }
+
+    /** Rows as text, on the monitoring session. */
+    synchronized List<List<String>> query(String sql, Object... params) {
+        try (PreparedStatement s = monitor.prepareStatement(sql)) {
+            for (int i = 0; i < params.length; i++) {
+                s.setObject(i + 1, params[i]);
+            }
+            List<List<String>> rows = new ArrayList<>();
+            try (ResultSet rs = s.executeQuery()) {
+                int columns = rs.getMetaData().getColumnCount();
+                while (rs.next()) {
+                    List<String> row = new ArrayList<>(columns);
+                    for (int i = 1; i <= columns; i++) {
+                        row.add(rs.getString(i));
+                    }
+                    rows.add(row);
+                }
+            }
+            return rows;
+        } catch (SQLException e) {
+            throw new IllegalStateException("SQL failed: " + e.getMessage() + " (" + sql + ")", e);
+        }
+    }
+
+    String queryString(String sql, Object... params) {
+        List<List<String>> rows = query(sql, params);
+        if (rows.isEmpty()) {
+            throw new IllegalStateException("no row from " + sql);
+        }
+        return rows.get(0).get(0);
     }
 
     WalSegmentSize segmentSize() {
@@ -105,26 +153,26 @@ final class CrashHarness {
             if (System.currentTimeMillis() > deadline) {
                 throw new AssertionError(what + ": not within " + timeoutMillis / 1000 + " s");
             }
-            Thread.sleep(20);
+            Thread.sleep(50);
         }
     }
 
     /** Waits until no walsender serves the slot (the killed receiver's connection is gone). */
     void awaitSlotInactive(String slot) throws InterruptedException {
         await("slot " + slot + " inactive", 60_000, () -> "false".equals(
-                pg.queryString("SELECT active::text FROM pg_replication_slots WHERE slot_name = ?", slot)));
+                queryString("SELECT active::text FROM pg_replication_slots WHERE slot_name = ?", slot)));
     }
 
     /** The slot's restart_lsn: for a physical slot, the last flush position the receiver reported. */
     long slotRestartLsn(String slot) {
-        String lsn = pg.queryString("SELECT coalesce(restart_lsn, '0/0')::text FROM pg_replication_slots"
+        String lsn = queryString("SELECT coalesce(restart_lsn, '0/0')::text FROM pg_replication_slots"
                 + " WHERE slot_name = ?", slot);
         return Lsn.parse(lsn).value();
     }
 
     /** The flush position in pg_stat_replication for this application_name, 0 when there is none. */
     long reportedFlush(String applicationName) {
-        List<List<String>> rows = pg.query("SELECT coalesce(flush_lsn, '0/0')::text FROM pg_stat_replication"
+        List<List<String>> rows = query("SELECT coalesce(flush_lsn, '0/0')::text FROM pg_stat_replication"
                 + " WHERE application_name = ?", applicationName);
         long max = 0;
         for (List<String> row : rows) {
@@ -134,7 +182,7 @@ final class CrashHarness {
     }
 
     boolean streaming(String applicationName) {
-        return !pg.query("SELECT 1 FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'",
+        return !query("SELECT 1 FROM pg_stat_replication WHERE application_name = ? AND state = 'streaming'",
                 applicationName).isEmpty();
     }
 
@@ -267,7 +315,7 @@ final class CrashHarness {
     }
 
     private void assertSameBytes(String serverFile, Path local, int length, String context) throws Exception {
-        String server = pg.queryString("SELECT encode(sha256(pg_read_binary_file('pg_wal/' || ?, 0, ?)), 'hex')",
+        String server = queryString("SELECT encode(sha256(pg_read_binary_file('pg_wal/' || ?, 0, ?)), 'hex')",
                 serverFile, (long) length);
         String mine = sha256(local, length);
         if (!server.equals(mine)) {
@@ -307,17 +355,28 @@ final class CrashHarness {
         return HexFormat.of().formatHex(md.digest());
     }
 
+    /** Names of the {@code .partial} files in the archive now. */
+    Set<String> partials() throws IOException {
+        if (!Files.isDirectory(archive)) {
+            return Set.of();
+        }
+        try (Stream<Path> files = Files.list(archive)) {
+            return files.map(f -> f.getFileName().toString()).filter(n -> n.endsWith(".partial"))
+                    .collect(java.util.stream.Collectors.toSet());
+        }
+    }
+
     /**
-     * Polls the archive until it holds two {@code .partial} files of one timeline (the writer opened the
-     * next segment before the finished one was renamed), or {@code timeoutMillis} passed. True if seen.
+     * Polls the archive until it holds two {@code .partial} files, one of them new since {@code before}
+     * (the writer opened the next segment before the finished one was renamed), or {@code timeoutMillis}
+     * passed. True if seen.
      */
-    boolean awaitSecondPartial(long timeoutMillis) throws IOException, InterruptedException {
+    boolean awaitSecondPartial(Set<String> before, long timeoutMillis) throws IOException {
         long deadline = System.nanoTime() + timeoutMillis * 1_000_000;
         while (System.nanoTime() < deadline) {
-            try (Stream<Path> files = Files.list(archive)) {
-                if (files.filter(f -> f.getFileName().toString().endsWith(".partial")).count() >= 2) {
-                    return true;
-                }
+            Set<String> now = partials();
+            if (now.size() >= 2 && !before.containsAll(now)) {
+                return true;
             }
             Thread.onSpinWait();
         }
@@ -351,13 +410,15 @@ final class CrashHarness {
         private static final long KPF_DIRTY = 1L << 4;
         private static final long KPF_WRITEBACK = 1L << 8;
         private static Boolean available;
+        /** Where the bytes read to fault pages in go, so that the reads cannot be left out. */
+        static volatile int sink;
 
         static synchronized boolean available() {
             if (available == null) {
-                try (java.nio.channels.FileChannel f = java.nio.channels.FileChannel.open(Path.of("/proc/kpageflags"))) {
-                    java.nio.ByteBuffer b = java.nio.ByteBuffer.allocate(8);
+                try (FileChannel f = FileChannel.open(Path.of("/proc/kpageflags"))) {
+                    ByteBuffer b = ByteBuffer.allocate(8);
                     f.read(b, 0);
-                    address(java.nio.ByteBuffer.allocateDirect(8));
+                    address(ByteBuffer.allocateDirect(8));
                     available = true;
                 } catch (Exception | LinkageError e) {
                     System.out.println("dirty-page check unavailable (" + e + "): only what SIGKILL can show is checked");
@@ -367,23 +428,22 @@ final class CrashHarness {
             return available;
         }
 
-        private static long address(java.nio.Buffer direct) throws ReflectiveOperationException {
+        private static long address(Buffer direct) throws ReflectiveOperationException {
             // sun.nio.ch is exported to tests (test.jvmArgs); javac's --release does not allow naming it
             return (long) Class.forName("sun.nio.ch.DirectBuffer").getMethod("address").invoke(direct);
         }
 
         /** The offset of the first dirty (or under writeback) page in {@code [from, to)}, or -1. */
         static long firstDirtyPage(Path file, long from, long to) throws Exception {
-            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file);
-                    java.nio.channels.FileChannel pagemap = java.nio.channels.FileChannel.open(
-                            Path.of("/proc/self/pagemap"));
-                    java.nio.channels.FileChannel kpageflags = java.nio.channels.FileChannel.open(
-                            Path.of("/proc/kpageflags"))) {
-                java.nio.MappedByteBuffer map = ch.map(java.nio.channels.FileChannel.MapMode.READ_ONLY, from, to - from);
+            try (FileChannel ch = FileChannel.open(file);
+                    FileChannel pagemap = FileChannel.open(Path.of("/proc/self/pagemap"));
+                    FileChannel kpageflags = FileChannel.open(Path.of("/proc/kpageflags"))) {
+                MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, from, to - from);
                 long base = address(map);
-                java.nio.ByteBuffer entry = java.nio.ByteBuffer.allocate(8).order(java.nio.ByteOrder.nativeOrder());
+                ByteBuffer entry = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+                int touched = 0;
                 for (long off = 0; off < to - from; off += PAGE) {
-                    map.get((int) off); // fault the page in: a page not cached was read from disk, so clean
+                    touched += map.get((int) off); // fault the page in: a page not cached is read from disk, clean
                     entry.clear();
                     pagemap.read(entry, (base + off) / PAGE * 8);
                     long pm = entry.getLong(0);
@@ -394,9 +454,11 @@ final class CrashHarness {
                     entry.clear();
                     kpageflags.read(entry, pfn * 8);
                     if ((entry.getLong(0) & (KPF_DIRTY | KPF_WRITEBACK)) != 0) {
+                        sink = touched;
                         return from + off;
                     }
                 }
+                sink = touched;
                 return -1;
             }
         }

@@ -11,6 +11,7 @@ import java.sql.Connection;
 import java.sql.Statement;
 import java.util.List;
 import java.util.Random;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
@@ -55,83 +56,85 @@ class CrashSafetyIT {
                 .start()) {
             pg.execute("CREATE TABLE load (id bigserial PRIMARY KEY, payload text)");
             pg.createPhysicalSlot(SLOT);
-            CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"));
-            long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
-            String conninfo = h.conninfo(APP);
+            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"))) {
+                long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
+                String conninfo = h.conninfo(APP);
 
-            long previouslyReported = h.slotRestartLsn(SLOT);
-            Load load = new Load(pg, seed);
-            load.start();
-            try {
-                for (int round = 1; round <= rounds; round++) {
-                    load.throwIfFailed();
-                    final int r = round;
-                    String log = "receive-" + round;
+                long previouslyReported = h.slotRestartLsn(SLOT);
+                Load load = new Load(pg, seed);
+                load.start();
+                try {
+                    for (int round = 1; round <= rounds; round++) {
+                        load.throwIfFailed();
+                        final int r = round;
+                        String log = "receive-" + round;
+                        Set<String> partialsBefore = h.partials();
                     long startedAt = System.nanoTime();
-                    Process p = h.walstream(log, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT);
-                    // One round in four is killed counting from the process start (maybe before it streams:
-                    // a kill while it opens and resumes the archive); the others from when it streams. One in
-                    // four of those is killed the moment a second .partial appears, if that happens before the
-                    // delay is up: a segment switch, while the finished segment is being fsynced and renamed.
-                    int kind = random.nextInt(4);
-                    boolean fromStart = kind == 0;
-                    boolean atSwitch = kind == 1;
-                    long delayMillis = 300 + random.nextInt(2701);
-                    if (!fromStart) {
-                        CrashHarness.await("round " + round + ": receive streaming", 120_000, () -> {
-                            if (!p.isAlive()) {
-                                throw new AssertionError("round " + r + ": walstream receive exited "
-                                        + p.exitValue() + " before streaming; log:\n" + h.log(log));
-                            }
-                            return h.streaming(APP);
-                        });
-                    }
-                    String when;
-                    long polled = 0;
-                    if (atSwitch && h.awaitSecondPartial(delayMillis)) {
-                        when = "at a segment switch"; // no query first: the rename would likely be done by then
-                    } else {
-                        Thread.sleep(atSwitch ? 0 : delayMillis);
-                        when = atSwitch ? "streaming, no switch seen" : fromStart ? "from start" : "streaming";
-                        assertThat(p.isAlive()).as("round %d: walstream receive still running; log:%n%s", round,
-                                h.log(log)).isTrue();
-                        polled = h.reportedFlush(APP);
-                    }
-                    CrashHarness.kill(p);
-                    long ranMillis = (System.nanoTime() - startedAt) / 1_000_000;
+                        Process p = h.walstream(log, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT);
+                        // One round in four is killed counting from the process start (maybe before it streams:
+                        // a kill while it opens and resumes the archive); the others from when it streams. One in
+                        // four of those is killed the moment a second .partial appears, if that happens before the
+                        // delay is up: a segment switch, while the finished segment is being fsynced and renamed.
+                        int kind = random.nextInt(4);
+                        boolean fromStart = kind == 0;
+                        boolean atSwitch = kind == 1;
+                        long delayMillis = 300 + random.nextInt(2701);
+                        if (!fromStart) {
+                            CrashHarness.await("round " + round + ": receive streaming", 120_000, () -> {
+                                if (!p.isAlive()) {
+                                    throw new AssertionError("round " + r + ": walstream receive exited "
+                                            + p.exitValue() + " before streaming; log:\n" + h.log(log));
+                                }
+                                return h.streaming(APP);
+                            });
+                        }
+                        String when;
+                        long polled = 0;
+                        if (atSwitch && h.awaitSecondPartial(partialsBefore, delayMillis)) {
+                            when = "at a segment switch"; // no query first: the rename would likely be done by then
+                        } else {
+                            Thread.sleep(atSwitch ? 0 : delayMillis);
+                            when = atSwitch ? "streaming, no switch seen" : fromStart ? "from start" : "streaming";
+                            assertThat(p.isAlive()).as("round %d: walstream receive still running; log:%n%s", round,
+                                    h.log(log)).isTrue();
+                            polled = h.reportedFlush(APP);
+                        }
+                        CrashHarness.kill(p);
+                        long ranMillis = (System.nanoTime() - startedAt) / 1_000_000;
 
-                    h.awaitSlotInactive(SLOT);
-                    long reported = h.slotRestartLsn(SLOT); // the last flush position the server heard of
-                    assertThat(reported).as("round %d: slot restart_lsn vs flush_lsn polled before the kill", round)
-                            .isGreaterThanOrEqualTo(polled);
-                    h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
-                    h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed + ")");
-                    previouslyReported = reported;
-                    System.out.printf("round %2d: killed after %4d ms (%s, +%d ms), reported flush %s, server at %s,"
-                                    + " archive %s%n", round, ranMillis, when, delayMillis, Lsn.format(reported),
-                            pg.currentWalLsn(), h.shortListing());
+                        h.awaitSlotInactive(SLOT);
+                        long reported = h.slotRestartLsn(SLOT); // the last flush position the server heard of
+                        assertThat(reported).as("round %d: slot restart_lsn vs flush_lsn polled before the kill", round)
+                                .isGreaterThanOrEqualTo(polled);
+                        h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
+                        h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed + ")");
+                        previouslyReported = reported;
+                        System.out.printf("round %2d: killed after %4d ms (%s, +%d ms), reported flush %s, server at %s,"
+                                        + " archive %s%n", round, ranMillis, when, delayMillis, Lsn.format(reported),
+                                pg.currentWalLsn(), h.shortListing());
+                    }
+                } finally {
+                    load.stop();
                 }
-            } finally {
-                load.stop();
+                load.throwIfFailed();
+
+                pg.switchWal();
+                Lsn end = Lsn.parse(pg.currentWalLsn());
+                int code = h.run("receive-final", 300, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
+                        "-E", end.toString());
+                assertThat(code).as("final receive -E %s exit code; log:%n%s", end, h.log("receive-final")).isZero();
+                h.awaitSlotInactive(SLOT);
+                assertThat(h.slotRestartLsn(SLOT)).as("flush reported by the final receive").isGreaterThanOrEqualTo(end.value());
+
+                h.assertHoldsServerWalUpTo(firstSegment, end.value(), "after the final receive to " + end);
+                List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
+                int compared = h.assertCompleteSegmentsAreTheServers(segments);
+                h.assertVerifyPasses();
+                System.out.printf("CrashSafetyIT: %d rounds, %d segments (%d complete, all the server's own),"
+                                + " %s WAL written by the load, %d s%n", rounds, segments.size(), compared,
+                        load.bytesDescription(), (System.nanoTime() - t0) / 1_000_000_000);
+                assertThat(compared).as("complete segments compared").isGreaterThanOrEqualTo(2);
             }
-            load.throwIfFailed();
-
-            pg.switchWal();
-            Lsn end = Lsn.parse(pg.currentWalLsn());
-            int code = h.run("receive-final", 300, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
-                    "-E", end.toString());
-            assertThat(code).as("final receive -E %s exit code; log:%n%s", end, h.log("receive-final")).isZero();
-            h.awaitSlotInactive(SLOT);
-            assertThat(h.slotRestartLsn(SLOT)).as("flush reported by the final receive").isGreaterThanOrEqualTo(end.value());
-
-            h.assertHoldsServerWalUpTo(firstSegment, end.value(), "after the final receive to " + end);
-            List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
-            int compared = h.assertCompleteSegmentsAreTheServers(segments);
-            h.assertVerifyPasses();
-            System.out.printf("CrashSafetyIT: %d rounds, %d segments (%d complete, all the server's own),"
-                            + " %s WAL written by the load, %d s%n", rounds, segments.size(), compared,
-                    load.bytesDescription(), (System.nanoTime() - t0) / 1_000_000_000);
-            assertThat(compared).as("complete segments compared").isGreaterThanOrEqualTo(2);
         }
     }
 

@@ -50,85 +50,86 @@ class SynchronousCrashIT {
         try (PgCluster pg = PgCluster.builder().name("sync_crash_primary").setting("wal_keep_size", "1GB").start()) {
             pg.execute("CREATE TABLE commits (id bigserial PRIMARY KEY, writer int, payload text)");
             pg.createPhysicalSlot(SLOT);
-            CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"));
-            long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
-            String conninfo = h.conninfo(APP);
-            long previouslyReported = h.slotRestartLsn(SLOT);
-            long releasedByTheReload = 0;
-            long acknowledgedTotal = 0;
+            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"))) {
+                long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
+                String conninfo = h.conninfo(APP);
+                long previouslyReported = h.slotRestartLsn(SLOT);
+                long releasedByTheReload = 0;
+                long acknowledgedTotal = 0;
 
-            for (int round = 1; round <= rounds; round++) {
-                final int r = round;
-                pg.reload(Map.of("synchronous_standby_names", APP));
-                String log = "receive-sync-" + round;
-                Process p = h.walstream(log, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
-                        "--synchronous");
-                Writers writers = new Writers(pg);
-                try {
-                    CrashHarness.await("round " + round + ": walstream is the synchronous standby", 120_000, () -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("round " + r + ": walstream receive exited " + p.exitValue()
-                                    + "; log:\n" + h.log(log));
-                        }
-                        return pg.query("SELECT 1 FROM pg_stat_replication WHERE application_name = ?"
-                                + " AND sync_state = 'sync'", APP).size() == 1;
-                    });
-                    writers.start();
-                    CrashHarness.await("round " + round + ": commits acknowledged", 120_000, () -> {
-                        writers.throwIfFailed();
-                        return writers.acknowledged() >= 10;
-                    });
-                    Thread.sleep(200 + random.nextInt(1300));
-                    assertThat(p.isAlive()).as("round %d: walstream receive still running; log:%n%s", round,
-                            h.log(log)).isTrue();
-                    writers.killedAt = System.nanoTime(); // a commit that returned before this was acknowledged
-                    CrashHarness.kill(p);
-                } finally {
-                    p.destroyForcibly();
-                    // no new commits; release those waiting for the dead standby; wait for the writers to end
-                    writers.requestStop();
-                    pg.reload(Map.of("synchronous_standby_names", ""));
-                    writers.join();
+                for (int round = 1; round <= rounds; round++) {
+                    final int r = round;
+                    pg.reload(Map.of("synchronous_standby_names", APP));
+                    String log = "receive-sync-" + round;
+                    Process p = h.walstream(log, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
+                            "--synchronous");
+                    Writers writers = new Writers(pg);
+                    try {
+                        CrashHarness.await("round " + round + ": walstream is the synchronous standby", 120_000, () -> {
+                            if (!p.isAlive()) {
+                                throw new AssertionError("round " + r + ": walstream receive exited " + p.exitValue()
+                                        + "; log:\n" + h.log(log));
+                            }
+                            return h.query("SELECT 1 FROM pg_stat_replication WHERE application_name = ?"
+                                    + " AND sync_state = 'sync'", APP).size() == 1;
+                        });
+                        writers.start();
+                        CrashHarness.await("round " + round + ": commits acknowledged", 120_000, () -> {
+                            writers.throwIfFailed();
+                            return writers.acknowledged() >= 10;
+                        });
+                        Thread.sleep(200 + random.nextInt(1300));
+                        assertThat(p.isAlive()).as("round %d: walstream receive still running; log:%n%s", round,
+                                h.log(log)).isTrue();
+                        writers.killedAt = System.nanoTime(); // a commit that returned before this was acknowledged
+                        CrashHarness.kill(p);
+                    } finally {
+                        p.destroyForcibly();
+                        // no new commits; release those waiting for the dead standby; wait for the writers to end
+                        writers.requestStop();
+                        pg.reload(Map.of("synchronous_standby_names", ""));
+                        writers.join();
+                    }
+                    writers.throwIfFailed();
+                    long killedAt = writers.killedAt;
+                    List<Ack> acks = writers.acks();
+                    long acked = acks.stream().filter(a -> a.returnedAt < killedAt).mapToLong(Ack::lsn).max().orElse(0);
+                    long ackedCount = acks.stream().filter(a -> a.returnedAt < killedAt).count();
+                    long released = acks.size() - ackedCount;
+                    releasedByTheReload += released;
+                    acknowledgedTotal += ackedCount;
+                    assertThat(ackedCount).as("round %d: commits acknowledged before the kill", round).isPositive();
+
+                    h.awaitSlotInactive(SLOT);
+                    long reported = h.slotRestartLsn(SLOT);
+                    h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
+                    previouslyReported = reported;
+                    h.assertHoldsServerWalUpTo(firstSegment, acked, "round " + round + " (seed " + seed
+                            + "): WAL of the commits acknowledged before the kill");
+                    h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed
+                            + "): WAL reported flushed");
+                    assertThat(reported).as("round %d: flush reported vs commits acknowledged", round)
+                            .isGreaterThanOrEqualTo(acked);
+                    System.out.printf("round %d: %d commits acknowledged before the kill (up to %s), %d in flight at"
+                                    + " the kill (released by the reload); reported flush %s; archive %s%n", round, ackedCount,
+                            Lsn.format(acked), released, Lsn.format(reported), h.shortListing());
                 }
-                writers.throwIfFailed();
-                long killedAt = writers.killedAt;
-                List<Ack> acks = writers.acks();
-                long acked = acks.stream().filter(a -> a.returnedAt < killedAt).mapToLong(Ack::lsn).max().orElse(0);
-                long ackedCount = acks.stream().filter(a -> a.returnedAt < killedAt).count();
-                long released = acks.size() - ackedCount;
-                releasedByTheReload += released;
-                acknowledgedTotal += ackedCount;
-                assertThat(ackedCount).as("round %d: commits acknowledged before the kill", round).isPositive();
+                assertThat(releasedByTheReload).as("commits in flight (waiting for walstream) at the kills, all rounds")
+                        .isPositive();
 
-                h.awaitSlotInactive(SLOT);
-                long reported = h.slotRestartLsn(SLOT);
-                h.assertNoDirtyPagesBetween(previouslyReported, reported, "round " + round + " (seed " + seed + ")");
-                previouslyReported = reported;
-                h.assertHoldsServerWalUpTo(firstSegment, acked, "round " + round + " (seed " + seed
-                        + "): WAL of the commits acknowledged before the kill");
-                h.assertHoldsServerWalUpTo(firstSegment, reported, "round " + round + " (seed " + seed
-                        + "): WAL reported flushed");
-                assertThat(reported).as("round %d: flush reported vs commits acknowledged", round)
-                        .isGreaterThanOrEqualTo(acked);
-                System.out.printf("round %d: %d commits acknowledged before the kill (up to %s), %d in flight at"
-                                + " the kill (released by the reload); reported flush %s; archive %s%n", round, ackedCount,
-                        Lsn.format(acked), released, Lsn.format(reported), h.shortListing());
+                pg.switchWal();
+                Lsn end = Lsn.parse(pg.currentWalLsn());
+                int code = h.run("receive-final", 300, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
+                        "-E", end.toString());
+                assertThat(code).as("final receive -E %s exit code; log:%n%s", end, h.log("receive-final")).isZero();
+                h.assertHoldsServerWalUpTo(firstSegment, end.value(), "after the final receive to " + end);
+                List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
+                int compared = h.assertCompleteSegmentsAreTheServers(segments);
+                h.assertVerifyPasses();
+                System.out.printf("SynchronousCrashIT: %d rounds, %d commits acknowledged, %d released by the reloads,"
+                                + " %d segments (%d complete, all the server's own), %d s%n", rounds, acknowledgedTotal,
+                        releasedByTheReload, segments.size(), compared, (System.nanoTime() - t0) / 1_000_000_000);
             }
-            assertThat(releasedByTheReload).as("commits in flight (waiting for walstream) at the kills, all rounds")
-                    .isPositive();
-
-            pg.switchWal();
-            Lsn end = Lsn.parse(pg.currentWalLsn());
-            int code = h.run("receive-final", 300, "receive", "-D", archive.toString(), "-d", conninfo, "--slot", SLOT,
-                    "-E", end.toString());
-            assertThat(code).as("final receive -E %s exit code; log:%n%s", end, h.log("receive-final")).isZero();
-            h.assertHoldsServerWalUpTo(firstSegment, end.value(), "after the final receive to " + end);
-            List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
-            int compared = h.assertCompleteSegmentsAreTheServers(segments);
-            h.assertVerifyPasses();
-            System.out.printf("SynchronousCrashIT: %d rounds, %d commits acknowledged, %d released by the reloads,"
-                            + " %d segments (%d complete, all the server's own), %d s%n", rounds, acknowledgedTotal,
-                    releasedByTheReload, segments.size(), compared, (System.nanoTime() - t0) / 1_000_000_000);
         }
     }
 
