@@ -187,10 +187,17 @@ public final class ArchiveDirectory {
      * pg_receivewal's FindStreamingStart: the newest segment (highest number, then highest
      * timeline, a complete one winning over a partial); streaming resumes at the start of a
      * {@code .partial} or just after a complete segment, on that segment's timeline.
+     *
+     * <p>One difference: if an older segment of that timeline is only a {@code .partial}, streaming
+     * resumes at its start instead. The writer opens the next segment while the flusher is still
+     * fsyncing and renaming the one just finished, so a crash then leaves two {@code .partial} files;
+     * resuming after the newer one would leave the older one incomplete for ever, and the part of it
+     * that was never reported flushed possibly never fsynced.
      */
     public Optional<ResumePoint> resumePoint(WalSegmentSize segmentSize) {
+        List<WalFileName> segments = segments(segmentSize);
         WalFileName newest = null;
-        for (WalFileName name : segments(segmentSize)) {
+        for (WalFileName name : segments) {
             if (newest == null || name.segmentNumber() > newest.segmentNumber()
                     || name.segmentNumber() == newest.segmentNumber()
                     && (Integer.compareUnsigned(name.timeline(), newest.timeline()) > 0
@@ -201,8 +208,29 @@ public final class ArchiveDirectory {
         if (newest == null) {
             return Optional.empty();
         }
+        Optional<WalFileName> unfinished = oldestUnfinished(segments, newest);
+        if (unfinished.isPresent()) {
+            return Optional.of(new ResumePoint(newest.timeline(), unfinished.get().startLsn(), unfinished.get()));
+        }
         Lsn start = newest.partial() ? newest.startLsn() : newest.endLsn();
         return Optional.of(new ResumePoint(newest.timeline(), start, newest));
+    }
+
+    /** The lowest segment of {@code newest}'s timeline, below it, that is there only as a {@code .partial}. */
+    private static Optional<WalFileName> oldestUnfinished(List<WalFileName> segments, WalFileName newest) {
+        java.util.Set<Long> complete = new java.util.HashSet<>();
+        for (WalFileName name : segments) {
+            if (name.timeline() == newest.timeline() && !name.partial()) {
+                complete.add(name.segmentNumber());
+            }
+        }
+        for (WalFileName name : segments) { // ascending segment numbers
+            if (name.timeline() == newest.timeline() && name.partial()
+                    && name.segmentNumber() < newest.segmentNumber() && !complete.contains(name.segmentNumber())) {
+                return Optional.of(name);
+            }
+        }
+        return Optional.empty();
     }
 
     private List<String> fileNames() {
