@@ -89,7 +89,8 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
         RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
-                segment -> settings.onSegment().completed(segment.name, segment.completePath));
+                segment -> settings.onSegment().completed(segment.name, segment.completePath),
+                settings.verifier() != WalChunkVerifier.NONE);
         disruptor.handleEventsWith(writer, verifier).then(flusher);
         disruptor.setDefaultExceptionHandler(new FailureHandler());
         this.ring = disruptor.start();

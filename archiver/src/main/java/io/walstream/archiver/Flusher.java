@@ -2,6 +2,7 @@ package io.walstream.archiver;
 
 import com.lmax.disruptor.EventHandler;
 import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.wal.XLogRecordHeader;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
@@ -26,6 +27,10 @@ final class Flusher implements EventHandler<WalEvent> {
     private SegmentFile current;
     private long writtenThrough;
     private long lastSyncNanos = System.nanoTime();
+    /** Whether a record verifier runs: then only verified WAL is completed and reported flushed. */
+    private final boolean verifying;
+    /** Where the current stream started: WAL before it was verified (or is ours) already. */
+    private long restartFloor;
     private long writtenSendTime;
 
     /** Told about each segment once it is complete and durable under its final name. */
@@ -34,7 +39,7 @@ final class Flusher implements EventHandler<WalEvent> {
     }
 
     Flusher(ArchiveDirectory dir, FsyncPolicy policy, PipelineState state, LongConsumer onDurable,
-            LongConsumer onReleased, SegmentListener segmentListener) {
+            LongConsumer onReleased, SegmentListener segmentListener, boolean verifying) {
         this.dir = dir;
         this.policy = policy;
         this.state = state;
@@ -42,6 +47,7 @@ final class Flusher implements EventHandler<WalEvent> {
         this.onReleased = onReleased;
         this.segmentListener = segmentListener;
         this.intervalNanos = policy.interval().toNanos();
+        this.verifying = verifying;
     }
 
     @Override
@@ -76,19 +82,29 @@ final class Flusher implements EventHandler<WalEvent> {
                 writtenThrough = event.end;
                 writtenSendTime = event.sendTime;
                 current = event.current;
-                if (event.completed != null) {
+                boolean segmentEnded = event.completed != null;
+                if (segmentEnded) {
                     completed.add(event.completed);
                 }
                 boolean due = policy.mode() == FsyncPolicy.Mode.SYNCHRONOUS
-                        || !completed.isEmpty() && policy.mode() == FsyncPolicy.Mode.INTERVAL
                         || System.nanoTime() - lastSyncNanos >= intervalNanos;
                 if (policy.mode() == FsyncPolicy.Mode.NONE) {
                     completeWithoutSync();
-                } else if (endOfBatch && due || !completed.isEmpty()) {
+                } else if (endOfBatch && due || segmentEnded || heldSegmentVerified()) {
                     sync();
                 }
             }
             case RESTART -> {
+                for (SegmentFile held : completed) {
+                    // its last record never arrived whole (the stream ended inside it): it stays .partial
+                    if (policy.mode() != FsyncPolicy.Mode.NONE) {
+                        held.force();
+                        syncDirectoryIfNeeded(held);
+                    }
+                    held.close();
+                }
+                completed.clear();
+                restartFloor = event.lsn;
                 if (event.current != null) {
                     // the previous stream's last segment: durable, but stays .partial
                     if (policy.mode() != FsyncPolicy.Mode.NONE) {
@@ -119,7 +135,10 @@ final class Flusher implements EventHandler<WalEvent> {
     /** Idle: make sure nothing written stays un-fsynced longer than the interval. */
     @Override
     public void onTimeout(long sequence) {
-        if (!state.failed() && policy.mode() == FsyncPolicy.Mode.INTERVAL && state.durable < writtenThrough
+        if (state.failed() || policy.mode() == FsyncPolicy.Mode.NONE) {
+            return;
+        }
+        if (heldSegmentVerified() || policy.mode() == FsyncPolicy.Mode.INTERVAL && state.durable < writtenThrough
                 && System.nanoTime() - lastSyncNanos >= intervalNanos) {
             sync();
         }
@@ -133,18 +152,44 @@ final class Flusher implements EventHandler<WalEvent> {
         finish(false);
     }
 
-    /** Completes pending segments and, with {@code fsync}, makes everything written durable first. */
+    /**
+     * How far WAL may be called good: the end of the last record whose CRC matched (or where this
+     * stream started). Nothing beyond it is reported flushed and no segment ending beyond it is
+     * completed, so a defect found later never sits in a complete segment or behind the server's
+     * flush position (which lets the server recycle the good copy).
+     */
+    private long verifiedLimit() {
+        // MAXALIGNed: a commit waits for the flush to pass its record's aligned end (XactLastRecEnd)
+        return verifying ? Math.max(XLogRecordHeader.align(state.verified), restartFloor) : Long.MAX_VALUE;
+    }
+
+    /** A completed segment waits for the verifier to pass the record that crosses its end. */
+    private boolean heldSegmentVerified() {
+        return !completed.isEmpty() && completed.get(0).endLsn <= verifiedLimit();
+    }
+
+    /** Completes verified segments and, with {@code fsync}, makes everything written durable first. */
     private void finish(boolean fsync) {
         long syncStart = fsync ? System.nanoTime() : 0;
+        long limit = verifiedLimit();
+        int ready = 0;
+        while (ready < completed.size() && completed.get(ready).endLsn <= limit) {
+            ready++;
+        }
         boolean directoryChanged = false;
-        for (SegmentFile segment : completed) {
+        for (int i = 0; i < completed.size(); i++) {
+            SegmentFile segment = completed.get(i);
             if (fsync) {
                 segment.force();
             }
-            segment.close();
-            Durable.move(segment.partialPath, segment.completePath);
-            removeStalePartials(segment);
-            directoryChanged = true;
+            if (i < ready) {
+                segment.close();
+                Durable.move(segment.partialPath, segment.completePath);
+                removeStalePartials(segment);
+                directoryChanged = true;
+            } else {
+                directoryChanged |= segment.directoryEntryPending;
+            }
         }
         if (fsync) {
             if (current != null) {
@@ -156,13 +201,16 @@ final class Flusher implements EventHandler<WalEvent> {
                 if (current != null) {
                     current.directoryEntryPending = false;
                 }
+                for (SegmentFile held : completed.subList(ready, completed.size())) {
+                    held.directoryEntryPending = false;
+                }
             }
             state.fsyncs++;
             lastSyncNanos = System.nanoTime();
             state.fsyncLatency.record(lastSyncNanos - syncStart);
         }
-        announceCompleted();
-        publishDurable(writtenThrough);
+        announceCompleted(ready);
+        publishDurable(Math.min(writtenThrough, limit));
     }
 
     /**
@@ -182,12 +230,12 @@ final class Flusher implements EventHandler<WalEvent> {
         }
     }
 
-    private void announceCompleted() {
-        for (SegmentFile segment : completed) {
+    private void announceCompleted(int ready) {
+        for (int i = 0; i < ready; i++) {
             state.segmentsCompleted++;
-            segmentListener.segmentCompleted(segment);
+            segmentListener.segmentCompleted(completed.get(i));
         }
-        completed.clear();
+        completed.subList(0, ready).clear();
     }
 
     private void syncDirectoryIfNeeded(SegmentFile segment) {

@@ -471,7 +471,11 @@ final class WalScanner {
         }
         if (XLogRecordHeader.isSwitch(lastRmid(), lastInfo())) {
             // The rest of the segment is unused; xlogreader jumps to the next segment without reading it.
-            skipTo((pos + segmentMask) & ~segmentMask, State.RECORD_HEADER);
+            long segmentEnd = (pos + segmentMask) & ~segmentMask;
+            if (lastCrcValid) {
+                verifiedEnd = segmentEnd; // nothing more in this segment can be wrong
+            }
+            skipTo(segmentEnd, State.RECORD_HEADER);
         } else {
             skipTo(XLogRecordHeader.align(pos), State.RECORD_HEADER);
         }

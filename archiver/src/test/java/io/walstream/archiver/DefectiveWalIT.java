@@ -1,0 +1,146 @@
+package io.walstream.archiver;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.netty.buffer.Unpooled;
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.PgClusterExtension;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.protocol.wal.WalRecord;
+import io.walstream.protocol.wal.WalRecordReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.concurrent.CompletionException;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A defect in received WAL is never archived as good: a real server's WAL, fed through the
+ * pipeline as a misbehaving walsender would send it, with one byte flipped in the record that
+ * crosses a segment edge. The CRC of that record can only be checked once its second half has
+ * arrived, in the next segment; until then the first segment must stay {@code .partial} and the
+ * flush position must stay before the record, so the server keeps the good copy.
+ */
+@ExtendWith(PgClusterExtension.class)
+class DefectiveWalIT {
+
+    private static PgCluster primary;
+    private static WalSegmentSize size;
+    private static int major;
+    private static long sysid;
+    /** Two consecutive segments of real WAL, and the record that crosses from the first into the second. */
+    private static long firstSegment;
+    private static byte[] wal;
+    private static WalRecord crossing;
+
+    @BeforeAll
+    static void captureWal(@TempDir Path tmp) throws Exception {
+        primary = PgCluster.builder().name("defect_primary").setting("wal_keep_size", "512MB").start();
+        size = WalSegmentSize.ofBytes(primary.walSegmentSize());
+        major = primary.serverVersionNum() / 10000;
+        sysid = Long.parseUnsignedLong(primary.systemIdentifier());
+        primary.execute("CREATE TABLE t (id int, payload text)");
+        Lsn from = Lsn.parse(primary.currentWalLsn());
+        ArchiveReceiverIT.write(primary, 40_000); // more than two segments, no switch in between
+        primary.switchWal();
+        firstSegment = from.segmentNumber(size) + 1;
+        Path a = tmp.resolve(WalFileName.of(1, firstSegment, size).toString());
+        Path b = tmp.resolve(WalFileName.of(1, firstSegment + 1, size).toString());
+        Files.write(a, primary.readWalFile(a.getFileName().toString()));
+        Files.write(b, primary.readWalFile(b.getFileName().toString()));
+        wal = new byte[2 * size.bytes()];
+        System.arraycopy(Files.readAllBytes(a), 0, wal, 0, size.bytes());
+        System.arraycopy(Files.readAllBytes(b), 0, wal, size.bytes(), size.bytes());
+
+        long edge = WalFileName.of(1, firstSegment + 1, size).startLsn().value();
+        try (WalRecordReader reader = WalRecordReader.open(List.of(a, b),
+                new WalRecordReader.Options(1, sysid, major, true))) {
+            while (reader.next()) {
+                WalRecord r = reader.record();
+                if (r.lsn() < edge && r.endLsn() > edge) {
+                    crossing = r;
+                    break;
+                }
+            }
+        }
+        assertThat(crossing).as("a record crossing into the second segment").isNotNull();
+        assertThat(crossing.lsn()).as("room for a flipped byte before the edge").isLessThan(edge - 64);
+    }
+
+    @AfterAll
+    static void stopPrimary() {
+        primary.close();
+    }
+
+    private static long start() {
+        return WalFileName.of(1, firstSegment, size).startLsn().value();
+    }
+
+    /** Feeds {@code bytes} as a walsender would: 128 kB XLogData messages from the first segment's start. */
+    private static ArchivePipeline feed(Path dir, byte[] bytes) {
+        ArchiveDirectory archive = ArchiveDirectory.create(dir);
+        archive.bindTo(sysid, size);
+        ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
+                .withVerifier(WalChunkVerifier.records(size, 1, sysid, major)));
+        pipeline.startAt(1, Lsn.of(start()));
+        int chunk = 128 * 1024;
+        for (int at = 0; at < bytes.length; at += chunk) {
+            int n = Math.min(chunk, bytes.length - at);
+            pipeline.onWal(new XLogData(start() + at, start() + bytes.length, 0,
+                    Unpooled.wrappedBuffer(bytes, at, n)));
+            // Each message made as durable as it may be before the next arrives, as on a slow
+            // link: the flusher must not get the chance to complete a segment only because the
+            // verifier happened to run ahead and fail first.
+            try {
+                pipeline.flush();
+            } catch (RuntimeException defect) {
+                break;
+            }
+        }
+        return pipeline;
+    }
+
+    @Test
+    void goodWalCompletesBothSegments(@TempDir Path dir) {
+        try (ArchivePipeline pipeline = feed(dir, wal)) {
+            pipeline.flush();
+            assertThat(pipeline.failure()).isNotDone();
+            assertThat(pipeline.flushedLsn()).isEqualTo(start() + wal.length);
+        }
+        assertThat(dir.resolve(WalFileName.of(1, firstSegment, size).toString())).exists();
+        assertThat(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString())).exists();
+    }
+
+    @Test
+    void aFlippedByteBeforeTheEdgeStopsTheStreamAndTheSegmentStaysPartial(@TempDir Path dir) {
+        long edge = WalFileName.of(1, firstSegment + 1, size).startLsn().value();
+        long flipped = edge - 16;
+        byte[] bad = wal.clone();
+        bad[(int) (flipped - start())] ^= 0x01;
+
+        ArchivePipeline pipeline = feed(dir, bad);
+        try {
+            assertThatThrownBy(pipeline::flush).isInstanceOf(RuntimeException.class);
+            assertThat(pipeline.writtenLsn()).as("the bad record's second half was received").isGreaterThan(edge);
+            assertThat(pipeline.failure()).isCompletedExceptionally();
+            assertThatThrownBy(() -> pipeline.failure().join()).isInstanceOf(CompletionException.class)
+                    .hasMessageContaining(Lsn.format(crossing.lsn()));
+            assertThat(pipeline.flushedLsn()).as("never reported flushed past the bad record")
+                    .isLessThanOrEqualTo(crossing.lsn());
+        } finally {
+            pipeline.close();
+        }
+        WalFileName first = WalFileName.of(1, firstSegment, size);
+        assertThat(dir.resolve(first.toString())).as("not completed: it holds the defect").doesNotExist();
+        assertThat(dir.resolve(first.withPartial(true).toString())).exists();
+        assertThat(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString())).doesNotExist();
+    }
+}
