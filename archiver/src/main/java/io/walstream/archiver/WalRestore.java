@@ -1,6 +1,7 @@
 package io.walstream.archiver;
 
 import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -30,8 +31,7 @@ public final class WalRestore {
      * ({@code .partial}) is served too, so an archive-fed standby can replay WAL before its segment completes.
      */
     public static Optional<Found> find(ArchiveDirectory dir, String walFileName, boolean allowPartial) {
-        if (!WalFileName.isWalFileName(walFileName) && !WalFileName.isHistoryFileName(walFileName)
-                && !WalFileName.isBackupHistoryFileName(walFileName)) {
+        if (!isRestorableName(walFileName)) {
             throw new IllegalArgumentException("not a WAL, history or backup history file name: \"" + walFileName + "\"");
         }
         if (!WalFileName.isWalFileName(walFileName) || walFileName.length() != 24) {
@@ -57,6 +57,40 @@ public final class WalRestore {
     }
 
     /**
+     * A restored segment must be a whole segment: PostgreSQL would reject a short one anyway, with
+     * less to go on. The size is the archive's (its identity), else any valid segment size.
+     */
+    private static void checkSegmentSize(ArchiveDirectory dir, String walFileName, Path restored) throws IOException {
+        if (!WalFileName.isWalFileName(walFileName)) {
+            return;
+        }
+        long size = Files.size(restored);
+        Optional<Integer> expected = dir.identity().map(i -> i.segmentSize().bytes());
+        boolean ok = expected.isPresent() ? size == expected.get() : isValidSegmentSize(size);
+        if (!ok) {
+            Files.deleteIfExists(restored);
+            throw new ArchiveException("archived WAL file " + walFileName + " holds " + size + " bytes, not a whole "
+                    + "segment" + expected.map(e -> " (" + e + " bytes)").orElse("")
+                    + "; the archive is damaged: run walstream verify", dir.resolve(walFileName), null);
+        }
+    }
+
+    private static boolean isValidSegmentSize(long size) {
+        try {
+            WalSegmentSize.ofBytes((int) size);
+            return size <= Integer.MAX_VALUE;
+        } catch (IllegalArgumentException e) {
+            return false;
+        }
+    }
+
+    /** A segment, {@code .history} or {@code .backup} file name: what PostgreSQL's %f can be, never a path. */
+    public static boolean isRestorableName(String walFileName) {
+        return WalFileName.isWalFileName(walFileName) || WalFileName.isHistoryFileName(walFileName)
+                || WalFileName.isBackupHistoryFileName(walFileName);
+    }
+
+    /**
      * Restores {@code walFileName} to {@code target}: written to a temporary name beside it and
      * renamed, so PostgreSQL never sees half a file. Returns false when the archive does not have it.
      */
@@ -78,11 +112,16 @@ public final class WalRestore {
                 if (attempt == 3) {
                     throw e;
                 }
-            } catch (IOException | RuntimeException e) {
+            } catch (IOException e) {
+                Files.deleteIfExists(tmp);
+                throw new ArchiveException("could not restore " + found.get().file().getFileName() + ": " + e
+                        + "; the archive is damaged: run walstream verify", found.get().file(), null, e);
+            } catch (RuntimeException e) {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
         }
+        checkSegmentSize(dir, walFileName, tmp);
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return true;
     }

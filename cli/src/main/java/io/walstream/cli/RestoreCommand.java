@@ -2,8 +2,11 @@ package io.walstream.cli;
 
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.WalRestore;
+import java.io.PrintWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -13,7 +16,9 @@ import picocli.CommandLine.Parameters;
         description = {
             "restore_command for a standby or a recovery: copy WALFILE (%f) from the archive to TARGETPATH (%p),",
             "decompressing .gz, .lz4 and .zst. Exit 0 when restored, 1 when the archive does not have it",
-            "(PostgreSQL asks for files that do not exist yet; that is not an error and prints nothing)."
+            "(PostgreSQL asks for files that do not exist yet; that is not an error and prints nothing);",
+            "2 for a name that is not a WAL file name or a missing archive directory; 1 with one line on stderr",
+            "when the archived file is damaged (wrong size, corrupt compression)."
         })
 final class RestoreCommand implements Callable<Integer> {
 
@@ -33,11 +38,27 @@ final class RestoreCommand implements Callable<Integer> {
     @Option(names = {"-v", "--verbose"}, description = "Say what was restored or not found.")
     boolean verbose;
 
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
     @Override
     public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!WalRestore.isRestorableName(walFile)) {
+            // never a path: PostgreSQL passes %f, a bare file name; anything else is misuse (or an attack)
+            err.println("walstream restore: \"" + walFile + "\" is not a WAL segment, .history or .backup file name");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (!Files.isDirectory(directory)) {
+            err.println("walstream restore: archive directory " + directory + " does not exist");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
         boolean restored = WalRestore.restore(ArchiveDirectory.open(directory), walFile, target, partial);
         if (verbose) {
-            System.err.printf("walstream restore: %s %s%n", walFile, restored ? "restored to " + target : "not in the archive");
+            err.printf("walstream restore: %s %s%n", walFile, restored ? "restored to " + target : "not in the archive");
+            err.flush();
         }
         return restored ? 0 : 1;
     }
