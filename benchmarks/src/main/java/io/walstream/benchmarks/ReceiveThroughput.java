@@ -55,8 +55,9 @@ public final class ReceiveThroughput {
                 .setting("synchronous_commit", "off").start()) {
             WalSegmentSize size = WalSegmentSize.ofBytes(pg.walSegmentSize());
             pg.createPhysicalSlot("hold");
+            pg.switchWal(); // start past segment 1: pg_receivewal ignores a segment 0 in the directory
             Lsn start = Lsn.parse(pg.currentWalLsn()).segmentStart(size);
-            pg.execute("CREATE UNLOGGED TABLE warm (x int)", "CREATE TABLE t (id bigint, payload text)");
+            pg.execute("CREATE TABLE t (id bigint, payload text)");
             long rowsPerMb = 1100;
             for (int done = 0; done < megabytes; done += 64) {
                 pg.execute("INSERT INTO t SELECT g, md5(g::text) || repeat(md5((g * 7)::text), 25) "
@@ -125,13 +126,17 @@ public final class ReceiveThroughput {
     private static void pgReceivewal(Path tool, PgCluster pg, Path dir, Lsn end, String compress) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(tool.toString(), "-D", dir.toString(), "-h", "127.0.0.1", "-p",
                 Integer.toString(pg.port()), "-U", pg.superuser(), "-w", "-n", "--compress=" + compress,
-                "-E", end.toString()).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.DISCARD);
+                "-E", end.toString(), "-v").redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile());
         pb.environment().put("PGPASSWORD", pg.password());
         pb.environment().put("PGSSLMODE", "disable");
         Process p = pb.start();
+        Path log = dir.resolveSibling(dir.getFileName() + ".log");
         if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue());
+            throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue() + ": " + Files.readString(log));
         }
+        System.out.print(Files.readString(log).lines().filter(l -> l.contains("starting") || l.contains("stop"))
+                .map(l -> "    " + l + "\n").reduce("", String::concat));
+        Files.delete(log);
     }
 
     /** A complete-looking segment just before {@code start}: both tools resume right after it. */
