@@ -229,6 +229,11 @@ public final class ArchiveReceiver implements AutoCloseable {
         SegmentCompressor sc = new SegmentCompressor(dir, options.compression(),
                 options.fsync().mode() != FsyncPolicy.Mode.NONE);
         sc.recover(segmentSize);
+        // Behind the server by more than a segment: catching up, compress later (up to 1 GiB waiting).
+        sc.yieldWhile(() -> {
+            ArchivePipeline p = pipeline;
+            return p != null && server.walEnd - p.flushedLsn() > segmentSize.bytes();
+        }, (int) Math.max(4, (1L << 30) / segmentSize.bytes()));
         compressor = sc;
         ArchivePipeline.SegmentCompletionListener embedder = settings.onSegment();
         return settings.withOnSegment((name, file) -> {

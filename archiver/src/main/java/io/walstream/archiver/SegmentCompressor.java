@@ -18,6 +18,7 @@ import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import java.util.zip.GZIPOutputStream;
 import net.jpountz.lz4.LZ4Factory;
@@ -48,6 +49,9 @@ public final class SegmentCompressor implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong plainBytes = new AtomicLong();
     private final AtomicLong compressedBytes = new AtomicLong();
+    private volatile BooleanSupplier catchingUp = () -> false;
+    private volatile int maxBacklog = Integer.MAX_VALUE;
+    private volatile boolean closing;
 
     public SegmentCompressor(ArchiveDirectory dir, SegmentCompression compression, boolean fsync) {
         if (compression.method() == WalFileName.Compression.NONE) {
@@ -61,6 +65,16 @@ public final class SegmentCompressor implements AutoCloseable {
             t.setDaemon(true);
             return t;
         });
+    }
+
+    /**
+     * While {@code catchingUp} says the receiver is behind the server, compression waits (up to
+     * {@code maxBacklog} queued segments): on a busy machine the CPU goes first to making WAL
+     * durable, which is what bounds data loss, and the backlog is compressed once caught up.
+     */
+    public void yieldWhile(BooleanSupplier catchingUp, int maxBacklog) {
+        this.catchingUp = catchingUp;
+        this.maxBacklog = maxBacklog;
     }
 
     /** Queues a complete, durable, uncompressed segment. Any thread; returns at once. */
@@ -102,7 +116,12 @@ public final class SegmentCompressor implements AutoCloseable {
 
     private void compressQuietly(WalFileName segment) {
         try {
+            while (!closing && catchingUp.getAsBoolean() && pending() <= maxBacklog) {
+                Thread.sleep(50);
+            }
             compress(segment);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt(); // shutting down: the next start compresses it
         } catch (IOException | RuntimeException e) {
             // The plain segment stays: the archive is complete, only larger. The next start retries.
             failures.incrementAndGet();
@@ -200,6 +219,7 @@ public final class SegmentCompressor implements AutoCloseable {
     /** Waits for every queued segment (a stopping receiver leaves the archive compressed). */
     @Override
     public void close() {
+        closing = true;
         executor.shutdown();
         try {
             if (!executor.awaitTermination(10, TimeUnit.MINUTES)) {

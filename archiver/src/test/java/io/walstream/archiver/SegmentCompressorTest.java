@@ -75,4 +75,36 @@ class SegmentCompressorTest {
         VerifyReport report = ArchiveVerifier.verify(dir);
         assertThat(report.errorCount()).as("%s", report.findings()).isZero();
     }
+
+    @org.junit.jupiter.api.Test
+    void whileTheReceiverCatchesUpCompressionWaitsUpToTheBacklogLimit(@TempDir Path dir) throws Exception {
+        new SyntheticArchive(dir).identity().complete(1, 1, 4);
+        java.util.concurrent.atomic.AtomicBoolean catchingUp = new java.util.concurrent.atomic.AtomicBoolean(true);
+        try (SegmentCompressor compressor = new SegmentCompressor(ArchiveDirectory.open(dir),
+                SegmentCompression.parse("lz4"), false)) {
+            compressor.yieldWhile(catchingUp::get, 2);
+            compressor.submit(WalFileName.parse(SyntheticArchive.name(1, 1), SyntheticArchive.SIZE));
+            compressor.submit(WalFileName.parse(SyntheticArchive.name(1, 2), SyntheticArchive.SIZE));
+            Thread.sleep(500);
+            assertThat(compressor.segmentsCompressed()).as("two waiting is within the backlog").isZero();
+
+            compressor.submit(WalFileName.parse(SyntheticArchive.name(1, 3), SyntheticArchive.SIZE));
+            awaitCompressed(compressor, 1); // three waiting: over the limit, one goes
+            Thread.sleep(300);
+            assertThat(compressor.segmentsCompressed()).as("back within the backlog").isEqualTo(1);
+
+            catchingUp.set(false);
+            awaitCompressed(compressor, 3);
+            compressor.submit(WalFileName.parse(SyntheticArchive.name(1, 4), SyntheticArchive.SIZE));
+            awaitCompressed(compressor, 4);
+        }
+    }
+
+    private static void awaitCompressed(SegmentCompressor compressor, long n) throws InterruptedException {
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(30);
+        while (compressor.segmentsCompressed() < n && System.nanoTime() < deadline) {
+            Thread.sleep(20);
+        }
+        assertThat(compressor.segmentsCompressed()).isEqualTo(n);
+    }
 }
