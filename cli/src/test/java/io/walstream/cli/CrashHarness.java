@@ -18,8 +18,6 @@ import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -64,22 +62,8 @@ final class CrashHarness implements AutoCloseable {
 
     /** Rows as text, on the monitoring session. */
     synchronized List<List<String>> query(String sql, Object... params) {
-        try (PreparedStatement s = monitor.prepareStatement(sql)) {
-            for (int i = 0; i < params.length; i++) {
-                s.setObject(i + 1, params[i]);
-            }
-            List<List<String>> rows = new ArrayList<>();
-            try (ResultSet rs = s.executeQuery()) {
-                int columns = rs.getMetaData().getColumnCount();
-                while (rs.next()) {
-                    List<String> row = new ArrayList<>(columns);
-                    for (int i = 1; i <= columns; i++) {
-                        row.add(rs.getString(i));
-                    }
-                    rows.add(row);
-                }
-            }
-            return rows;
+        try {
+            return PgCluster.query(monitor, sql, params);
         } catch (SQLException e) {
             throw new IllegalStateException("SQL failed: " + e.getMessage() + " (" + sql + ")", e);
         }

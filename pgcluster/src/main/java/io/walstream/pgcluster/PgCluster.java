@@ -560,7 +560,16 @@ public final class PgCluster implements AutoCloseable {
 
     /** Rows of a query as text (SQL NULL as Java null); parameters are bound as text. */
     public List<List<String>> query(String sql, Object... params) {
-        try (Connection c = connect(); PreparedStatement s = c.prepareStatement(sql)) {
+        try (Connection c = connect()) {
+            return query(c, sql, params);
+        } catch (SQLException e) {
+            throw failure("SQL failed: " + e.getMessage() + " (" + sql + ")", e);
+        }
+    }
+
+    /** Rows of a query as text on a connection the caller holds (SQL NULL as Java null). */
+    public static List<List<String>> query(Connection c, String sql, Object... params) throws SQLException {
+        try (PreparedStatement s = c.prepareStatement(sql)) {
             for (int i = 0; i < params.length; i++) {
                 s.setObject(i + 1, params[i]);
             }
@@ -576,12 +585,9 @@ public final class PgCluster implements AutoCloseable {
                 }
             }
             return rows;
-        } catch (SQLException e) {
-            throw failure("SQL failed: " + e.getMessage() + " (" + sql + ")", e);
         }
     }
 
-    /** The first column of the first row, as text. */
     public String queryString(String sql, Object... params) {
         List<List<String>> rows = query(sql, params);
         if (rows.isEmpty()) {
