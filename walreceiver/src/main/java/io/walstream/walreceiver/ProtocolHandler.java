@@ -294,8 +294,11 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         commandError = e;
         if (state == State.STREAMING) {
-            // An error inside COPY (e.g. WAL already removed) ends the walsender; no ReadyForQuery follows.
-            finishStream();
+            // An error inside COPY (e.g. WAL already removed) ends COPY; the walsender then sends
+            // ReadyForQuery and takes commands again (or exits: channelInactive). Finish the stream
+            // only then, so whoever it wakes finds the connection idle, not still "streaming".
+            state = State.STREAM_FINISHING;
+            ctx.channel().config().setAutoRead(true);
         }
     }
 
