@@ -123,10 +123,17 @@ final class ReceiveCommand implements Callable<Integer> {
         ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
         RUNNING.add(receiver);
         CountDownLatch finished = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicInteger exitCode = new java.util.concurrent.atomic.AtomicInteger(-1);
         Thread onSignal = new Thread(() -> {
             receiver.stop();
             try {
-                finished.await(30, TimeUnit.SECONDS); // let run() flush before the JVM goes
+                // let run() flush before the JVM goes; after a failure, let its one-line error print instead
+                if (finished.await(30, TimeUnit.SECONDS) && exitCode.get() >= 0) {
+                    // A JVM ended by a signal exits 128+signal (143) whatever main returns; a clean
+                    // stop is exit 0, as pg_receivewal's (so systemd and scripts see success).
+                    System.err.flush();
+                    Runtime.getRuntime().halt(exitCode.get());
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
@@ -148,7 +155,8 @@ final class ReceiveCommand implements Callable<Integer> {
             spec.commandLine().getErr().printf("walstream receive: %s; durable up to %s, %d segments completed%n",
                     describe(outcome), Lsn.format(p.durableLsn()), p.segmentsCompleted());
             spec.commandLine().getErr().flush();
-            return outcome == ArchiveReceiver.Outcome.SERVER_SHUT_DOWN ? 1 : 0;
+            exitCode.set(outcome == ArchiveReceiver.Outcome.SERVER_SHUT_DOWN ? 1 : 0);
+            return exitCode.get();
         } finally {
             RUNNING.remove(receiver);
             if (ticker != null) {
