@@ -28,10 +28,6 @@ abstract class NotYetImplemented implements Callable<Integer> {
 
 
 
-    @Command(name = "check", mixinStandardHelpOptions = true,
-            description = "Check that a primary is ready for walstream (not yet implemented).")
-    static final class Check extends NotYetImplemented { }
-
     @Command(name = "simulate", mixinStandardHelpOptions = true,
             description = "Model hot-standby replay and recovery conflicts (not yet implemented).")
     static final class Simulate extends NotYetImplemented { }

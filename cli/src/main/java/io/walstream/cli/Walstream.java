@@ -21,7 +21,7 @@ import picocli.CommandLine.IVersionProvider;
             RestoreCommand.class,
             VerifyCommand.class,
             StatusCommand.class,
-            NotYetImplemented.Check.class,
+            CheckCommand.class,
             NotYetImplemented.Simulate.class,
             NotYetImplemented.Bench.class,
             NotYetImplemented.Demo.class,
