@@ -186,7 +186,7 @@ final class DemoCommand implements Callable<Integer> {
         awaitCondition("the archive to receive " + walMb + " MB of WAL",
                 () -> receiver.metrics().receivedBytes() >= walMb * 1048576L, Duration.ofSeconds(150));
         showProgress(false);
-        detail("%s received in %.1f s, %d segments complete, durable up to %s; %d rows written so far",
+        detail("%s received in %.1f s, %d segment(s) complete, durable up to %s; %d rows written so far",
                 DemoSummary.mb(receiver.metrics().receivedBytes()), millisSince(receiveStart) / 1000.0,
                 receiver.metrics().segmentsCompleted(), Lsn.format(receiver.metrics().flushedLsn()), load.rows());
         pause("build the hot standby");
@@ -377,6 +377,9 @@ final class DemoCommand implements Callable<Integer> {
                         c == standby ? "promoted standby" : "old primary", psql, c.host(), c.port(), c.superuser(),
                         c.password());
             }
+        }
+        if (!primary.isRunning()) {
+            err.println("  old primary: stopped in the failover step (it plays the server that failed)");
         }
         err.printf("  archive: walstream status -D %s%n", archive);
         err.println("Press Ctrl-C to stop and remove them.");
