@@ -296,7 +296,10 @@ final class DemoCommand implements Callable<Integer> {
         }
         err.printf("    [Enter] to %s, Ctrl-C to stop and remove everything ", next);
         err.flush();
+        DemoLoad l = load;
+        l.hold(true);
         System.console().readLine();
+        l.hold(false);
     }
 
     /** The receiver's one-line progress while a step waits on it; on a terminal rewritten in place. */

@@ -22,6 +22,7 @@ final class DemoLoad implements AutoCloseable {
     private final AtomicLong rows = new AtomicLong();
     private final Thread thread;
     private volatile boolean stopping;
+    private volatile boolean held;
     private volatile Throwable failure;
 
     private DemoLoad(PgCluster primary) {
@@ -44,6 +45,10 @@ final class DemoLoad implements AutoCloseable {
                 + ROWS_PER_BATCH + ")";
         try (Connection c = primary.connect(); Statement s = c.createStatement()) {
             while (!stopping) {
+                if (held) {
+                    Thread.sleep(100);
+                    continue;
+                }
                 s.executeUpdate(batch);
                 rows.addAndGet(ROWS_PER_BATCH);
                 // A breather per batch keeps the load to a few MB/s, so two cores also run the receiver and standby.
@@ -57,6 +62,11 @@ final class DemoLoad implements AutoCloseable {
                 log.warn("write load stopped: {}", e.getMessage());
             }
         }
+    }
+
+    /** Holds the load while the demo waits for someone to press Enter, so the WAL it writes stays small. */
+    void hold(boolean hold) {
+        held = hold;
     }
 
     long rows() {
