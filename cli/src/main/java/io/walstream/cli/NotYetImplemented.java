@@ -35,8 +35,4 @@ abstract class NotYetImplemented implements Callable<Integer> {
     @Command(name = "bench", mixinStandardHelpOptions = true,
             description = "End-to-end benchmarks against pg_receivewal and PostgreSQL's standby (not yet implemented).")
     static final class Bench extends NotYetImplemented { }
-
-    @Command(name = "demo", mixinStandardHelpOptions = true,
-            description = "Run the whole hot-standby story on an embedded PostgreSQL (not yet implemented).")
-    static final class Demo extends NotYetImplemented { }
 }

@@ -24,7 +24,7 @@ import picocli.CommandLine.IVersionProvider;
             CheckCommand.class,
             NotYetImplemented.Simulate.class,
             NotYetImplemented.Bench.class,
-            NotYetImplemented.Demo.class,
+            DemoCommand.class,
             HelpCommand.class
         })
 public final class Walstream implements Callable<Integer> {
