@@ -129,7 +129,6 @@ class DefectiveWalIT {
         ArchivePipeline pipeline = feed(dir, bad);
         try {
             assertThatThrownBy(pipeline::flush).isInstanceOf(RuntimeException.class);
-            assertThat(pipeline.writtenLsn()).as("the bad record's second half was received").isGreaterThan(edge);
             assertThat(pipeline.failure()).isCompletedExceptionally();
             assertThatThrownBy(() -> pipeline.failure().join()).isInstanceOf(CompletionException.class)
                     .hasMessageContaining(Lsn.format(crossing.lsn()));
