@@ -439,6 +439,9 @@ class HotStandbyGuideIT {
                 }
             });
             assertThat(archive.resolve("00000002.history")).exists();
+            // restore_command served WAL: the standbys started from segments walstream had archived.
+            assertThat(read(logs.resolve("pg2.log")) + read(logs.resolve("pg3.log")))
+                    .containsPattern("restored log file \"00000001[0-9A-F]{16}\" from archive");
         }
 
         // ------------------------------------------------------------ helpers
