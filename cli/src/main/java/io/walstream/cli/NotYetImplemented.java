@@ -32,7 +32,4 @@ abstract class NotYetImplemented implements Callable<Integer> {
             description = "Model hot-standby replay and recovery conflicts (not yet implemented).")
     static final class Simulate extends NotYetImplemented { }
 
-    @Command(name = "bench", mixinStandardHelpOptions = true,
-            description = "End-to-end benchmarks against pg_receivewal and PostgreSQL's standby (not yet implemented).")
-    static final class Bench extends NotYetImplemented { }
 }

@@ -23,7 +23,7 @@ import picocli.CommandLine.IVersionProvider;
             StatusCommand.class,
             CheckCommand.class,
             NotYetImplemented.Simulate.class,
-            NotYetImplemented.Bench.class,
+            BenchCommand.class,
             DemoCommand.class,
             HelpCommand.class
         })

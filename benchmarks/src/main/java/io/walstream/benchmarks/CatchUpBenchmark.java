@@ -1,0 +1,304 @@
+package io.walstream.benchmarks;
+
+import io.walstream.archiver.ArchiveReceiver;
+import io.walstream.archiver.ReceiveOptions;
+import io.walstream.archiver.SegmentCompression;
+import io.walstream.pgcluster.PgBinaries;
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.walreceiver.ReplicationConnection;
+import io.walstream.walreceiver.WalSink;
+import io.walstream.walreceiver.conn.ConnectionSettings;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * End to end, same machine, same run: how fast each receiver drains a backlog of WAL into a fresh
+ * directory with durability on — walstream with and without compression, pg_receivewal (when
+ * installed) likewise, and two ceilings: a null sink (what the server and protocol can deliver)
+ * and an fsync'd sequential write of as many bytes in segment-sized files (what the disk can take).
+ * A slot nobody streams from holds the WAL; each run gets a fresh directory seeded with a
+ * placeholder for the segment before the start, so both tools begin at the same segment and stop
+ * at the same {@code -E}. Rounds alternate the tools so drift on a shared machine hits them alike;
+ * the first round is a warm-up (JIT, page cache) and is not counted. Throughput is until the WAL is
+ * durable (what the server sees as flushed); walstream compresses completed segments afterwards on
+ * its own thread, pg_receivewal inline. Prints MB/s per run and the medians' ratios.
+ *
+ * <p>{@code walstream bench catchup}, or
+ * {@code java -cp ... io.walstream.benchmarks.CatchUpBenchmark [MB of WAL] [rounds] [dir]}.
+ */
+public final class CatchUpBenchmark {
+
+    private CatchUpBenchmark() {
+    }
+
+    /** What to run: MB of backlog, rounds (the first is a warm-up), server major, where directories go. */
+    public record Options(int megabytes, int rounds, int pgMajor, Path workDir) {
+        public Options {
+            if (megabytes < 1 || rounds < 2) {
+                throw new IllegalArgumentException("need at least 1 MB and 2 rounds (the first is a warm-up)");
+            }
+        }
+    }
+
+    /** One receiver's throughput in each counted round, MB/s until the WAL was durable. */
+    public record Result(String receiver, List<Double> mbps) {
+        public double median() {
+            return CatchUpBenchmark.median(mbps);
+        }
+
+        public double min() {
+            return mbps.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+        }
+
+        public double max() {
+            return mbps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        int megabytes = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
+        int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
+        Path work = Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir"));
+        run(new Options(megabytes, rounds, 15, work), new PrintWriter(System.out, true));
+    }
+
+    /** Runs the rounds, printing each run and then the summary on {@code out}; returns the results. */
+    public static List<Result> run(Options o, PrintWriter out) throws Exception {
+        Path pgReceivewal = pgReceivewal(o.pgMajor(), out);
+        try (PgCluster pg = PgCluster.builder().version(o.pgMajor()).name("bench_catchup")
+                .setting("wal_keep_size", (o.megabytes() * 2 + 64) + "MB")
+                .setting("max_wal_size", (o.megabytes() * 2 + 64) + "MB")
+                .setting("synchronous_commit", "off").start()) {
+            WalSegmentSize size = WalSegmentSize.ofBytes(pg.walSegmentSize());
+            pg.createPhysicalSlot("hold");
+            pg.switchWal(); // start past segment 1: pg_receivewal ignores a segment 0 in the directory
+            Lsn start = Lsn.parse(pg.currentWalLsn()).segmentStart(size);
+            pg.execute("CREATE TABLE t (id bigint, payload text)");
+            long rowsPerMb = 1100;
+            for (int done = 0; done < o.megabytes(); done += 16) {
+                int mb = Math.min(16, o.megabytes() - done);
+                pg.execute("INSERT INTO t SELECT g, md5(g::text) || repeat(md5((g * 7)::text), 25) "
+                        + "FROM generate_series(1, " + (mb * rowsPerMb) + ") g");
+            }
+            Lsn end = Lsn.parse(pg.switchWal());
+            long bytes = end.value() - start.value();
+            out.printf(Locale.ROOT, "PostgreSQL %s, %d MB of WAL from %s to %s, %d rounds (the first is a warm-up)%n",
+                    pg.binaries().version(), bytes >> 20, start, end, o.rounds());
+
+            Map<String, List<Double>> results = new LinkedHashMap<>();
+            for (int round = 0; round < o.rounds(); round++) {
+                for (String run : runs(pgReceivewal)) {
+                    Path dir = Files.createTempDirectory(o.workDir(), "catchup-");
+                    seed(dir, start, size);
+                    long t0 = System.nanoTime();
+                    long durable;
+                    if (run.startsWith("walstream")) {
+                        durable = walstream(pg, dir, end, run.substring(run.indexOf(' ') + 1));
+                    } else if (run.startsWith("pg_receivewal")) {
+                        // pg_receivewal compresses inline: its WAL is durable when it is compressed
+                        pgReceivewal(pgReceivewal, pg, dir, end, run.substring(run.indexOf(' ') + 1), out);
+                        durable = System.nanoTime();
+                    } else if (run.equals(NULL_SINK)) {
+                        nullSink(pg, start, end);
+                        durable = System.nanoTime();
+                    } else {
+                        diskCeiling(dir, bytes, size);
+                        durable = System.nanoTime();
+                    }
+                    long finished = System.nanoTime();
+                    double seconds = (durable - t0) / 1e9;
+                    double mbps = bytes / 1048576.0 / seconds;
+                    out.printf(Locale.ROOT, "round %d  %-20s %7.1f MB/s  (%.2f s durable, %.2f s all compressed)%s%n",
+                            round, run, mbps, seconds, (finished - t0) / 1e9, round == 0 ? "  warm-up" : "");
+                    if (round > 0) {
+                        results.computeIfAbsent(run, k -> new ArrayList<>()).add(mbps);
+                    }
+                    delete(dir);
+                }
+            }
+            List<Result> list = results.entrySet().stream().map(e -> new Result(e.getKey(), List.copyOf(e.getValue())))
+                    .toList();
+            summary(list, out);
+            out.flush();
+            return list;
+        }
+    }
+
+    static final String NULL_SINK = "null sink";
+    static final String DISK_CEILING = "disk ceiling";
+
+    private static void summary(List<Result> results, PrintWriter out) {
+        Map<String, Double> median = new LinkedHashMap<>();
+        results.forEach(r -> median.put(r.receiver(), r.median()));
+        Double pg = median.get("pg_receivewal none");
+        Double disk = median.get(DISK_CEILING);
+        out.println();
+        out.printf(Locale.ROOT, "%-20s %9s %9s %9s %14s %13s%n", "receiver", "min MB/s", "median", "max",
+                "/ pg_receivewal", "/ disk ceiling");
+        for (Result r : results) {
+            out.printf(Locale.ROOT, "%-20s %9.1f %9.1f %9.1f %14s %13s%n", r.receiver(), r.min(), r.median(), r.max(),
+                    pg == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / pg),
+                    disk == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / disk));
+        }
+    }
+
+    /** What the server and the protocol deliver: stream to a sink that drops every byte. */
+    private static void nullSink(PgCluster pg, Lsn start, Lsn end) {
+        try (ReplicationConnection c = ReplicationConnection.open(settings(pg, "bench_null_sink"))) {
+            java.util.concurrent.atomic.AtomicReference<io.walstream.walreceiver.ReplicationStream> stream =
+                    new java.util.concurrent.atomic.AtomicReference<>();
+            WalSink sink = new WalSink() {
+                private volatile long received;
+
+                @Override
+                public boolean onWal(XLogData data) {
+                    received = data.dataEnd();
+                    data.release();
+                    if (received >= end.value() && stream.get() != null) {
+                        stream.get().stop();
+                    }
+                    return true;
+                }
+
+                @Override
+                public long writtenLsn() {
+                    return received;
+                }
+
+                @Override
+                public long flushedLsn() {
+                    return received;
+                }
+            };
+            stream.set(c.startReplication(null, start, 1, sink));
+            if (sink.flushedLsn() >= end.value()) {
+                stream.get().stop();
+            }
+            stream.get().await();
+        }
+    }
+
+    /** What the disk takes: the same bytes written in 128 kB chunks to segment-sized files, each fsynced. */
+    private static void diskCeiling(Path dir, long bytes, WalSegmentSize size) throws IOException {
+        ByteBuffer chunk = ByteBuffer.allocateDirect(128 << 10);
+        new java.util.Random(1).ints(chunk.capacity() / 4).forEach(chunk::putInt);
+        long left = bytes;
+        for (int file = 0; left > 0; file++) {
+            try (FileChannel ch = FileChannel.open(dir.resolve("segment-" + file), StandardOpenOption.CREATE_NEW,
+                    StandardOpenOption.WRITE)) {
+                long inFile = Math.min(left, size.bytes());
+                for (long at = 0; at < inFile; ) {
+                    chunk.clear().limit((int) Math.min(chunk.capacity(), inFile - at));
+                    at += ch.write(chunk, at);
+                }
+                ch.force(false);
+                left -= inFile;
+            }
+        }
+    }
+
+    private static List<String> runs(Path pgReceivewal) {
+        List<String> runs = new ArrayList<>(List.of("walstream none", "walstream lz4"));
+        if (pgReceivewal != null) {
+            runs.addAll(List.of("pg_receivewal none", "pg_receivewal lz4"));
+        }
+        runs.addAll(List.of(NULL_SINK, DISK_CEILING));
+        return runs;
+    }
+
+    private static ConnectionSettings settings(PgCluster pg, String applicationName) {
+        return ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port() + " user="
+                + pg.superuser() + " password=" + pg.password() + " application_name=" + applicationName,
+                Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
+    }
+
+    /** Receives into {@code dir} up to {@code end}; returns when (nanoTime) the WAL was durable. */
+    private static long walstream(PgCluster pg, Path dir, Lsn end, String compress) throws Exception {
+        ReceiveOptions options = ReceiveOptions.of(settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
+                .withCompression(SegmentCompression.parse(compress));
+        try (ArchiveReceiver receiver = new ArchiveReceiver(dir, options)) {
+            CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+            while (receiver.progress().durableLsn() < end.value() && !run.isDone()) {
+                Thread.sleep(5);
+            }
+            long durable = System.nanoTime();
+            if (run.get() != ArchiveReceiver.Outcome.END_POSITION_REACHED) {
+                throw new IllegalStateException("walstream did not reach " + end);
+            }
+            return durable; // run() returns once compression of the last segments is done too
+        }
+    }
+
+    private static void pgReceivewal(Path tool, PgCluster pg, Path dir, Lsn end, String compress, PrintWriter out)
+            throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(tool.toString(), "-D", dir.toString(), "-h", "127.0.0.1", "-p",
+                Integer.toString(pg.port()), "-U", pg.superuser(), "-w", "-n", "--compress=" + compress,
+                "-E", end.toString(), "-v").redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile());
+        pb.environment().put("PGPASSWORD", pg.password());
+        pb.environment().put("PGSSLMODE", "disable");
+        Process p = pb.start();
+        Path log = dir.resolveSibling(dir.getFileName() + ".log");
+        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+            throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue() + ": " + Files.readString(log));
+        }
+        out.print(Files.readString(log).lines().filter(l -> l.contains("starting") || l.contains("stop"))
+                .map(l -> "    " + l + "\n").reduce("", String::concat));
+        Files.delete(log);
+    }
+
+    /** A complete-looking segment just before {@code start}: both tools resume right after it. */
+    private static void seed(Path dir, Lsn start, WalSegmentSize size) throws IOException {
+        WalFileName before = WalFileName.of(1, start.segmentNumber(size) - 1, size);
+        try (FileChannel ch = FileChannel.open(dir.resolve(before.toString()), StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE)) {
+            ch.write(ByteBuffer.allocate(1), size.bytes() - 1L);
+        }
+    }
+
+    private static Path pgReceivewal(int major, PrintWriter out) {
+        try {
+            PgBinaries local = PgBinaries.resolve(major, List.of(PgBinaries.Source.LOCAL));
+            if (local.has("pg_receivewal")) {
+                return local.tool("pg_receivewal");
+            }
+        } catch (RuntimeException e) {
+            // not installed
+        }
+        out.println("pg_receivewal " + major + " is not installed (PG_BIN or /usr/lib/postgresql/" + major
+                + "/bin): comparing without it");
+        return null;
+    }
+
+    static double median(List<Double> values) {
+        List<Double> sorted = values.stream().sorted().toList();
+        int n = sorted.size();
+        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    private static void delete(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}

@@ -1,0 +1,66 @@
+package io.walstream.cli;
+
+import io.walstream.benchmarks.CatchUpBenchmark;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.CatchUp.class,
+        description = "End-to-end benchmarks against pg_receivewal on the same machine, in the same run (ratios).")
+final class BenchCommand implements Callable<Integer> {
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() {
+        spec.commandLine().usage(spec.commandLine().getErr());
+        return CommandLine.ExitCode.USAGE;
+    }
+
+    @Command(name = "catchup", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Drain a backlog of WAL held by a slot on an embedded primary into a fresh directory with each",
+                "receiver in turn (walstream, walstream --compress lz4, pg_receivewal with and without lz4 when",
+                "installed), and two ceilings: a null sink (server and protocol) and an fsync'd sequential write",
+                "of the same bytes (disk). Rounds alternate the receivers; the first is a warm-up. Prints MB/s",
+                "per run, then min/median/max and ratios to pg_receivewal and to the disk ceiling."
+            })
+    static final class CatchUp implements Callable<Integer> {
+
+        @Option(names = "--mb", paramLabel = "MB", defaultValue = "1024", description = "Backlog size (default ${DEFAULT-VALUE}).")
+        int megabytes;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "4",
+                description = "Rounds, the first a warm-up (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
+                description = "Server version; pg_receivewal is compared when that version's is installed (default ${DEFAULT-VALUE}).")
+        int pgVersion;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
+        Path dir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(work);
+            CatchUpBenchmark.Options options;
+            try {
+                options = new CatchUpBenchmark.Options(megabytes, rounds, pgVersion, work);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            CatchUpBenchmark.run(options, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,55 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/**
+ * {@code walstream bench catchup} runs every receiver and ceiling to the end on a small backlog and
+ * prints the per-run lines and the summary table. It asserts what ran, never how fast (the machine
+ * is shared: numbers are for benchmarks/README.md, not for tests).
+ */
+class BenchCommandIT {
+
+    @Test
+    void catchupRunsEveryReceiverAndPrintsTheSummary(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = cl.execute("bench", "catchup", "--mb", "40", "--rounds", "2", "--dir", dir.toString());
+
+        String text = out.toString();
+        assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
+        assertThat(text).contains("MB of WAL from").contains("round 0").contains("round 1")
+                .containsPattern("(?m)^walstream none +[0-9.]+ +[0-9.]+ +[0-9.]+")
+                .containsPattern("(?m)^walstream lz4 +[0-9.]+")
+                .containsPattern("(?m)^null sink +[0-9.]+")
+                .containsPattern("(?m)^disk ceiling +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$");
+        if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
+            assertThat(text).containsPattern("(?m)^pg_receivewal none +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
+                    .containsPattern("(?m)^pg_receivewal lz4 +[0-9.]+")
+                    .contains("pg_receivewal: starting log streaming at");
+        }
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("each run's directory is removed").isEmpty();
+        }
+    }
+
+    @Test
+    void oneRoundIsAUsageError() {
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setErr(new PrintWriter(err, true));
+        assertThat(cl.execute("bench", "catchup", "--rounds", "1")).isEqualTo(2);
+        assertThat(err.toString()).contains("at least 1 MB and 2 rounds");
+    }
+}
