@@ -34,7 +34,6 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
 import java.util.zip.ZipFile;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -106,10 +105,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         err = spec.commandLine().getErr();
-        Walstream.verbose = verbose;
         // The demo's numbered steps are its output; INFO lines from the receiver would break them up.
-        ((ch.qos.logback.classic.Logger) LoggerFactory.getLogger("io.walstream")).setLevel(verbose ? Level.DEBUG
-                : Level.WARN);
+        Logging.configure(verbose, Level.WARN);
         if (walMb < 1 || walMb > 1024) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--wal-mb must be 1..1024");
         }

@@ -11,7 +11,12 @@ final class Logging {
     }
 
     static void configure(boolean verbose) {
-        ((Logger) LoggerFactory.getLogger("io.walstream")).setLevel(verbose ? Level.DEBUG : Level.INFO);
+        configure(verbose, Level.INFO);
+    }
+
+    /** As {@link #configure(boolean)}, with {@code normal} as the level without -v. */
+    static void configure(boolean verbose, Level normal) {
+        ((Logger) LoggerFactory.getLogger("io.walstream")).setLevel(verbose ? Level.DEBUG : normal);
         Walstream.verbose = verbose;
     }
 }

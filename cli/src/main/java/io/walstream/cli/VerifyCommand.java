@@ -1,7 +1,5 @@
 package io.walstream.cli;
 
-import ch.qos.logback.classic.Level;
-import ch.qos.logback.classic.Logger;
 import io.walstream.archiver.ArchiveVerifier;
 import io.walstream.archiver.VerifyReport;
 import io.walstream.protocol.PgWalException;
@@ -14,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
-import org.slf4j.LoggerFactory;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -51,9 +48,7 @@ final class VerifyCommand implements Callable<Integer> {
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        if (verbose && LoggerFactory.getLogger("io.walstream") instanceof Logger logger) {
-            logger.setLevel(Level.DEBUG);
-        }
+        Logging.configure(verbose);
         VerifyReport report;
         try {
             report = ArchiveVerifier.verify(directory);

@@ -2,17 +2,10 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.protocol.WalFileName;
-import io.walstream.protocol.WalSegmentSize;
-import io.walstream.protocol.wal.WalPageMagic;
-import io.walstream.protocol.wal.XLogPageHeader;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.zip.CRC32C;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -20,8 +13,7 @@ import picocli.CommandLine;
 /** {@code walstream verify} in-process: exit codes, where output goes, and the JSON shape. */
 final class VerifyCommandTest {
 
-    private static final WalSegmentSize SIZE = WalSegmentSize.ofMegabytes(1);
-    private static final long SYSID = 7_300_000_000_000_000_123L;
+    private static final long SYSID = SyntheticArchive.SYSID;
 
     @TempDir
     Path dir;
@@ -36,22 +28,8 @@ final class VerifyCommandTest {
         return cl.execute(args);
     }
 
-    /** Complete 1 MB PostgreSQL 17 segments {@code from..to} on timeline 1, each holding one XLOG_SWITCH record. */
     private void segments(long from, long to) throws Exception {
-        Files.writeString(dir.resolve("walstream.identity"), "system_identifier=" + SYSID + "\nwal_segment_size="
-            + SIZE.bytes() + "\n");
-        for (long s = from; s <= to; s++) {
-            byte[] bytes = new byte[SIZE.bytes()];
-            ByteBuffer b = ByteBuffer.wrap(bytes).order(ByteOrder.LITTLE_ENDIAN);
-            long start = s * SIZE.bytes();
-            b.putShort(0, (short) WalPageMagic.PG17).putShort(2, (short) XLogPageHeader.XLP_LONG_HEADER).putInt(4, 1)
-                .putLong(8, start).putLong(24, SYSID).putInt(32, SIZE.bytes()).putInt(36, XLogPageHeader.PAGE_SIZE);
-            b.putInt(40, 24).putLong(48, start - SIZE.bytes() + 40).put(56, (byte) 0x40);
-            CRC32C crc = new CRC32C();
-            crc.update(bytes, 40, 20);
-            b.putInt(60, (int) crc.getValue());
-            Files.write(dir.resolve(WalFileName.of(1, s, SIZE).toString()), bytes);
-        }
+        SyntheticArchive.write(dir, from, to, false);
     }
 
     @Test
