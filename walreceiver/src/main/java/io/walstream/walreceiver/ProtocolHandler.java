@@ -35,6 +35,7 @@ import io.walstream.protocol.message.frontend.Terminate;
 import io.walstream.protocol.replication.NextTimeline;
 import io.walstream.protocol.replication.QueryResult;
 import io.walstream.walreceiver.conn.ChannelBinding;
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
@@ -496,6 +497,14 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
+        if (cause instanceof IOException && stream != null && streamEndTag != null && commandError == null) {
+            // The walsender said the stream is over (CommandComplete) and exited with our last status
+            // update unread, so its kernel answered with a reset: a shutdown, not a lost connection.
+            finishStream();
+            state = State.CLOSED;
+            ctx.close();
+            return;
+        }
         fail(cause);
     }
 

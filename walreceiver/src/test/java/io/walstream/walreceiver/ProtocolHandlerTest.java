@@ -116,6 +116,21 @@ final class ProtocolHandlerTest {
     }
 
     @Test
+    void aResetAfterTheServersCommandCompleteIsStillAServerShutdown() {
+        // The walsender exits with our last status update unread: its kernel sends RST, not FIN.
+        channel.writeInbound(new CommandComplete("COPY 0"));
+        channel.pipeline().fireExceptionCaught(new java.net.SocketException("Connection reset"));
+        assertThat(stream.result().join()).isEqualTo(new StreamEnd.ServerShutdown("COPY 0"));
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void aResetWhileStreamingIsALostConnection() {
+        channel.pipeline().fireExceptionCaught(new java.net.SocketException("Connection reset"));
+        assertThat(stream.result()).isCompletedExceptionally();
+    }
+
+    @Test
     void aFullSinkTurnsOffAutoReadUntilResumed() {
         sink.acceptBeforeFull = 1;
         channel.writeInbound(xlog(0x1000000, 100));
