@@ -1,5 +1,6 @@
 package io.walstream.archiver;
 
+import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
@@ -29,6 +30,13 @@ import java.util.function.Consumer;
  * {@link WalSink} it reports the writer's and the flusher's positions, so the server is never
  * told WAL is flushed before it is fsynced. When too many bytes are in flight it asks the client
  * to stop reading the socket, and resumes it once the stages catch up.
+ *
+ * <p>With {@link FsyncPolicy.Mode#SYNCHRONOUS} the same three stages run inline on the I/O thread
+ * instead, as pg_receivewal and PostgreSQL's walreceiver do: write and verify each message, then
+ * at the end of each socket read fsync once and report the flush. There a commit waits for us, and
+ * every hand-over between threads is a wake-up on a busy machine (three of them between receiving a
+ * commit record and answering it); in the ring's place the kernel's socket buffer gathers what
+ * arrives during an fsync into the next read, which is the group commit.
  */
 public final class ArchivePipeline implements WalSink, AutoCloseable {
 
@@ -72,6 +80,8 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private final PipelineState state = new PipelineState();
     private final Disruptor<WalEvent> disruptor;
     private final RingBuffer<WalEvent> ring;
+    /** Synchronous mode: the stages in order, run by whoever holds {@link #inlineLock}; else null. */
+    private final Inline inline;
     private final AtomicLong bytesInFlight = new AtomicLong();
     private final AtomicBoolean readingPaused = new AtomicBoolean();
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
@@ -84,16 +94,23 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.settings = settings;
-        this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
-                ProducerType.MULTI, new TimeoutBlockingWaitStrategy(100, TimeUnit.MILLISECONDS));
         SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
         RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
                 settings.verifier() != WalChunkVerifier.NONE);
-        disruptor.handleEventsWith(writer, verifier).then(flusher);
-        disruptor.setDefaultExceptionHandler(new FailureHandler());
-        this.ring = disruptor.start();
+        if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
+            this.disruptor = null;
+            this.ring = null;
+            this.inline = new Inline(writer, verifier, flusher);
+        } else {
+            this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
+                    ProducerType.MULTI, new TimeoutBlockingWaitStrategy(100, TimeUnit.MILLISECONDS));
+            disruptor.handleEventsWith(writer, verifier).then(flusher);
+            disruptor.setDefaultExceptionHandler(new FailureHandler());
+            this.ring = disruptor.start();
+            this.inline = null;
+        }
     }
 
     // ------------------------------------------------------------------ control
@@ -134,12 +151,17 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private void control(WalEvent.Kind kind, int timeline, long lsn) {
         throwIfFailed();
         CompletableFuture<Void> done = new CompletableFuture<>();
-        ring.publishEvent((event, sequence) -> {
+        EventTranslator<WalEvent> step = (event, sequence) -> {
             event.kind = kind;
             event.timeline = timeline;
             event.lsn = lsn;
             event.done = done;
-        });
+        };
+        if (inline != null) {
+            inline.run(step);
+        } else {
+            ring.publishEvent(step);
+        }
         try {
             done.get(5, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
@@ -174,6 +196,10 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         int bytes = data.content().readableBytes();
         long inFlight = bytesInFlight.addAndGet(bytes);
         received.addAndGet(bytes);
+        if (inline != null) {
+            inline.run(WAL, data);
+            return true;
+        }
         ring.publishEvent(WAL, data);
         if (inFlight < settings.maxBytesInFlight() && ring.remainingCapacity() > 64) {
             return true;
@@ -184,6 +210,14 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             return true;
         }
         return false;
+    }
+
+    /** Synchronous mode: the end of a socket read is the end of a batch; make it durable and report it. */
+    @Override
+    public void onReadComplete() {
+        if (inline != null && !state.failed()) {
+            inline.syncIfWritten();
+        }
     }
 
     @Override
@@ -274,11 +308,12 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
 
     /** Ring slots published but not yet released by the flusher. */
     public long ringOccupancy() {
-        return ring.getBufferSize() - ring.remainingCapacity();
+        return ring == null ? 0 : ring.getBufferSize() - ring.remainingCapacity();
     }
 
+    /** 0 in synchronous mode, which runs the stages on the I/O thread without a ring. */
     public int ringCapacity() {
-        return ring.getBufferSize();
+        return ring == null ? 0 : ring.getBufferSize();
     }
 
     public long verificationFailures() {
@@ -302,10 +337,14 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 flush();
             }
         } finally {
-            try {
-                disruptor.shutdown(30, TimeUnit.SECONDS);
-            } catch (com.lmax.disruptor.TimeoutException e) {
-                disruptor.halt();
+            if (inline != null) {
+                inline.shutdown();
+            } else {
+                try {
+                    disruptor.shutdown(30, TimeUnit.SECONDS);
+                } catch (com.lmax.disruptor.TimeoutException e) {
+                    disruptor.halt();
+                }
             }
         }
     }
@@ -316,6 +355,80 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             ReplicationStream s = stream;
             if (s != null) {
                 s.stop();
+            }
+        }
+    }
+
+    /**
+     * The stages without the ring, for synchronous mode: one preallocated event, each stage called in
+     * turn under a lock (the I/O thread and control calls from the receiver's thread never interleave).
+     * A stage's exception fails the pipeline and the later stages still see the event, as in the ring,
+     * so the flusher releases its bytes and completes a waiting control call.
+     */
+    private final class Inline {
+        private final SegmentWriter writer;
+        private final RecordVerifier verifier;
+        private final Flusher flusher;
+        private final WalEvent event = new WalEvent();
+        private final Object lock = new Object();
+        private long sequence;
+        private boolean unsynced;
+
+        Inline(SegmentWriter writer, RecordVerifier verifier, Flusher flusher) {
+            this.writer = writer;
+            this.verifier = verifier;
+            this.flusher = flusher;
+        }
+
+        void run(EventTranslatorOneArg<WalEvent, XLogData> translator, XLogData data) {
+            synchronized (lock) {
+                translator.translateTo(event, sequence, data);
+                unsynced = true;
+                handle(false);
+            }
+        }
+
+        void run(EventTranslator<WalEvent> translator) {
+            synchronized (lock) {
+                translator.translateTo(event, sequence);
+                handle(true);
+            }
+        }
+
+        void syncIfWritten() {
+            synchronized (lock) {
+                if (unsynced) {
+                    event.kind = WalEvent.Kind.FLUSH;
+                    handle(true);
+                }
+            }
+        }
+
+        private void handle(boolean endOfBatch) {
+            long seq = sequence++;
+            if (event.kind != WalEvent.Kind.WAL) {
+                unsynced = false; // RESTART and FLUSH both leave everything written durable
+            }
+            try {
+                writer.onEvent(event, seq, true);
+            } catch (Throwable ex) {
+                failed(ex);
+            }
+            try {
+                verifier.onEvent(event, seq, true);
+            } catch (Throwable ex) {
+                failed(ex);
+            }
+            try {
+                flusher.onEvent(event, seq, endOfBatch);
+            } catch (Throwable ex) {
+                failed(ex);
+            }
+        }
+
+        void shutdown() {
+            synchronized (lock) {
+                flusher.onShutdown();
             }
         }
     }

@@ -18,9 +18,10 @@ import java.util.List;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * A defect in received WAL is never archived as good: a real server's WAL, fed through the
@@ -85,17 +86,19 @@ class DefectiveWalIT {
     }
 
     /** Feeds {@code bytes} as a walsender would: 128 kB XLogData messages from the first segment's start. */
-    private static ArchivePipeline feed(Path dir, byte[] bytes) {
+    private static ArchivePipeline feed(Path dir, byte[] bytes, boolean synchronous) {
         ArchiveDirectory archive = ArchiveDirectory.create(dir);
         archive.bindTo(sysid, size);
         ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
-                .withVerifier(WalChunkVerifier.records(size, 1, sysid, major)));
+                .withVerifier(WalChunkVerifier.records(size, 1, sysid, major))
+                .withFsync(synchronous ? FsyncPolicy.synchronous() : FsyncPolicy.defaults()));
         pipeline.startAt(1, Lsn.of(start()));
         int chunk = 128 * 1024;
         for (int at = 0; at < bytes.length; at += chunk) {
             int n = Math.min(chunk, bytes.length - at);
             pipeline.onWal(new XLogData(start() + at, start() + bytes.length, 0,
                     Unpooled.wrappedBuffer(bytes, at, n)));
+            pipeline.onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
             // Each message made as durable as it may be before the next arrives, as on a slow
             // link: the flusher must not get the chance to complete a segment only because the
             // verifier happened to run ahead and fail first.
@@ -108,9 +111,10 @@ class DefectiveWalIT {
         return pipeline;
     }
 
-    @Test
-    void goodWalCompletesBothSegments(@TempDir Path dir) {
-        try (ArchivePipeline pipeline = feed(dir, wal)) {
+    @ParameterizedTest(name = "synchronous={0}")
+    @ValueSource(booleans = {false, true})
+    void goodWalCompletesBothSegments(boolean synchronous, @TempDir Path dir) {
+        try (ArchivePipeline pipeline = feed(dir, wal, synchronous)) {
             pipeline.flush();
             assertThat(pipeline.failure()).isNotDone();
             assertThat(pipeline.flushedLsn()).isEqualTo(start() + wal.length);
@@ -119,14 +123,15 @@ class DefectiveWalIT {
         assertThat(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString())).exists();
     }
 
-    @Test
-    void aFlippedByteBeforeTheEdgeStopsTheStreamAndTheSegmentStaysPartial(@TempDir Path dir) {
+    @ParameterizedTest(name = "synchronous={0}")
+    @ValueSource(booleans = {false, true})
+    void aFlippedByteBeforeTheEdgeStopsTheStreamAndTheSegmentStaysPartial(boolean synchronous, @TempDir Path dir) {
         long edge = WalFileName.of(1, firstSegment + 1, size).startLsn().value();
         long flipped = edge - 16;
         byte[] bad = wal.clone();
         bad[(int) (flipped - start())] ^= 0x01;
 
-        ArchivePipeline pipeline = feed(dir, bad);
+        ArchivePipeline pipeline = feed(dir, bad, synchronous);
         try {
             assertThatThrownBy(pipeline::flush).isInstanceOf(RuntimeException.class);
             assertThat(pipeline.failure()).isCompletedExceptionally();

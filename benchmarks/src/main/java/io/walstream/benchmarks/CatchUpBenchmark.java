@@ -3,7 +3,6 @@ package io.walstream.benchmarks;
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ReceiveOptions;
 import io.walstream.archiver.SegmentCompression;
-import io.walstream.pgcluster.PgBinaries;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -11,7 +10,6 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.WalSink;
-import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -21,14 +19,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Stream;
 
 /**
  * End to end, same machine, same run: how fast each receiver drains a backlog of WAL into a fresh
@@ -62,15 +58,15 @@ public final class CatchUpBenchmark {
     /** One receiver's throughput in each counted round, MB/s until the WAL was durable. */
     public record Result(String receiver, List<Double> mbps) {
         public double median() {
-            return CatchUpBenchmark.median(mbps);
+            return Benchmarks.median(mbps);
         }
 
         public double min() {
-            return mbps.stream().mapToDouble(Double::doubleValue).min().orElse(Double.NaN);
+            return Benchmarks.min(mbps);
         }
 
         public double max() {
-            return mbps.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
+            return Benchmarks.max(mbps);
         }
     }
 
@@ -83,7 +79,7 @@ public final class CatchUpBenchmark {
 
     /** Runs the rounds, printing each run and then the summary on {@code out}; returns the results. */
     public static List<Result> run(Options o, PrintWriter out) throws Exception {
-        Path pgReceivewal = pgReceivewal(o.pgMajor(), out);
+        Path pgReceivewal = Benchmarks.localTool(o.pgMajor(), "pg_receivewal", out);
         try (PgCluster pg = PgCluster.builder().version(o.pgMajor()).name("bench_catchup")
                 .setting("wal_keep_size", (o.megabytes() * 2 + 64) + "MB")
                 .setting("max_wal_size", (o.megabytes() * 2 + 64) + "MB")
@@ -132,7 +128,7 @@ public final class CatchUpBenchmark {
                     if (round > 0) {
                         results.computeIfAbsent(run, k -> new ArrayList<>()).add(mbps);
                     }
-                    delete(dir);
+                    Benchmarks.delete(dir);
                 }
             }
             List<Result> list = results.entrySet().stream().map(e -> new Result(e.getKey(), List.copyOf(e.getValue())))
@@ -163,7 +159,7 @@ public final class CatchUpBenchmark {
 
     /** What the server and the protocol deliver: stream to a sink that drops every byte. */
     private static void nullSink(PgCluster pg, Lsn start, Lsn end) {
-        try (ReplicationConnection c = ReplicationConnection.open(settings(pg, "bench_null_sink"))) {
+        try (ReplicationConnection c = ReplicationConnection.open(Benchmarks.settings(pg, "bench_null_sink"))) {
             java.util.concurrent.atomic.AtomicReference<io.walstream.walreceiver.ReplicationStream> stream =
                     new java.util.concurrent.atomic.AtomicReference<>();
             WalSink sink = new WalSink() {
@@ -225,15 +221,9 @@ public final class CatchUpBenchmark {
         return runs;
     }
 
-    private static ConnectionSettings settings(PgCluster pg, String applicationName) {
-        return ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port() + " user="
-                + pg.superuser() + " password=" + pg.password() + " application_name=" + applicationName,
-                Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
-    }
-
     /** Receives into {@code dir} up to {@code end}; returns when (nanoTime) the WAL was durable. */
     private static long walstream(PgCluster pg, Path dir, Lsn end, String compress) throws Exception {
-        ReceiveOptions options = ReceiveOptions.of(settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
+        ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
                 .withCompression(SegmentCompression.parse(compress));
         try (ArchiveReceiver receiver = new ArchiveReceiver(dir, options)) {
             CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
@@ -271,34 +261,6 @@ public final class CatchUpBenchmark {
         try (FileChannel ch = FileChannel.open(dir.resolve(before.toString()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {
             ch.write(ByteBuffer.allocate(1), size.bytes() - 1L);
-        }
-    }
-
-    private static Path pgReceivewal(int major, PrintWriter out) {
-        try {
-            PgBinaries local = PgBinaries.resolve(major, List.of(PgBinaries.Source.LOCAL));
-            if (local.has("pg_receivewal")) {
-                return local.tool("pg_receivewal");
-            }
-        } catch (RuntimeException e) {
-            // not installed
-        }
-        out.println("pg_receivewal " + major + " is not installed (PG_BIN or /usr/lib/postgresql/" + major
-                + "/bin): comparing without it");
-        return null;
-    }
-
-    static double median(List<Double> values) {
-        List<Double> sorted = values.stream().sorted().toList();
-        int n = sorted.size();
-        return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
-    }
-
-    private static void delete(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.walstream.cli;
 
 import io.walstream.benchmarks.CatchUpBenchmark;
+import io.walstream.benchmarks.SyncBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
@@ -9,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = BenchCommand.CatchUp.class,
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class},
         description = "End-to-end benchmarks against pg_receivewal on the same machine, in the same run (ratios).")
 final class BenchCommand implements Callable<Integer> {
 
@@ -60,6 +61,51 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             CatchUpBenchmark.run(options, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "sync", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Commit rate and latency of a write load (pgbench when installed, else a Java load) with",
+                "synchronous_commit=on and each candidate in turn as the only synchronous standby: none,",
+                "PostgreSQL's own streaming standby, pg_receivewal --synchronous (when installed), walstream",
+                "--synchronous. Rounds alternate the candidates; the first is a warm-up. Prints TPS and p99",
+                "latency per run, then min/median/max and ratios to PostgreSQL's standby and pg_receivewal."
+            })
+    static final class Sync implements Callable<Integer> {
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "4",
+                description = "Rounds, the first a warm-up (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Load per run (default ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--clients", paramLabel = "N", defaultValue = "8", description = "Load clients (default ${DEFAULT-VALUE}).")
+        int clients;
+
+        @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
+                description = "Server version; pg_receivewal and pgbench are used when that version's are installed (default ${DEFAULT-VALUE}).")
+        int pgVersion;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
+        Path dir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(work);
+            SyncBenchmark.Options options;
+            try {
+                options = new SyncBenchmark.Options(rounds, seconds, clients, pgVersion, work);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            SyncBenchmark.run(options, spec.commandLine().getOut());
             return 0;
         }
     }

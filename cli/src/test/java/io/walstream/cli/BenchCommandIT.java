@@ -45,6 +45,32 @@ class BenchCommandIT {
     }
 
     @Test
+    void syncRunsEveryCandidateAsTheSynchronousStandby(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = cl.execute("bench", "sync", "--rounds", "2", "--seconds", "2", "--clients", "2",
+                "--dir", dir.toString());
+
+        String text = out.toString();
+        assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
+        assertThat(text).contains("synchronous_commit=on").contains("round 0").contains("round 1")
+                .containsPattern("(?m)^none +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ ")
+                .containsPattern("(?m)^postgres standby +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
+                .containsPattern("(?m)^walstream +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ ");
+        assertThat(text).doesNotContainPattern("(?m)^walstream +0\\.0 ");
+        if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
+            assertThat(text).containsPattern("(?m)^pg_receivewal +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$");
+        }
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("each run's directory is removed").isEmpty();
+        }
+    }
+
+    @Test
     void oneRoundIsAUsageError() {
         StringWriter err = new StringWriter();
         CommandLine cl = Walstream.commandLine();

@@ -496,6 +496,14 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     }
 
     @Override
+    public void channelReadComplete(ChannelHandlerContext context) {
+        if (stream != null && state == State.STREAMING) {
+            stream.sink().onReadComplete();
+        }
+        context.fireChannelReadComplete();
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         if (cause instanceof IOException && stream != null && streamEndTag != null && commandError == null) {
             // The walsender said the stream is over (CommandComplete) and exited with our last status

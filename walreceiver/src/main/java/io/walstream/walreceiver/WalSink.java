@@ -9,8 +9,9 @@ import io.walstream.protocol.replication.TimelineHistoryFile;
 /**
  * Where received WAL goes, and where the positions reported to the server come from.
  *
- * <p>{@link #onWal} and {@link #onKeepalive} run on the connection's I/O thread and must not
- * block. The position methods may be called from that thread at any time; the client reports
+ * <p>{@link #onWal}, {@link #onReadComplete} and {@link #onKeepalive} run on the connection's I/O
+ * thread; nothing is read while they run, so they should hand work off rather than block (a
+ * synchronous archive is the exception on purpose: it writes and fsyncs there, like pg_receivewal). The position methods may be called from that thread at any time; the client reports
  * exactly what they return and never claims more.
  */
 public interface WalSink {
@@ -22,6 +23,13 @@ public interface WalSink {
      * delivered, so expect at most one socket read (about 64 KiB plus one message) more.
      */
     boolean onWal(XLogData data);
+
+    /**
+     * The end of one socket read: every message it held has been given to {@link #onWal}. A sink that
+     * fsyncs per batch does it here (on the I/O thread, as pg_receivewal does in its loop).
+     */
+    default void onReadComplete() {
+    }
 
     /** A keepalive; when it asks for a reply the client sends a status update right after this returns. */
     default void onKeepalive(PrimaryKeepalive keepalive) {
