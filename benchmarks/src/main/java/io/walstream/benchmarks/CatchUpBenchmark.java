@@ -55,8 +55,12 @@ public final class CatchUpBenchmark {
         }
     }
 
-    /** One receiver's throughput in each counted round, MB/s until the WAL was durable. */
-    public record Result(String receiver, List<Double> mbps) {
+    /**
+     * One receiver's throughput in each counted round, MB/s until the WAL was durable, and the peak memory
+     * of each run in MB: resident set (of this JVM for walstream and the null sink, which run in it) and,
+     * for those, heap; NaN where not measured.
+     */
+    public record Result(String receiver, List<Double> mbps, List<Double> peakRssMb, List<Double> peakHeapMb) {
         public double median() {
             return Benchmarks.median(mbps);
         }
@@ -100,22 +104,30 @@ public final class CatchUpBenchmark {
             out.printf(Locale.ROOT, "PostgreSQL %s, %d MB of WAL from %s to %s, %d rounds (the first is a warm-up)%n",
                     pg.binaries().version(), bytes >> 20, start, end, o.rounds());
 
-            Map<String, List<Double>> results = new LinkedHashMap<>();
+            Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 0; round < o.rounds(); round++) {
                 for (String run : runs(pgReceivewal)) {
                     Path dir = Files.createTempDirectory(o.workDir(), "catchup-");
                     seed(dir, start, size);
+                    Memory.resetPeaks();
                     long t0 = System.nanoTime();
                     long durable;
+                    double rss = Double.NaN;
+                    double heap = Double.NaN;
                     if (run.startsWith("walstream")) {
                         durable = walstream(pg, dir, end, run.substring(run.indexOf(' ') + 1));
+                        rss = Memory.peakRssBytes(ProcessHandle.current().pid()) / 1048576.0;
+                        heap = Memory.peakHeapBytes() / 1048576.0;
                     } else if (run.startsWith("pg_receivewal")) {
                         // pg_receivewal compresses inline: its WAL is durable when it is compressed
-                        pgReceivewal(pgReceivewal, pg, dir, end, run.substring(run.indexOf(' ') + 1), out);
+                        rss = pgReceivewal(pgReceivewal, pg, dir, end, run.substring(run.indexOf(' ') + 1), out)
+                                / 1048576.0;
                         durable = System.nanoTime();
                     } else if (run.equals(NULL_SINK)) {
                         nullSink(pg, start, end);
                         durable = System.nanoTime();
+                        rss = Memory.peakRssBytes(ProcessHandle.current().pid()) / 1048576.0;
+                        heap = Memory.peakHeapBytes() / 1048576.0;
                     } else {
                         diskCeiling(dir, bytes, size);
                         durable = System.nanoTime();
@@ -123,16 +135,18 @@ public final class CatchUpBenchmark {
                     long finished = System.nanoTime();
                     double seconds = (durable - t0) / 1e9;
                     double mbps = bytes / 1048576.0 / seconds;
-                    out.printf(Locale.ROOT, "round %d  %-20s %7.1f MB/s  (%.2f s durable, %.2f s all compressed)%s%n",
-                            round, run, mbps, seconds, (finished - t0) / 1e9, round == 0 ? "  warm-up" : "");
+                    out.printf(Locale.ROOT, "round %d  %-20s %7.1f MB/s  (%.2f s durable, %.2f s all compressed)"
+                            + "  peak RSS %s MB, heap %s MB%s%n", round, run, mbps, seconds, (finished - t0) / 1e9,
+                            megabytes(rss), megabytes(heap), round == 0 ? "  warm-up" : "");
                     if (round > 0) {
-                        results.computeIfAbsent(run, k -> new ArrayList<>()).add(mbps);
+                        results.computeIfAbsent(run, k -> new ArrayList<>()).add(new double[] {mbps, rss, heap});
                     }
                     Benchmarks.delete(dir);
                 }
             }
-            List<Result> list = results.entrySet().stream().map(e -> new Result(e.getKey(), List.copyOf(e.getValue())))
-                    .toList();
+            List<Result> list = results.entrySet().stream().map(e -> new Result(e.getKey(),
+                    e.getValue().stream().map(v -> v[0]).toList(), e.getValue().stream().map(v -> v[1]).toList(),
+                    e.getValue().stream().map(v -> v[2]).toList())).toList();
             summary(list, out);
             out.flush();
             return list;
@@ -148,13 +162,20 @@ public final class CatchUpBenchmark {
         Double pg = median.get("pg_receivewal none");
         Double disk = median.get(DISK_CEILING);
         out.println();
-        out.printf(Locale.ROOT, "%-20s %9s %9s %9s %14s %13s%n", "receiver", "min MB/s", "median", "max",
-                "/ pg_receivewal", "/ disk ceiling");
+        out.printf(Locale.ROOT, "%-20s %9s %9s %9s %14s %13s %13s %14s%n", "receiver", "min MB/s", "median", "max",
+                "/ pg_receivewal", "/ disk ceiling", "peak RSS MB", "peak heap MB");
         for (Result r : results) {
-            out.printf(Locale.ROOT, "%-20s %9.1f %9.1f %9.1f %14s %13s%n", r.receiver(), r.min(), r.median(), r.max(),
-                    pg == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / pg),
-                    disk == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / disk));
+            out.printf(Locale.ROOT, "%-20s %9.1f %9.1f %9.1f %14s %13s %13s %14s%n", r.receiver(), r.min(), r.median(),
+                    r.max(), pg == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / pg),
+                    disk == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / disk),
+                    megabytes(Benchmarks.max(r.peakRssMb())), megabytes(Benchmarks.max(r.peakHeapMb())));
         }
+        out.println("(walstream and the null sink run inside this JVM: their RSS is the whole JVM's; "
+                + "heap is the sum of the heap pools' peaks)");
+    }
+
+    private static String megabytes(double mb) {
+        return Double.isNaN(mb) || mb < 0 ? "-" : String.format(Locale.ROOT, "%.0f", mb);
     }
 
     /** What the server and the protocol deliver: stream to a sink that drops every byte. */
@@ -238,7 +259,8 @@ public final class CatchUpBenchmark {
         }
     }
 
-    private static void pgReceivewal(Path tool, PgCluster pg, Path dir, Lsn end, String compress, PrintWriter out)
+    /** Runs pg_receivewal to {@code end}; returns its peak resident set in bytes (-1 if unread). */
+    private static long pgReceivewal(Path tool, PgCluster pg, Path dir, Lsn end, String compress, PrintWriter out)
             throws Exception {
         ProcessBuilder pb = new ProcessBuilder(tool.toString(), "-D", dir.toString(), "-h", "127.0.0.1", "-p",
                 Integer.toString(pg.port()), "-U", pg.superuser(), "-w", "-n", "--compress=" + compress,
@@ -247,12 +269,17 @@ public final class CatchUpBenchmark {
         pb.environment().put("PGSSLMODE", "disable");
         Process p = pb.start();
         Path log = dir.resolveSibling(dir.getFileName() + ".log");
-        if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-            throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue() + ": " + Files.readString(log));
+        long peakRss;
+        try (Memory.Watcher rss = new Memory.Watcher(p)) {
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue() + ": " + Files.readString(log));
+            }
+            peakRss = rss.peakBytes();
         }
         out.print(Files.readString(log).lines().filter(l -> l.contains("starting") || l.contains("stop"))
                 .map(l -> "    " + l + "\n").reduce("", String::concat));
         Files.delete(log);
+        return peakRss;
     }
 
     /** A complete-looking segment just before {@code start}: both tools resume right after it. */

@@ -54,6 +54,11 @@ enum StandbyCandidate {
             return -1;
         }
 
+        /** The candidate's own view of its flush lag in ms (walstream's metrics), or NaN when it has none. */
+        default double ownFlushLagMillis() {
+            return Double.NaN;
+        }
+
         @Override
         void close() throws Exception;
     }
@@ -73,14 +78,16 @@ enum StandbyCandidate {
 
         /**
          * Attaches {@code c}, waits until the primary streams to it and, with {@code synchronous}, until it is
-         * the synchronous standby ({@code sync_state = 'sync'}).
+         * the synchronous standby ({@code sync_state = 'sync'}). With {@code fsyncEachBatch} the receivers
+         * run with {@code --synchronous} (fsync and report after each batch) even when not the synchronous
+         * standby; the sync benchmark always sets both.
          */
-        Attached attach(StandbyCandidate c, boolean synchronous) throws Exception {
+        Attached attach(StandbyCandidate c, boolean synchronous, boolean fsyncEachBatch) throws Exception {
             Attached attached = switch (c) {
                 case NONE -> () -> { };
                 case POSTGRES_STANDBY -> postgresStandby();
-                case PG_RECEIVEWAL -> pgReceivewal(synchronous);
-                case WALSTREAM -> walstream(synchronous);
+                case PG_RECEIVEWAL -> pgReceivewal(fsyncEachBatch);
+                case WALSTREAM -> walstream(fsyncEachBatch);
             };
             try {
                 primary.reload(Map.of("synchronous_standby_names",
@@ -92,6 +99,11 @@ enum StandbyCandidate {
                     @Override
                     public long pid() {
                         return attached.pid();
+                    }
+
+                    @Override
+                    public double ownFlushLagMillis() {
+                        return attached.ownFlushLagMillis();
                     }
 
                     @Override
@@ -156,13 +168,22 @@ enum StandbyCandidate {
                     .withLoop(false, Duration.ofSeconds(1));
             ArchiveReceiver receiver = new ArchiveReceiver(dir, options);
             CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
-            return () -> {
-                receiver.stop();
-                try {
-                    run.get(60, TimeUnit.SECONDS);
-                } finally {
-                    receiver.close();
-                    Benchmarks.delete(dir);
+            return new Attached() {
+                @Override
+                public double ownFlushLagMillis() {
+                    double seconds = receiver.metrics().lagSeconds();
+                    return Double.isNaN(seconds) ? Double.NaN : seconds * 1000;
+                }
+
+                @Override
+                public void close() throws Exception {
+                    receiver.stop();
+                    try {
+                        run.get(60, TimeUnit.SECONDS);
+                    } finally {
+                        receiver.close();
+                        Benchmarks.delete(dir);
+                    }
                 }
             };
         }

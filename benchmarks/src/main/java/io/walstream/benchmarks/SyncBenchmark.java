@@ -57,7 +57,7 @@ public final class SyncBenchmark {
             for (int round = 0; round < o.rounds(); round++) {
                 for (StandbyCandidate c : candidates) {
                     WriteLoad.Result r;
-                    try (StandbyCandidate.Attached attached = bench.attach(c, true)) {
+                    try (StandbyCandidate.Attached attached = bench.attach(c, true, true)) {
                         r = load.run(o.seconds(), 0);
                     }
                     out.printf(Locale.ROOT, "round %d  %-18s %s%s%n", round, c.label, WriteLoad.format(r),

@@ -1,6 +1,7 @@
 package io.walstream.cli;
 
 import io.walstream.benchmarks.CatchUpBenchmark;
+import io.walstream.benchmarks.LagBenchmark;
 import io.walstream.benchmarks.SyncBenchmark;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,7 +11,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class},
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class, BenchCommand.Lag.class},
         description = "End-to-end benchmarks against pg_receivewal on the same machine, in the same run (ratios).")
 final class BenchCommand implements Callable<Integer> {
 
@@ -106,6 +107,51 @@ final class BenchCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
             SyncBenchmark.run(options, spec.commandLine().getOut());
+            return 0;
+        }
+    }
+
+    @Command(name = "lag", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "Write and flush lag under a steady write load (pgbench --rate when installed), sampled from",
+                "pg_stat_replication every 100 ms, for PostgreSQL's standby and for each receiver in its default",
+                "mode and with --synchronous; walstream's own lag too. Rounds alternate; the first is a warm-up.",
+                "Prints p50/p95/p99/max per receiver and the flush-lag p99 ratio to pg_receivewal --synchronous."
+            })
+    static final class Lag implements Callable<Integer> {
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+                description = "Rounds, the first a warm-up (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @Option(names = "--seconds", paramLabel = "S", defaultValue = "20", description = "Load per run (default ${DEFAULT-VALUE}).")
+        int seconds;
+
+        @Option(names = "--rate", paramLabel = "TPS", defaultValue = "300",
+                description = "Transactions per second of the load (default ${DEFAULT-VALUE}).")
+        int rate;
+
+        @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
+                description = "Server version (default ${DEFAULT-VALUE}).")
+        int pgVersion;
+
+        @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
+        Path dir;
+
+        @CommandLine.Spec
+        CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
+            Files.createDirectories(work);
+            LagBenchmark.Options options;
+            try {
+                options = new LagBenchmark.Options(rounds, seconds, rate, pgVersion, work);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            LagBenchmark.run(options, spec.commandLine().getOut());
             return 0;
         }
     }
