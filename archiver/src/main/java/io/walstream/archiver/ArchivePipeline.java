@@ -13,7 +13,7 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.protocol.replication.NextTimeline;
 import io.walstream.protocol.replication.TimelineHistoryFile;
-import io.walstream.walreceiver.ReplicationStream;
+import io.walstream.walreceiver.StreamControl;
 import io.walstream.walreceiver.WalSink;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -86,7 +86,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private final AtomicBoolean readingPaused = new AtomicBoolean();
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
     private final AtomicLong received = new AtomicLong();
-    private volatile ReplicationStream stream;
+    private volatile StreamControl stream;
     private volatile long stopAt = Long.MAX_VALUE;
     private volatile Consumer<Long> durableListener = lsn -> { };
 
@@ -124,7 +124,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     }
 
     /** The stream WAL is coming from, so the pipeline can resume its reading and send feedback. */
-    public void attach(ReplicationStream current) {
+    public void attach(StreamControl current) {
         this.stream = current;
     }
 
@@ -245,7 +245,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private void released(long bytes) {
         long inFlight = bytesInFlight.addAndGet(-bytes);
         if (inFlight < settings.maxBytesInFlight() / 2 && readingPaused.compareAndSet(true, false)) {
-            ReplicationStream s = stream;
+            StreamControl s = stream;
             if (s != null) {
                 s.resumeReading();
             }
@@ -253,7 +253,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     }
 
     private void durableAdvanced(long lsn) {
-        ReplicationStream s = stream;
+        StreamControl s = stream;
         if (s != null) {
             if (lsn >= stopAt) {
                 s.stop();
@@ -352,7 +352,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private void failed(Throwable ex) {
         state.fail(ex);
         if (failed.completeExceptionally(state.failure())) {
-            ReplicationStream s = stream;
+            StreamControl s = stream;
             if (s != null) {
                 s.stop();
             }

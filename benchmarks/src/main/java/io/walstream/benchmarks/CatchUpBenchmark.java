@@ -1,8 +1,11 @@
 package io.walstream.benchmarks;
 
+import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.ArchivePipeline;
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ReceiveOptions;
 import io.walstream.archiver.SegmentCompression;
+import io.walstream.archiver.WalChunkVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -10,6 +13,7 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.WalSink;
+import io.walstream.walreceiver.jdbc.PgJdbcWalSource;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.ByteBuffer;
@@ -123,6 +127,10 @@ public final class CatchUpBenchmark {
                         rss = pgReceivewal(pgReceivewal, pg, dir, end, run.substring(run.indexOf(' ') + 1), out)
                                 / 1048576.0;
                         durable = System.nanoTime();
+                    } else if (run.equals(PGJDBC)) {
+                        durable = pgjdbc(pg, dir, start, end, size);
+                        rss = Memory.peakRssBytes(ProcessHandle.current().pid()) / 1048576.0;
+                        heap = Memory.peakHeapBytes() / 1048576.0;
                     } else if (run.equals(NULL_SINK)) {
                         nullSink(pg, start, end);
                         durable = System.nanoTime();
@@ -153,6 +161,7 @@ public final class CatchUpBenchmark {
         }
     }
 
+    static final String PGJDBC = "pgjdbc source";
     static final String NULL_SINK = "null sink";
     static final String DISK_CEILING = "disk ceiling";
 
@@ -214,6 +223,35 @@ public final class CatchUpBenchmark {
         }
     }
 
+    /**
+     * The same archive pipeline (verification on, default fsync policy) fed by pgjdbc's replication API
+     * instead of walstream's Netty client: what the transport costs. Returns when (nanoTime) the WAL was durable.
+     */
+    private static long pgjdbc(PgCluster pg, Path dir, Lsn start, Lsn end, WalSegmentSize size) {
+        long systemId = Long.parseUnsignedLong(pg.systemIdentifier());
+        ArchiveDirectory archive = ArchiveDirectory.create(dir);
+        archive.bindTo(systemId, size);
+        java.util.concurrent.atomic.AtomicLong durableAt = new java.util.concurrent.atomic.AtomicLong();
+        try (PgJdbcWalSource source = PgJdbcWalSource.open(Benchmarks.settings(pg, "bench_pgjdbc"), Duration.ofSeconds(10));
+                ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
+                        .withVerifier(WalChunkVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
+            pipeline.startAt(1, start);
+            pipeline.attach(source);
+            pipeline.stopAt(end);
+            pipeline.onDurable(lsn -> {
+                if (lsn >= end.value()) {
+                    durableAt.compareAndSet(0, System.nanoTime());
+                }
+            });
+            source.stream(null, start, pipeline);
+            pipeline.failure().getNow(null);
+        }
+        if (durableAt.get() == 0) {
+            throw new IllegalStateException("the pgjdbc source stopped before " + end + " was durable");
+        }
+        return durableAt.get();
+    }
+
     /** What the disk takes: the same bytes written in 128 kB chunks to segment-sized files, each fsynced. */
     private static void diskCeiling(Path dir, long bytes, WalSegmentSize size) throws IOException {
         ByteBuffer chunk = ByteBuffer.allocateDirect(128 << 10);
@@ -238,7 +276,7 @@ public final class CatchUpBenchmark {
         if (pgReceivewal != null) {
             runs.addAll(List.of("pg_receivewal none", "pg_receivewal lz4"));
         }
-        runs.addAll(List.of(NULL_SINK, DISK_CEILING));
+        runs.addAll(List.of(PGJDBC, NULL_SINK, DISK_CEILING));
         return runs;
     }
 

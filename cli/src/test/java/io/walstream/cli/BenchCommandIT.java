@@ -32,8 +32,10 @@ class BenchCommandIT {
         assertThat(text).contains("MB of WAL from").contains("round 0").contains("round 1")
                 .containsPattern("(?m)^walstream none +[0-9.]+ +[0-9.]+ +[0-9.]+")
                 .containsPattern("(?m)^walstream lz4 +[0-9.]+")
+                .containsPattern("(?m)^pgjdbc source +[0-9.]+ +[0-9.]+ +[0-9.]+")
                 .containsPattern("(?m)^null sink +[0-9.]+")
-                .containsPattern("(?m)^disk ceiling +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$");
+                .containsPattern("(?m)^disk ceiling +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00 +- +-$")
+                .containsPattern("(?m)^walstream none +([0-9.]+ +){5}[0-9]+ +[0-9]+$");
         if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
             assertThat(text).containsPattern("(?m)^pg_receivewal none +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
                     .containsPattern("(?m)^pg_receivewal lz4 +[0-9.]+")
@@ -64,6 +66,31 @@ class BenchCommandIT {
         assertThat(text).doesNotContainPattern("(?m)^walstream +0\\.0 ");
         if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
             assertThat(text).containsPattern("(?m)^pg_receivewal +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$");
+        }
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("each run's directory is removed").isEmpty();
+        }
+    }
+
+    @Test
+    void lagSamplesEveryReceiverUnderASteadyLoad(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = cl.execute("bench", "lag", "--rounds", "2", "--seconds", "3", "--rate", "50",
+                "--dir", dir.toString());
+
+        String text = out.toString();
+        assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
+        assertThat(text).contains("at 50 TPS").contains("round 1")
+                .containsPattern("(?m)^postgres standby +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +- ")
+                .containsPattern("(?m)^walstream +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ ")
+                .containsPattern("(?m)^walstream --synchronous +[0-9.]+ ");
+        if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
+            assertThat(text).containsPattern("(?m)^pg_receivewal --synchronous +[0-9.]+ .* 1\\.00$");
         }
         try (var left = Files.list(dir)) {
             assertThat(left).as("each run's directory is removed").isEmpty();

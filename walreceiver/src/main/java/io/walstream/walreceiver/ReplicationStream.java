@@ -11,7 +11,7 @@ import java.util.concurrent.ExecutionException;
  * One START_REPLICATION stream on a {@link ReplicationConnection}: WAL flows into the sink
  * until the timeline ends, the client stops, or the server goes away.
  */
-public final class ReplicationStream {
+public final class ReplicationStream implements StreamControl {
 
     private final Channel channel;
     private final ProtocolHandler handler;
@@ -72,6 +72,7 @@ public final class ReplicationStream {
     }
 
     /** Starts reading the socket again after the sink returned false from {@link WalSink#onWal}. Any thread. */
+    @Override
     public void resumeReading() {
         // On the event loop: a resume from another thread while the sink is still inside onWal
         // must come after the handler turns reading off for that message, not before.
@@ -79,11 +80,13 @@ public final class ReplicationStream {
     }
 
     /** Sends a status update with the sink's positions now (e.g. right after an fsync). Any thread. */
+    @Override
     public void sendStatusNow() {
         channel.eventLoop().execute(() -> handler.sendStatus(false));
     }
 
     /** Sends CopyDone: the server finishes the command and the stream ends with {@link StreamEnd.StoppedByClient}. */
+    @Override
     public void stop() {
         channel.eventLoop().execute(handler::stopStream);
     }

@@ -7,6 +7,7 @@ import io.walstream.protocol.ServerVersion;
 import io.walstream.protocol.message.backend.ErrorFields;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.walreceiver.ConnectionException;
+import io.walstream.walreceiver.StreamControl;
 import io.walstream.walreceiver.StreamEnd;
 import io.walstream.walreceiver.UnsupportedServerException;
 import io.walstream.walreceiver.WalSink;
@@ -71,7 +72,7 @@ import org.postgresql.util.ServerErrorMessage;
  *
  * <p>Not thread-safe except {@link #stop()} and {@link #resumeReading()}.
  */
-public final class PgJdbcWalSource implements AutoCloseable {
+public final class PgJdbcWalSource implements StreamControl, AutoCloseable {
 
     private static final VarHandle LONG_BE = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.BIG_ENDIAN);
     private static final long IDLE_PARK_NANOS = TimeUnit.MILLISECONDS.toNanos(1);
@@ -81,6 +82,7 @@ public final class PgJdbcWalSource implements AutoCloseable {
     private final HostPort server;
     private final Duration statusInterval;
     private volatile boolean stopRequested;
+    private volatile boolean statusRequested;
     /** Counts resumeReading() calls, so that one made while the sink is still in onWal is not lost. */
     private final AtomicLong resumes = new AtomicLong();
     private volatile long receivedLsn;
@@ -217,6 +219,7 @@ public final class PgJdbcWalSource implements AutoCloseable {
         long reportedFlush = -1;
         long reportedApply = -1;
         long lastForced = System.nanoTime();
+        boolean unannounced = false; // WAL given to the sink since its last onReadComplete
         try {
             while (!stopRequested) {
                 // pgjdbc sends these with its next status update; only new values cost an LSN object
@@ -229,6 +232,11 @@ public final class PgJdbcWalSource implements AutoCloseable {
                 if (apply != reportedApply) {
                     s.setAppliedLSN(LogSequenceNumber.valueOf(apply));
                     reportedApply = apply;
+                }
+                if (statusRequested) {
+                    statusRequested = false;
+                    s.forceUpdateStatus();
+                    lastForced = System.nanoTime();
                 }
                 if (paused && resumes.get() != pausedAtResume) {
                     paused = false;
@@ -243,6 +251,11 @@ public final class PgJdbcWalSource implements AutoCloseable {
                     continue;
                 }
                 ByteBuffer wal = s.readPending();
+                if (wal == null && unannounced) {
+                    unannounced = false;
+                    sink.onReadComplete(); // nothing more buffered: the end of a batch
+                    continue; // its flush is reported at the top of the loop
+                }
                 if (wal == null) {
                     if (s.isClosed()) {
                         // server CopyDone/CommandComplete: a shutdown, or the end of a timeline pgjdbc hides
@@ -254,6 +267,7 @@ public final class PgJdbcWalSource implements AutoCloseable {
                 XLogData x = toXLogData(wal, s.getLastReceiveLSN().asLong());
                 receivedLsn = x.dataEnd();
                 long resumesBefore = resumes.get();
+                unannounced = true;
                 if (!sink.onWal(x)) {
                     paused = true;
                     pausedAtResume = resumesBefore;
@@ -291,13 +305,21 @@ public final class PgJdbcWalSource implements AutoCloseable {
     }
 
     /** Starts reading again after the sink returned false. Any thread. */
+    @Override
     public void resumeReading() {
         resumes.incrementAndGet();
     }
 
     /** Ends {@link #stream} with {@link StreamEnd.StoppedByClient} (after a last status update). Any thread. */
+    @Override
     public void stop() {
         stopRequested = true;
+    }
+
+    /** The next pass of {@link #stream}'s loop sends a status update with the sink's positions. Any thread. */
+    @Override
+    public void sendStatusNow() {
+        statusRequested = true;
     }
 
     @Override
