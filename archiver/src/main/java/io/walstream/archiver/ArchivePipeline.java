@@ -1,10 +1,11 @@
 package io.walstream.archiver;
 
+import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventTranslator;
 import com.lmax.disruptor.EventTranslatorOneArg;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.TimeoutBlockingWaitStrategy;
+import com.lmax.disruptor.Sequence;
 import com.lmax.disruptor.dsl.Disruptor;
 import com.lmax.disruptor.dsl.ProducerType;
 import com.lmax.disruptor.util.DaemonThreadFactory;
@@ -104,9 +105,10 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             this.ring = null;
             this.inline = new Inline(writer, verifier, flusher);
         } else {
+            StageWaitStrategy wait = new StageWaitStrategy(100, TimeUnit.MILLISECONDS);
             this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
-                    ProducerType.MULTI, new TimeoutBlockingWaitStrategy(100, TimeUnit.MILLISECONDS));
-            disruptor.handleEventsWith(writer, verifier).then(flusher);
+                    ProducerType.MULTI, wait);
+            disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait)).then(flusher);
             disruptor.setDefaultExceptionHandler(new FailureHandler());
             this.ring = disruptor.start();
             this.inline = null;
@@ -355,6 +357,36 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             StreamControl s = stream;
             if (s != null) {
                 s.stop();
+            }
+        }
+    }
+
+    /**
+     * A stage others wait for: after each event it advances its own sequence and wakes them
+     * ({@link StageWaitStrategy}), instead of leaving that to the end of its batch.
+     */
+    private static final class Upstream implements EventHandler<WalEvent> {
+        private final EventHandler<WalEvent> stage;
+        private final StageWaitStrategy wait;
+        private Sequence sequence;
+
+        Upstream(EventHandler<WalEvent> stage, StageWaitStrategy wait) {
+            this.stage = stage;
+            this.wait = wait;
+        }
+
+        @Override
+        public void setSequenceCallback(Sequence sequenceCallback) {
+            this.sequence = sequenceCallback;
+        }
+
+        @Override
+        public void onEvent(WalEvent event, long seq, boolean endOfBatch) throws Exception {
+            try {
+                stage.onEvent(event, seq, endOfBatch);
+            } finally {
+                sequence.set(seq);
+                wait.signalAllWhenBlocking();
             }
         }
     }

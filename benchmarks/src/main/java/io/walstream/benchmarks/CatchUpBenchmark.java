@@ -50,11 +50,21 @@ public final class CatchUpBenchmark {
     private CatchUpBenchmark() {
     }
 
-    /** What to run: MB of backlog, rounds (the first is a warm-up), server major, where directories go. */
-    public record Options(int megabytes, int rounds, int pgMajor, Path workDir) {
+    /**
+     * What to run: MB of backlog, rounds (the first is a warm-up), server major, where directories go, and
+     * which receivers (names as printed, e.g. {@code "walstream none"}; empty: all of them).
+     */
+    public record Options(int megabytes, int rounds, int pgMajor, Path workDir, List<String> receivers) {
         public Options {
             if (megabytes < 1 || rounds < 2) {
                 throw new IllegalArgumentException("need at least 1 MB and 2 rounds (the first is a warm-up)");
+            }
+            receivers = List.copyOf(receivers);
+            List<String> known = runs(Path.of("pg_receivewal"));
+            for (String r : receivers) {
+                if (!known.contains(r)) {
+                    throw new IllegalArgumentException("unknown receiver '" + r + "'; one of " + known);
+                }
             }
         }
     }
@@ -82,7 +92,7 @@ public final class CatchUpBenchmark {
         int megabytes = args.length > 0 ? Integer.parseInt(args[0]) : 1024;
         int rounds = args.length > 1 ? Integer.parseInt(args[1]) : 4;
         Path work = Path.of(args.length > 2 ? args[2] : System.getProperty("java.io.tmpdir"));
-        run(new Options(megabytes, rounds, 15, work), new PrintWriter(System.out, true));
+        run(new Options(megabytes, rounds, 15, work, List.of()), new PrintWriter(System.out, true));
     }
 
     /** Runs the rounds, printing each run and then the summary on {@code out}; returns the results. */
@@ -111,6 +121,9 @@ public final class CatchUpBenchmark {
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 0; round < o.rounds(); round++) {
                 for (String run : runs(pgReceivewal)) {
+                    if (!o.receivers().isEmpty() && !o.receivers().contains(run)) {
+                        continue;
+                    }
                     Path dir = Files.createTempDirectory(o.workDir(), "catchup-");
                     seed(dir, start, size);
                     Memory.resetPeaks();
@@ -284,6 +297,12 @@ public final class CatchUpBenchmark {
     private static long walstream(PgCluster pg, Path dir, Lsn end, String compress) throws Exception {
         ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
                 .withCompression(SegmentCompression.parse(compress));
+        if (Boolean.getBoolean("bench.noSync")) {
+            options = options.withFsync(io.walstream.archiver.FsyncPolicy.none());
+        }
+        if (Boolean.getBoolean("bench.noVerify")) {
+            options = options.withVerifyRecords(false);
+        }
         try (ArchiveReceiver receiver = new ArchiveReceiver(dir, options)) {
             CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
             while (receiver.progress().durableLsn() < end.value() && !run.isDone()) {

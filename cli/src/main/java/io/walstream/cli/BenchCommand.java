@@ -48,6 +48,10 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
         Path dir;
 
+        @Option(names = "--only", paramLabel = "RECEIVER", split = ",",
+                description = "Run only these (e.g. --only 'walstream none,disk ceiling'); default: all.")
+        java.util.List<String> only = java.util.List.of();
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -57,7 +61,7 @@ final class BenchCommand implements Callable<Integer> {
             Files.createDirectories(work);
             CatchUpBenchmark.Options options;
             try {
-                options = new CatchUpBenchmark.Options(megabytes, rounds, pgVersion, work);
+                options = new CatchUpBenchmark.Options(megabytes, rounds, pgVersion, work, only);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
