@@ -174,6 +174,12 @@ public final class CatchUpBenchmark {
         }
     }
 
+    /** The medians (min to max) as an SVG bar chart. */
+    public static void writeSvg(List<Result> results, String title, Path file) throws IOException {
+        SvgBarChart.write(file, title, "MB/s until durable", results.stream()
+                .map(r -> new SvgBarChart.Bar(r.receiver(), r.median(), r.min(), r.max())).toList());
+    }
+
     static final String PGJDBC = "pgjdbc source";
     static final String NULL_SINK = "null sink";
     static final String DISK_CEILING = "disk ceiling";

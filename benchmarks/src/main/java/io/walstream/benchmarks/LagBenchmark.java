@@ -141,6 +141,12 @@ public final class LagBenchmark {
         return nulls;
     }
 
+    /** Flush-lag p99 per receiver as an SVG bar chart. */
+    public static void writeSvg(List<Result> results, String title, Path file) throws java.io.IOException {
+        SvgBarChart.write(file, title, "flush lag p99, ms (pg_stat_replication, sampled)", results.stream()
+                .map(r -> new SvgBarChart.Bar(r.receiver(), r.flushP99(), Double.NaN, Double.NaN)).toList());
+    }
+
     private static void summary(List<Result> results, PrintWriter out) {
         Double receivewal = results.stream().filter(r -> r.receiver().equals("pg_receivewal --synchronous"))
                 .map(Result::flushP99).findFirst().orElse(null);

@@ -91,6 +91,15 @@ public final class SyncBenchmark {
         }
     }
 
+    /** The median TPS (min to max) as an SVG bar chart. */
+    public static void writeSvg(List<Result> results, String title, Path file) throws java.io.IOException {
+        SvgBarChart.write(file, title, "transactions per second (synchronous_commit=on)", results.stream()
+                .map(r -> {
+                    List<Double> tps = r.runs().stream().map(WriteLoad.Result::tps).toList();
+                    return new SvgBarChart.Bar(r.candidate(), r.medianTps(), Benchmarks.min(tps), Benchmarks.max(tps));
+                }).toList());
+    }
+
     static String ratio(double value, Double base) {
         return base == null ? "-" : String.format(Locale.ROOT, "%.2f", value / base);
     }

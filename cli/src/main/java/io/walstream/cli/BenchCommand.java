@@ -52,6 +52,9 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Run only these (e.g. --only 'walstream none,disk ceiling'); default: all.")
         java.util.List<String> only = java.util.List.of();
 
+        @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
+        Path svg;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -65,7 +68,10 @@ final class BenchCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            CatchUpBenchmark.run(options, spec.commandLine().getOut());
+            var results = CatchUpBenchmark.run(options, spec.commandLine().getOut());
+            if (svg != null) {
+                CatchUpBenchmark.writeSvg(results, "Catching up on a backlog", svg);
+            }
             return 0;
         }
     }
@@ -97,6 +103,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
         Path dir;
 
+        @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
+        Path svg;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -110,7 +119,10 @@ final class BenchCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            SyncBenchmark.run(options, spec.commandLine().getOut());
+            var results = SyncBenchmark.run(options, spec.commandLine().getOut());
+            if (svg != null) {
+                SyncBenchmark.writeSvg(results, "As the synchronous standby", svg);
+            }
             return 0;
         }
     }
@@ -142,6 +154,9 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
         Path dir;
 
+        @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
+        Path svg;
+
         @CommandLine.Spec
         CommandLine.Model.CommandSpec spec;
 
@@ -155,7 +170,10 @@ final class BenchCommand implements Callable<Integer> {
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
             }
-            LagBenchmark.run(options, spec.commandLine().getOut());
+            var results = LagBenchmark.run(options, spec.commandLine().getOut());
+            if (svg != null) {
+                LagBenchmark.writeSvg(results, "Flush lag under a steady load", svg);
+            }
             return 0;
         }
     }

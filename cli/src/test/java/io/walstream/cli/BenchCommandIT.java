@@ -25,7 +25,9 @@ class BenchCommandIT {
         cl.setOut(new PrintWriter(out, true));
         cl.setErr(new PrintWriter(err, true));
 
-        int code = cl.execute("bench", "catchup", "--mb", "40", "--rounds", "2", "--dir", dir.toString());
+        Path svg = Files.createTempFile("catchup", ".svg");
+        int code = cl.execute("bench", "catchup", "--mb", "40", "--rounds", "2", "--dir", dir.toString(),
+                "--svg", svg.toString());
 
         String text = out.toString();
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
@@ -36,6 +38,8 @@ class BenchCommandIT {
                 .containsPattern("(?m)^null sink +[0-9.]+")
                 .containsPattern("(?m)^disk ceiling +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00 +- +-$")
                 .containsPattern("(?m)^walstream none +([0-9.]+ +){5}[0-9]+ +[0-9]+$");
+        assertThat(Files.readString(svg)).startsWith("<svg").contains(">walstream none<").contains(">disk ceiling<");
+        Files.delete(svg);
         if (Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_receivewal"))) {
             assertThat(text).containsPattern("(?m)^pg_receivewal none +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
                     .containsPattern("(?m)^pg_receivewal lz4 +[0-9.]+")
