@@ -95,7 +95,8 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.settings = settings;
-        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
+        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state,
+                settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS);
         RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
