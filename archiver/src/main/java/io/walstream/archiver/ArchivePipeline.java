@@ -22,7 +22,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.function.Consumer;
+import java.util.function.LongConsumer;
 
 /**
  * Received WAL into an {@link ArchiveDirectory} through an LMAX Disruptor ring of preallocated
@@ -89,7 +89,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private final AtomicLong received = new AtomicLong();
     private volatile StreamControl stream;
     private volatile long stopAt = Long.MAX_VALUE;
-    private volatile Consumer<Long> durableListener = lsn -> { };
+    private volatile LongConsumer durableListener = lsn -> { };
 
     public ArchivePipeline(ArchiveDirectory dir, WalSegmentSize segmentSize, Settings settings) {
         this.dir = dir;
@@ -137,7 +137,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     }
 
     /** Called with each new durable position, on the flusher's thread. */
-    public void onDurable(Consumer<Long> listener) {
+    public void onDurable(LongConsumer listener) {
         this.durableListener = listener;
     }
 

@@ -231,6 +231,9 @@ final class Flusher implements EventHandler<WalEvent> {
     }
 
     private void announceCompleted(int ready) {
+        if (ready == 0) {
+            return; // the usual case, once per message with fsync policy none: no subList view
+        }
         for (int i = 0; i < ready; i++) {
             state.segmentsCompleted++;
             segmentListener.segmentCompleted(completed.get(i));

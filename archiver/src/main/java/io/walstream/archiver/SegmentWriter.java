@@ -6,6 +6,7 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
+import java.nio.channels.FileChannel;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -87,8 +88,7 @@ final class SegmentWriter implements EventHandler<WalEvent> {
                     if (f != null) {
                         f.beforeWrite(current, filePosition + done);
                     }
-                    // pwrite straight from the (direct) receive buffer: no copy, no allocation.
-                    done += buf.getBytes(index + done, current.channel, filePosition + done, n - done);
+                    done += pwrite(buf, index + done, current.channel, filePosition + done, n - done);
                 } catch (IOException e) {
                     waitForSpace(e, current, pos + done);
                     continue;
@@ -112,6 +112,36 @@ final class SegmentWriter implements EventHandler<WalEvent> {
         next = pos;
         event.current = current;
         state.written = pos;
+    }
+
+    /**
+     * pwrite straight from the (direct) receive buffer: no copy, and no allocation per write.
+     *
+     * <p>{@code getBytes(FileChannel)} duplicates an NIO view for every write (64 bytes), and so does
+     * {@code internalNioBuffer} of a slice, which is what XLogData holds. So the write goes through the NIO view
+     * that the buffer owning the memory (the receive buffer the slice was cut from, found through
+     * {@code unwrap()}) caches, at the slice's offset in it. That cached view is created at most once per receive
+     * buffer (often already by the socket read) and is not thread-safe, which holds here: while a buffer is in the
+     * ring, only this thread asks for it. The verifier reads the same bytes with absolute {@code getBytes} into its
+     * own array, the flusher only releases, and the I/O thread does not read the socket into a buffer it has passed
+     * on; when the decoder appends to a cumulation buffer whose slices are still out, it copies with Unsafe, which
+     * does not touch the view (the path is only taken for buffers with a memory address, that is with Unsafe).
+     * SslHandler never reuses a buffer it has passed on. Anything else (heap, composite) goes through
+     * {@code getBytes}.
+     */
+    static int pwrite(ByteBuf buf, int index, FileChannel channel, long position, int length) throws IOException {
+        ByteBuf root = buf;
+        for (int depth = 0; depth < 4 && root.unwrap() != null; depth++) {
+            root = root.unwrap(); // slice, leak-detection wrapper: down to the buffer that owns the memory
+        }
+        if (root.unwrap() == null && root.isDirect() && root.nioBufferCount() == 1 && buf.hasMemoryAddress()
+                && root.hasMemoryAddress()) {
+            long rootIndex = buf.memoryAddress() - root.memoryAddress() + index;
+            if (rootIndex >= 0 && rootIndex + length <= root.capacity()) {
+                return channel.write(root.internalNioBuffer((int) rootIndex, length), position);
+            }
+        }
+        return buf.getBytes(index, channel, position, length);
     }
 
     /**

@@ -129,6 +129,28 @@ public record Lsn(long value) implements Comparable<Lsn> {
 
     /** Formats a raw LSN value as {@code %X/%X} without creating an {@code Lsn}. */
     public static String format(long value) {
-        return Integer.toHexString((int) (value >>> 32)).toUpperCase() + '/' + Integer.toHexString((int) value).toUpperCase();
+        // One String and its array, rather than the five of toHexString().toUpperCase() and concatenation.
+        int high = (int) (value >>> 32);
+        int low = (int) value;
+        int highDigits = hexDigits(high);
+        int lowDigits = hexDigits(low);
+        byte[] text = new byte[highDigits + 1 + lowDigits];
+        putHex(text, 0, high, highDigits);
+        text[highDigits] = '/';
+        putHex(text, highDigits + 1, low, lowDigits);
+        return new String(text, java.nio.charset.StandardCharsets.ISO_8859_1);
+    }
+
+    private static final byte[] HEX_DIGITS = {'0', '1', '2', '3', '4', '5', '6', '7', '8', '9', 'A', 'B', 'C', 'D', 'E', 'F'};
+
+    private static int hexDigits(int v) {
+        return v == 0 ? 1 : (35 - Integer.numberOfLeadingZeros(v)) >> 2;
+    }
+
+    private static void putHex(byte[] text, int at, int v, int digits) {
+        for (int i = at + digits - 1; i >= at; i--) {
+            text[i] = HEX_DIGITS[v & 0xF];
+            v >>>= 4;
+        }
     }
 }

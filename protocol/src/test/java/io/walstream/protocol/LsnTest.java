@@ -38,6 +38,17 @@ final class LsnTest {
         assertThat(Lsn.of(0x1_0000_0000L)).hasToString("1/0");
         assertThat(Lsn.INVALID).hasToString("0/0");
         assertThat(Lsn.format(0x16B374D848L)).isEqualTo("16/B374D848");
+        assertThat(Lsn.format(-1L)).isEqualTo("FFFFFFFF/FFFFFFFF");
+        assertThat(Lsn.format(0x8000_0000_0000_000FL)).isEqualTo("80000000/F");
+    }
+
+    @Test
+    void formatsAsPostgresPrintf() {
+        SplittableRandom random = new SplittableRandom(7);
+        for (int i = 0; i < 10_000; i++) {
+            long v = random.nextLong() >>> random.nextInt(64);
+            assertThat(Lsn.format(v)).isEqualTo(String.format("%X/%X", v >>> 32, v & 0xFFFFFFFFL));
+        }
     }
 
     @Test

@@ -9,15 +9,16 @@ import java.util.zip.CRC32C;
 /**
  * Test fixture: lays records out in pages and segments the way PostgreSQL's CopyXLogRecordToWAL does, with correct
  * page headers, continuation lengths, prev-links and CRCs. Unwritten space stays zero (the end of WAL).
+ * Public (and in this module's test-jar) for the JMH benchmarks, which verify and archive it.
  */
-final class SyntheticWal {
+public final class SyntheticWal {
 
     static final int PAGE = XLogPageHeader.PAGE_SIZE;
-    static final long SYSID = 7_300_000_000_000_000_123L;
+    public static final long SYSID = 7_300_000_000_000_000_123L;
 
     final int segmentBytes;
-    final long base;
-    final byte[] bytes;
+    public final long base;
+    public final byte[] bytes;
     final int magic;
     final int timeline;
     final List<Long> records = new ArrayList<>();
@@ -27,7 +28,7 @@ final class SyntheticWal {
     private boolean nextPageOverwrite;
 
     /** {@code segments} segments of {@code segmentBytes}, the first starting at {@code base}. */
-    SyntheticWal(int segmentBytes, long base, int segments, int major, int timeline) {
+    public SyntheticWal(int segmentBytes, long base, int segments, int major, int timeline) {
         this.segmentBytes = segmentBytes;
         this.base = base;
         this.bytes = new byte[segmentBytes * segments];
@@ -37,16 +38,16 @@ final class SyntheticWal {
         this.prev = base - 4096; // some earlier record, for the first record's xl_prev
     }
 
-    long position() {
+    public long position() {
         return pos;
     }
 
-    long end() {
+    public long end() {
         return base + bytes.length;
     }
 
     /** Appends a record; returns its LSN. */
-    long append(int rmid, int info, int xid, byte[] body) {
+    public long append(int rmid, int info, int xid, byte[] body) {
         pos = XLogRecordHeader.align(pos);
         if (pos % PAGE == 0) {
             pageHeader(pos, nextPageOverwrite ? XLogPageHeader.XLP_FIRST_IS_OVERWRITE_CONTRECORD : 0, 0);
@@ -71,7 +72,7 @@ final class SyntheticWal {
     }
 
     /** Appends a record with a main data block of {@code dataLength} bytes. */
-    long append(int dataLength) {
+    public long append(int dataLength) {
         return append(RmgrId.HEAP.id(), 0x00, 1000 + records.size(), mainData(dataLength, records.size()));
     }
 
@@ -98,7 +99,7 @@ final class SyntheticWal {
     }
 
     /** XLOG_SWITCH, then the rest of the segment as the server leaves it: initialised pages. */
-    long appendSwitch() {
+    public long appendSwitch() {
         long lsn = append(RmgrId.XLOG.id(), XLogRecordHeader.XLOG_SWITCH, 0, new byte[0]);
         long segEnd = (pos + segmentBytes - 1) / segmentBytes * segmentBytes;
         for (long p = (pos + PAGE - 1) / PAGE * PAGE; p < segEnd; p += PAGE) {
