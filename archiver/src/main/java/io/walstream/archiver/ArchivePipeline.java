@@ -43,22 +43,28 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
 
     /** Pipeline settings; {@code ringSize} a power of two. */
     public record Settings(FsyncPolicy fsync, WalChunkVerifier verifier, int ringSize, long maxBytesInFlight,
-            SegmentCompletionListener onSegment) {
+            SegmentCompletionListener onSegment, boolean receiptLog) {
 
         public static Settings defaults() {
-            return new Settings(FsyncPolicy.defaults(), WalChunkVerifier.NONE, 1024, 64L << 20, (name, file) -> { });
+            return new Settings(FsyncPolicy.defaults(), WalChunkVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
+                    false);
         }
 
         public Settings withFsync(FsyncPolicy policy) {
-            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment);
+            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog);
         }
 
         public Settings withVerifier(WalChunkVerifier v) {
-            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment);
+            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog);
         }
 
         public Settings withOnSegment(SegmentCompletionListener listener) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener, receiptLog);
+        }
+
+        /** Also log when each message arrived ({@link ReceiptLog}). */
+        public Settings withReceiptLog(boolean on) {
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, on);
         }
     }
 
@@ -67,12 +73,14 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         void completed(io.walstream.protocol.WalFileName segment, java.nio.file.Path file);
     }
 
-    private static final EventTranslatorOneArg<WalEvent, XLogData> WAL = (event, sequence, data) -> {
+    private final ReceiptClock receiptClock = new ReceiptClock(java.time.Clock.systemUTC());
+    private final EventTranslatorOneArg<WalEvent, XLogData> wal = (event, sequence, data) -> {
         event.kind = WalEvent.Kind.WAL;
         event.data = data.content();
         event.start = data.dataStart();
         event.end = data.dataEnd();
         event.sendTime = data.sendTime();
+        event.receivedMicros = receiptClock.nowMicros();
     };
 
     private final ArchiveDirectory dir;
@@ -101,15 +109,21 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
                 settings.verifier() != WalChunkVerifier.NONE);
+        ReceiptLog receipts = settings.receiptLog() ? new ReceiptLog(dir.path(), segmentSize) : null;
         if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
             this.disruptor = null;
             this.ring = null;
-            this.inline = new Inline(writer, verifier, flusher);
+            this.inline = new Inline(writer, verifier, receipts, flusher);
         } else {
             StageWaitStrategy wait = new StageWaitStrategy(100, TimeUnit.MILLISECONDS);
             this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
                     ProducerType.MULTI, wait);
-            disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait)).then(flusher);
+            if (receipts != null) {
+                disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait),
+                        new Upstream(receipts, wait)).then(flusher);
+            } else {
+                disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait)).then(flusher);
+            }
             disruptor.setDefaultExceptionHandler(new FailureHandler());
             this.ring = disruptor.start();
             this.inline = null;
@@ -200,10 +214,10 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         long inFlight = bytesInFlight.addAndGet(bytes);
         received.addAndGet(bytes);
         if (inline != null) {
-            inline.run(WAL, data);
+            inline.run(wal, data);
             return true;
         }
-        ring.publishEvent(WAL, data);
+        ring.publishEvent(wal, data);
         if (inFlight < settings.maxBytesInFlight() && ring.remainingCapacity() > 64) {
             return true;
         }
@@ -390,6 +404,21 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 wait.signalAllWhenBlocking();
             }
         }
+
+        @Override
+        public void onStart() {
+            stage.onStart();
+        }
+
+        @Override
+        public void onShutdown() {
+            stage.onShutdown();
+        }
+
+        @Override
+        public void onTimeout(long seq) throws Exception {
+            stage.onTimeout(seq);
+        }
     }
 
     /**
@@ -401,15 +430,17 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
     private final class Inline {
         private final SegmentWriter writer;
         private final RecordVerifier verifier;
+        private final ReceiptLog receipts;
         private final Flusher flusher;
         private final WalEvent event = new WalEvent();
         private final Object lock = new Object();
         private long sequence;
         private boolean unsynced;
 
-        Inline(SegmentWriter writer, RecordVerifier verifier, Flusher flusher) {
+        Inline(SegmentWriter writer, RecordVerifier verifier, ReceiptLog receipts, Flusher flusher) {
             this.writer = writer;
             this.verifier = verifier;
+            this.receipts = receipts;
             this.flusher = flusher;
         }
 
@@ -452,6 +483,13 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             } catch (Throwable ex) {
                 failed(ex);
             }
+            if (receipts != null) {
+                try {
+                    receipts.onEvent(event, seq, endOfBatch);
+                } catch (Throwable ex) {
+                    failed(ex);
+                }
+            }
             try {
                 flusher.onEvent(event, seq, endOfBatch);
             } catch (Throwable ex) {
@@ -461,6 +499,9 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
 
         void shutdown() {
             synchronized (lock) {
+                if (receipts != null) {
+                    receipts.onShutdown();
+                }
                 flusher.onShutdown();
             }
         }

@@ -68,7 +68,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     public ArchiveReceiver(Path directory, ReceiveOptions options, ArchivePipeline.Settings pipelineSettings) {
         this.dir = ArchiveDirectory.create(directory);
         this.options = options;
-        this.pipelineSettings = pipelineSettings.withFsync(options.fsync());
+        this.pipelineSettings = pipelineSettings.withFsync(options.fsync()).withReceiptLog(options.receiptLog());
     }
 
     public ArchiveDirectory directory() {

@@ -18,10 +18,11 @@ import java.time.Duration;
  * @param retryInterval  wait before reconnecting
  * @param compression    how completed segments are compressed
  * @param verifyRecords  check page headers and record CRCs as WAL arrives (a defect stops the stream)
+ * @param receiptLog     also log when each message arrived, in {@code receipts/} ({@link ReceiptLog})
  */
 public record ReceiveOptions(ConnectionSettings connection, String slot, boolean createSlot, boolean ifNotExists,
         FsyncPolicy fsync, Duration statusInterval, Lsn endLsn, boolean loop, Duration retryInterval,
-        SegmentCompression compression, boolean verifyRecords) {
+        SegmentCompression compression, boolean verifyRecords, boolean receiptLog) {
 
     public ReceiveOptions {
         if (connection == null || fsync == null || statusInterval == null || retryInterval == null
@@ -35,41 +36,46 @@ public record ReceiveOptions(ConnectionSettings connection, String slot, boolean
 
     public static ReceiveOptions of(ConnectionSettings connection) {
         return new ReceiveOptions(connection, null, false, false, FsyncPolicy.defaults(), Duration.ofSeconds(10), null,
-                true, Duration.ofSeconds(5), SegmentCompression.NONE, true);
+                true, Duration.ofSeconds(5), SegmentCompression.NONE, true, false);
     }
 
     public ReceiveOptions withSlot(String name, boolean create, boolean ifMissingOnly) {
         return new ReceiveOptions(connection, name, create, ifMissingOnly, fsync, statusInterval, endLsn, loop,
-                retryInterval, compression, verifyRecords);
+                retryInterval, compression, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withFsync(FsyncPolicy policy) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, policy, statusInterval, endLsn, loop,
-                retryInterval, compression, verifyRecords);
+                retryInterval, compression, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withEndLsn(Lsn end) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, end, loop,
-                retryInterval, compression, verifyRecords);
+                retryInterval, compression, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withLoop(boolean reconnect, Duration retry) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, reconnect,
-                retry, compression, verifyRecords);
+                retry, compression, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withStatusInterval(Duration interval) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, interval, endLsn, loop,
-                retryInterval, compression, verifyRecords);
+                retryInterval, compression, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withCompression(SegmentCompression c) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, loop,
-                retryInterval, c, verifyRecords);
+                retryInterval, c, verifyRecords, receiptLog);
     }
 
     public ReceiveOptions withVerifyRecords(boolean verify) {
         return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, loop,
-                retryInterval, compression, verify);
+                retryInterval, compression, verify, receiptLog);
+    }
+
+    public ReceiveOptions withReceiptLog(boolean on) {
+        return new ReceiveOptions(connection, slot, createSlot, ifNotExists, fsync, statusInterval, endLsn, loop,
+                retryInterval, compression, verifyRecords, on);
     }
 }

@@ -21,6 +21,8 @@ final class WalEvent {
     long end;
     /** The server's clock when it sent this WAL (PgEpoch microseconds), for lag in seconds. */
     long sendTime;
+    /** Our clock when the I/O thread handed it over (PgEpoch microseconds), for the receipt log. */
+    long receivedMicros;
     int timeline;
     long lsn;
     /** Completed when the last stage has handled this event (control events only). */

@@ -77,6 +77,10 @@ final class ReceiveCommand implements Callable<Integer> {
     @Option(names = {"-n", "--no-loop"}, description = "Do not reconnect after a lost connection; exit instead.")
     boolean noLoop;
 
+    @Option(names = "--receipt-log", description = "Also record when each message arrived (receipts/ in the"
+            + " archive: 32 bytes per message), the input of `walstream simulate --archive`.")
+    boolean receiptLog;
+
     @Option(names = "--no-verify", description = "Do not check page headers and record CRCs as WAL arrives.")
     boolean noVerify;
 
@@ -115,7 +119,7 @@ final class ReceiveCommand implements Callable<Integer> {
                     .withEndLsn(endpos == null ? null : Lsn.parse(endpos))
                     .withLoop(!noLoop, Duration.ofSeconds(5))
                     .withCompression(SegmentCompression.parse(compress))
-                    .withVerifyRecords(!noVerify);
+                    .withVerifyRecords(!noVerify).withReceiptLog(receiptLog);
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
