@@ -1,0 +1,46 @@
+package io.walstream.replaysim;
+
+import java.util.List;
+import java.util.Map;
+
+/**
+ * What one simulated run predicts.
+ *
+ * @param cancellations counted cancellations per conflict type ({@code pg_stat_database_conflicts}); DATABASE is
+ *                      listed for completeness although PostgreSQL does not count it
+ * @param errors        queries cancelled with ERROR (SQLSTATE 40001)
+ * @param fatals        sessions terminated with FATAL (40001, or 57P04 for a dropped database)
+ * @param completed     queries that ran to their end
+ * @param queries       each query's outcome, in start order
+ * @param events        each conflict the startup process met, in replay order
+ * @param lag           replay lag at each replayed commit: its apply time minus when its WAL was received
+ */
+public record SimulationResult(Map<ConflictType, Integer> cancellations, int errors, int fatals, int completed,
+        List<QueryOutcome> queries, List<ConflictEvent> events, List<LagSample> lag) {
+
+    /** How a query ended. {@code cancelledBy} is null when it completed. */
+    public record QueryOutcome(int id, long startMicros, long endMicros, ConflictType cancelledBy, boolean fatal) {
+    }
+
+    /** The startup process met a conflict at {@code lsn}: it waited {@code waitMicros} and cancelled {@code victims}. */
+    public record ConflictEvent(long lsn, ConflictType type, long atMicros, long waitMicros, List<Integer> victims) {
+    }
+
+    /** At {@code atMicros} a commit was replayed {@code lagMicros} after it was received. */
+    public record LagSample(long atMicros, long lagMicros) {
+    }
+
+    /** The {@code p}-th percentile (0–100) of the lag samples in microseconds, nearest rank; 0 when there are none. */
+    public long lagPercentile(double p) {
+        if (lag.isEmpty()) {
+            return 0;
+        }
+        long[] sorted = lag.stream().mapToLong(LagSample::lagMicros).sorted().toArray();
+        int rank = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
+    }
+
+    public int cancellations(ConflictType type) {
+        return cancellations.getOrDefault(type, 0);
+    }
+}

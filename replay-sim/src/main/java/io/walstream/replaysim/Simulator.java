@@ -1,0 +1,433 @@
+package io.walstream.replaysim;
+
+import io.walstream.replaysim.ReplayRecord.DatabaseDrop;
+import io.walstream.replaysim.ReplayRecord.LockedRelation;
+import io.walstream.replaysim.ReplayRecord.Locks;
+import io.walstream.replaysim.ReplayRecord.RunningXacts;
+import io.walstream.replaysim.ReplayRecord.SnapshotConflict;
+import io.walstream.replaysim.ReplayRecord.TablespaceDrop;
+import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.replaysim.SimulationResult.ConflictEvent;
+import io.walstream.replaysim.SimulationResult.LagSample;
+import io.walstream.replaysim.SimulationResult.QueryOutcome;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.EnumMap;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * A hot standby's startup process replaying WAL while read-only queries run, as a discrete-event
+ * model of PostgreSQL's {@code standby.c} (the rules are in the reference's section 1; line
+ * references there). Deterministic: the same input gives the same result.
+ *
+ * <ul>
+ *   <li>The startup process is one FIFO server: a record is replayed once it has been received, after
+ *       the previous one, taking {@link StandbySettings#applyCostMicros()}.</li>
+ *   <li>Deadline = receipt time + delay. Streaming: the receipt time is renewed only when the startup
+ *       process has used up what it knew was flushed and re-asks, and only when the newest chunk starts
+ *       at or before the record it reads (so a standby that is behind keeps an old receipt time and
+ *       its queries get less grace). Archive: the time the segment was opened. Delay -1: no deadline;
+ *       0: the deadline has passed at the first check.</li>
+ *   <li>Snapshot (and tablespace) conflicts: the waitlist is fixed when the record is met, and handled
+ *       one query at a time with polls at 0, 1, 3, 7, ... ms (the sleep doubles to 1 s), the backoff
+ *       reset for each; a query past the deadline is cancelled and the process sleeps 5 ms.</li>
+ *   <li>Lock conflicts: timer-precise; at the deadline every holder is cancelled. The startup process
+ *       then holds the AccessExclusiveLock until the transaction's end is replayed, and queries on that
+ *       relation wait for it.</li>
+ *   <li>Database drops cancel the database's sessions at once (FATAL, not counted).</li>
+ *   <li>A query's snapshot xmin is the oldest transaction running at the replayed position when it
+ *       starts (xids seen in records and RUNNING_XACTS, not yet ended), else latestCompletedXid + 1;
+ *       before the first RUNNING_XACTS it has none and conflicts with no cleanup.</li>
+ *   <li>hot_standby_feedback (approximation): feedback reaches the primary every status interval; a
+ *       cleanup record received after the first feedback that followed a query's start would not
+ *       have been generated with a horizon that reaches that query, so the query is not a victim.
+ *       Lock, database and tablespace conflicts are unaffected, as in PostgreSQL.</li>
+ *   <li>Not modelled: buffer-pin and deadlock conflicts (they depend on which pages a query has
+ *       pinned, which WAL does not tell), logical-slot conflicts.</li>
+ * </ul>
+ */
+public final class Simulator {
+
+    private static final long FIRST_POLL_MICROS = 1_000;
+    private static final long MAX_POLL_MICROS = 1_000_000;
+    private static final long AFTER_CANCEL_MICROS = 5_000;
+    private static final long DATABASE_CANCEL_LOOP_MICROS = 10_000;
+
+    private final StandbySettings settings;
+    private final long segmentBytes;
+    private final List<Receipt> receipts;
+    private final List<StandbyQuery> pendingQueries;
+    private int nextQuery;
+    private int receiptIndex;
+
+    private final List<Session> sessions = new ArrayList<>();
+    private final List<Session> active = new ArrayList<>();
+    /** Relations the startup process holds AccessExclusiveLock on, by the xid that took them. */
+    private final Map<Long, Integer> heldLocks = new HashMap<>();
+    private final List<Session> waitingForLock = new ArrayList<>();
+
+    private final Set<Integer> runningXids = new HashSet<>();
+    private int latestCompletedXid;
+    private boolean xidStateKnown;
+
+    private long receiptTime;
+    private long cachedFlushedUpto = -1;
+    private long currentSegment = -1;
+    private long feedbackOrigin;
+
+    private final Map<ConflictType, Integer> counts = new EnumMap<>(ConflictType.class);
+    private final List<ConflictEvent> events = new ArrayList<>();
+    private final List<LagSample> lag = new ArrayList<>();
+
+    private Simulator(List<Receipt> receipts, List<StandbyQuery> queries, StandbySettings settings, long segmentBytes) {
+        this.settings = settings;
+        this.segmentBytes = segmentBytes;
+        this.receipts = receipts.stream().sorted(Comparator.comparingLong(Receipt::dataStart)).toList();
+        this.pendingQueries = queries.stream()
+                .sorted(Comparator.comparingLong(StandbyQuery::startMicros).thenComparingInt(StandbyQuery::id)).toList();
+        this.feedbackOrigin = this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros();
+    }
+
+    /**
+     * Replays {@code records} (in WAL order) as received per {@code receipts}, with {@code queries} arriving
+     * on the standby. {@code segmentBytes} is the WAL segment size (archive receipt times are per segment).
+     */
+    public static SimulationResult run(List<ReplayRecord> records, List<Receipt> receipts, List<StandbyQuery> queries,
+            StandbySettings settings, long segmentBytes) {
+        Simulator s = new Simulator(receipts, queries, settings, segmentBytes);
+        return s.replay(records);
+    }
+
+    private SimulationResult replay(List<ReplayRecord> records) {
+        long now = receipts.isEmpty() ? 0 : receipts.get(0).receivedMicros();
+        for (ReplayRecord r : records) {
+            long received = receivedAt(r.endLsn());
+            now = Math.max(now, received);
+            startQueriesUntil(now);
+            renewReceiptTime(r, now);
+            now = resolve(r, now);
+            startQueriesUntil(now);
+            now += settings.applyCostMicros();
+            apply(r, now, received);
+        }
+        startQueriesUntil(Long.MAX_VALUE);
+        return result();
+    }
+
+    // ------------------------------------------------------------------ receipt times
+
+    /** When the message holding the end of a record arrived (records are replayed only once whole). */
+    private long receivedAt(long endLsn) {
+        while (receiptIndex < receipts.size() && receipts.get(receiptIndex).dataEnd() < endLsn) {
+            receiptIndex++;
+        }
+        if (receiptIndex == receipts.size()) {
+            throw new IllegalArgumentException("no receipt covers WAL up to " + Long.toHexString(endLsn));
+        }
+        return receipts.get(receiptIndex).receivedMicros();
+    }
+
+    private void renewReceiptTime(ReplayRecord r, long now) {
+        if (!settings.streaming()) {
+            long segment = r.lsn() / segmentBytes;
+            if (segment != currentSegment) {
+                currentSegment = segment;
+                receiptTime = now; // restore_command ran and the file was opened now
+            }
+            return;
+        }
+        if (r.lsn() < cachedFlushedUpto) {
+            return; // still inside what the walreceiver had flushed when we last asked
+        }
+        Receipt latest = latestReceivedBy(now);
+        cachedFlushedUpto = latest.dataEnd();
+        if (latest.dataStart() <= r.lsn()) {
+            receiptTime = now;
+        }
+    }
+
+    private Receipt latestReceivedBy(long now) {
+        int i = receiptIndex;
+        while (i + 1 < receipts.size() && receipts.get(i + 1).receivedMicros() <= now) {
+            i++;
+        }
+        return receipts.get(i);
+    }
+
+    private long deadline() {
+        long delay = settings.maxStandbyDelayMicros();
+        return delay < 0 ? Long.MAX_VALUE : receiptTime + delay;
+    }
+
+    // ------------------------------------------------------------------ conflicts
+
+    /** Resolves what {@code r} conflicts with, starting at {@code now}; returns when replay goes on. */
+    private long resolve(ReplayRecord r, long now) {
+        ReplayRecord.Effect e = r.effect();
+        if (e instanceof SnapshotConflict c) {
+            return c.horizon() == 0 ? now
+                    : waitForEach(r, ConflictType.SNAPSHOT, now, snapshotVictims(c, receivedAt(r.endLsn()), now));
+        }
+        if (e instanceof TablespaceDrop) {
+            return settings.tempFilesInTablespaces() ? waitForEach(r, ConflictType.TABLESPACE, now, activeAt(now)) : now;
+        }
+        if (e instanceof DatabaseDrop d) {
+            return dropDatabase(r, d, now);
+        }
+        if (e instanceof Locks l) {
+            long t = now;
+            for (LockedRelation rel : l.relations()) {
+                t = acquireLock(r, rel, t);
+            }
+            return t;
+        }
+        return now;
+    }
+
+    private List<Session> snapshotVictims(SnapshotConflict c, long recordReceived, long now) {
+        List<Session> victims = new ArrayList<>();
+        for (Session s : activeAt(now)) {
+            boolean inDatabase = c.dbOid() == 0 || s.query.dbOid() == c.dbOid();
+            if (inDatabase && s.xmin != 0 && precedesOrEquals(s.xmin, c.horizon()) && !protectedByFeedback(s, recordReceived)) {
+                victims.add(s);
+            }
+        }
+        return victims;
+    }
+
+    private boolean protectedByFeedback(Session s, long recordReceived) {
+        if (!settings.hotStandbyFeedback()) {
+            return false;
+        }
+        long interval = Math.max(1, settings.statusIntervalMicros());
+        long sinceOrigin = Math.max(0, s.start - feedbackOrigin);
+        long firstFeedback = feedbackOrigin + (sinceOrigin + interval - 1) / interval * interval;
+        return firstFeedback <= recordReceived;
+    }
+
+    /** ResolveRecoveryConflictWithVirtualXIDs: one victim at a time, polling with a doubling sleep. */
+    private long waitForEach(ReplayRecord r, ConflictType type, long now, List<Session> waitlist) {
+        if (waitlist.isEmpty()) {
+            return now;
+        }
+        long deadline = deadline();
+        long t = now;
+        List<Integer> cancelled = new ArrayList<>();
+        for (Session s : waitlist) {
+            long sleep = FIRST_POLL_MICROS;
+            while (s.end > t) {
+                if (t >= deadline) {
+                    cancel(s, t, type);
+                    cancelled.add(s.query.id());
+                    t += AFTER_CANCEL_MICROS;
+                    break;
+                }
+                t += sleep;
+                sleep = Math.min(sleep * 2, MAX_POLL_MICROS);
+            }
+        }
+        events.add(new ConflictEvent(r.lsn(), type, now, t - now, cancelled));
+        return t;
+    }
+
+    /** StandbyAcquireAccessExclusiveLock: wait for the holders, timer-precise, cancelling them at the deadline. */
+    private long acquireLock(ReplayRecord r, LockedRelation rel, long now) {
+        List<Session> holders = new ArrayList<>();
+        for (Session s : activeAt(now)) {
+            if (s.query.relations().contains(rel.relOid()) && (rel.dbOid() == 0 || s.query.dbOid() == rel.dbOid())) {
+                holders.add(s);
+            }
+        }
+        long t = now;
+        List<Integer> cancelled = new ArrayList<>();
+        if (!holders.isEmpty()) {
+            long deadline = deadline();
+            long released = holders.stream().mapToLong(s -> s.end).max().orElse(now);
+            if (released <= deadline) {
+                t = released;
+            } else {
+                t = Math.max(now, deadline);
+                for (Session s : holders) {
+                    if (s.end > t) {
+                        cancel(s, t, ConflictType.LOCK);
+                        cancelled.add(s.query.id());
+                    }
+                }
+            }
+            events.add(new ConflictEvent(r.lsn(), ConflictType.LOCK, now, t - now, cancelled));
+        }
+        heldLocks.put(lockKey(rel.dbOid(), rel.relOid()), rel.xid());
+        return t;
+    }
+
+    private long dropDatabase(ReplayRecord r, DatabaseDrop d, long now) {
+        List<Integer> cancelled = new ArrayList<>();
+        for (Session s : activeAt(now)) {
+            if (s.query.dbOid() == d.dbOid()) {
+                cancel(s, now, ConflictType.DATABASE);
+                cancelled.add(s.query.id());
+            }
+        }
+        if (cancelled.isEmpty()) {
+            return now;
+        }
+        events.add(new ConflictEvent(r.lsn(), ConflictType.DATABASE, now, DATABASE_CANCEL_LOOP_MICROS, cancelled));
+        return now + DATABASE_CANCEL_LOOP_MICROS;
+    }
+
+    private void cancel(Session s, long at, ConflictType type) {
+        s.end = at;
+        s.cancelledBy = type;
+        s.fatal = type == ConflictType.DATABASE || s.query.inTransactionBlock();
+        counts.merge(type, 1, Integer::sum);
+    }
+
+    // ------------------------------------------------------------------ replayed state
+
+    private void apply(ReplayRecord r, long now, long received) {
+        if (r.xid() != 0 && !(r.effect() instanceof XactEnd)) {
+            runningXids.add(r.xid());
+        }
+        if (r.effect() instanceof XactEnd x) {
+            runningXids.remove(x.xid());
+            for (int sub : x.subxids()) {
+                runningXids.remove(sub);
+                latestCompletedXid = later(latestCompletedXid, sub);
+            }
+            latestCompletedXid = later(latestCompletedXid, x.xid());
+            releaseLocksOf(x, now);
+            lag.add(new LagSample(now, now - received));
+        } else if (r.effect() instanceof RunningXacts rx) {
+            runningXids.removeIf(xid -> precedes(xid, rx.oldestRunningXid()));
+            for (int xid : rx.xids()) {
+                runningXids.add(xid);
+            }
+            latestCompletedXid = xidStateKnown ? later(latestCompletedXid, rx.latestCompletedXid())
+                    : rx.latestCompletedXid();
+            xidStateKnown = true;
+        }
+    }
+
+    private void releaseLocksOf(XactEnd x, long now) {
+        if (heldLocks.values().removeIf(xid -> xid == x.xid() || contains(x.subxids(), xid))) {
+            List<Session> ready = new ArrayList<>(waitingForLock);
+            waitingForLock.clear();
+            for (Session s : ready) {
+                startOrWait(s, now);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ queries
+
+    private void startQueriesUntil(long now) {
+        while (nextQuery < pendingQueries.size() && pendingQueries.get(nextQuery).startMicros() <= now) {
+            StandbyQuery q = pendingQueries.get(nextQuery++);
+            Session s = new Session(q);
+            sessions.add(s);
+            startOrWait(s, q.startMicros());
+        }
+    }
+
+    /** A query starts, unless a relation it reads is locked by the startup process: then it waits for the lock. */
+    private void startOrWait(Session s, long at) {
+        for (int rel : s.query.relations()) {
+            if (heldLocks.containsKey(lockKey(s.query.dbOid(), rel)) || heldLocks.containsKey(lockKey(0, rel))) {
+                waitingForLock.add(s);
+                return;
+            }
+        }
+        s.start = at;
+        s.end = at + s.query.durationMicros();
+        s.xmin = snapshotXmin();
+        active.add(s);
+    }
+
+    private int snapshotXmin() {
+        if (!xidStateKnown) {
+            return 0;
+        }
+        int oldest = latestCompletedXid + 1;
+        for (int xid : runningXids) {
+            if (precedes(xid, oldest)) {
+                oldest = xid;
+            }
+        }
+        return oldest == 0 ? 3 : oldest; // FirstNormalTransactionId after wraparound past 0
+    }
+
+    private List<Session> activeAt(long now) {
+        active.removeIf(s -> s.end <= now);
+        active.sort(Comparator.comparingLong((Session s) -> s.start).thenComparingInt(s -> s.query.id()));
+        return List.copyOf(active);
+    }
+
+    private SimulationResult result() {
+        int errors = 0;
+        int fatals = 0;
+        int completed = 0;
+        List<QueryOutcome> outcomes = new ArrayList<>();
+        for (Session s : sessions) {
+            if (s.end == Long.MIN_VALUE) {
+                // still waiting for a lock the replayed WAL never released: it ran after the end of this WAL
+                s.start = s.query.startMicros();
+                s.end = Long.MAX_VALUE;
+            }
+            if (s.cancelledBy == null) {
+                completed++;
+            } else if (s.fatal) {
+                fatals++;
+            } else {
+                errors++;
+            }
+            outcomes.add(new QueryOutcome(s.query.id(), s.start, s.end, s.cancelledBy, s.fatal));
+        }
+        return new SimulationResult(Map.copyOf(counts), errors, fatals, completed, outcomes, List.copyOf(events),
+                List.copyOf(lag));
+    }
+
+    // ------------------------------------------------------------------ xids (modulo 2^32, as transam.c)
+
+    static boolean precedes(int a, int b) {
+        return a - b < 0;
+    }
+
+    static boolean precedesOrEquals(int a, int b) {
+        return a - b <= 0;
+    }
+
+    private static int later(int a, int b) {
+        return precedes(a, b) ? b : a;
+    }
+
+    private static boolean contains(int[] xids, int xid) {
+        for (int x : xids) {
+            if (x == xid) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private static long lockKey(int dbOid, int relOid) {
+        return ((long) dbOid << 32) | (relOid & 0xFFFFFFFFL);
+    }
+
+    /** A query while it runs. */
+    private static final class Session {
+        final StandbyQuery query;
+        long start = Long.MIN_VALUE;
+        long end = Long.MIN_VALUE;
+        int xmin;
+        ConflictType cancelledBy;
+        boolean fatal;
+
+        Session(StandbyQuery query) {
+            this.query = query;
+        }
+    }
+}

@@ -1,0 +1,223 @@
+package io.walstream.replaysim;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstream.replaysim.ReplayRecord.DatabaseDrop;
+import io.walstream.replaysim.ReplayRecord.LockedRelation;
+import io.walstream.replaysim.ReplayRecord.Locks;
+import io.walstream.replaysim.ReplayRecord.Plain;
+import io.walstream.replaysim.ReplayRecord.RunningXacts;
+import io.walstream.replaysim.ReplayRecord.SnapshotConflict;
+import io.walstream.replaysim.ReplayRecord.TablespaceDrop;
+import io.walstream.replaysim.ReplayRecord.XactEnd;
+import java.util.ArrayList;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The conflict scenarios of PostgreSQL's {@code src/test/recovery/t/031_recovery_conflict.pl} (snapshot, lock,
+ * tablespace, database; buffer pin and deadlock are not modelled) as exact expectations, plus the timing rules
+ * of {@code standby.c}: the polls at 0, 1, 3, 7, ... ms for snapshot waits, timer-precise lock waits, the deadline
+ * from receipt, delay 0 and -1, feedback, and the cascade of queries started while replay is blocked.
+ */
+class SimulatorTest {
+
+    private static final long MS = 1_000;
+    private static final int DB = 16384;
+    private static final int OTHER_DB = 16385;
+    private static final int TABLE = 16400;
+    private static final long SEGMENT = 16L << 20;
+
+    /** WAL built record by record, each received in its own message at the given time (loopback streaming). */
+    private static final class Wal {
+        final List<ReplayRecord> records = new ArrayList<>();
+        final List<Receipt> receipts = new ArrayList<>();
+        long lsn = 0x3000028;
+
+        Wal add(long atMicros, int xid, ReplayRecord.Effect effect) {
+            long end = lsn + 64;
+            records.add(new ReplayRecord(lsn, end, xid, effect));
+            receipts.add(new Receipt(lsn, end, atMicros));
+            lsn = end;
+            return this;
+        }
+    }
+
+    /** The primary's state at the start: xid 1000 is next, nothing running. */
+    private static Wal start() {
+        return new Wal().add(0, 0, new RunningXacts(1000, 1000, 999, new int[0]));
+    }
+
+    /** A transaction that writes and commits; a cleanup record later can remove what it deleted. */
+    private static Wal committedDelete(Wal w, long atMicros, int xid) {
+        return w.add(atMicros, xid, Plain.INSTANCE).add(atMicros + MS, xid, new XactEnd(xid, new int[0], true, atMicros));
+    }
+
+    private static StandbyQuery query(int id, long startMicros, long durationMicros) {
+        return new StandbyQuery(id, startMicros, durationMicros, DB, List.of(TABLE), false);
+    }
+
+    private static SimulationResult run(Wal w, List<StandbyQuery> queries, StandbySettings s) {
+        return Simulator.run(w.records, w.receipts, queries, s, SEGMENT);
+    }
+
+    private static StandbySettings delay(long micros) {
+        return StandbySettings.defaults().withDelay(micros).withApplyCost(0);
+    }
+
+    // ------------------------------------------------------------------ 031_recovery_conflict.pl
+
+    @Test
+    void snapshotConflictCancelsAtTheFirstPollPastTheDeadline() {
+        // a query with a snapshot from before xid 1000 committed; vacuum then removes what 1000 deleted
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(50 * MS));
+
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+        assertThat(r.errors()).isEqualTo(1);
+        assertThat(r.fatals()).isZero();
+        // deadline 150 ms; polls at 100, 101, 103, 107, 115, 131, 163 ms: cancelled at 163, then 5 ms asleep
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(163 * MS);
+        assertThat(r.events()).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(ConflictType.SNAPSHOT);
+            assertThat(e.waitMicros()).isEqualTo(68 * MS);
+            assertThat(e.victims()).containsExactly(1);
+        });
+    }
+
+    @Test
+    void aOneSecondDelayFinishesWaitingAfterAbout1028Ms() {
+        // the pilot on PostgreSQL 15: "recovery finished waiting after 1030.5 ms" at a 1 s delay
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(1_000 * MS));
+        assertThat(r.events().get(0).waitMicros()).isEqualTo((1023 + 5) * MS);
+    }
+
+    @Test
+    void lockConflictIsTimerPrecise() {
+        // the query holds AccessShareLock on the table; the primary takes AccessExclusiveLock (LOCK TABLE / DROP)
+        Wal w = start().add(100 * MS, 1000, new Locks(List.of(new LockedRelation(1000, DB, TABLE))))
+                .add(200 * MS, 1000, new XactEnd(1000, new int[0], true, 200 * MS));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(50 * MS));
+
+        assertThat(r.cancellations(ConflictType.LOCK)).isEqualTo(1);
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(150 * MS);
+        assertThat(r.events().get(0).waitMicros()).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void tablespaceDropConflictsOnlyWhileTemporaryFilesRemain() {
+        Wal w = start().add(100 * MS, 0, new TablespaceDrop(16500));
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS));
+        assertThat(run(w, q, delay(50 * MS)).cancellations(ConflictType.TABLESPACE)).isZero();
+        SimulationResult r = run(w, q, delay(50 * MS).withTempFilesInTablespaces(true));
+        assertThat(r.cancellations(ConflictType.TABLESPACE)).isEqualTo(1);
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(163 * MS);
+    }
+
+    @Test
+    void databaseDropTerminatesItsSessionsAtOnceUncounted() {
+        Wal w = start().add(100 * MS, 0, new DatabaseDrop(DB));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS),
+                new StandbyQuery(2, 10 * MS, 10_000 * MS, OTHER_DB, List.of(TABLE), false)), delay(30_000 * MS));
+
+        assertThat(r.queries().get(0).cancelledBy()).isEqualTo(ConflictType.DATABASE);
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(100 * MS);
+        assertThat(r.queries().get(0).fatal()).isTrue();
+        assertThat(r.queries().get(1).cancelledBy()).as("another database").isNull();
+        assertThat(r.fatals()).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ the rules around them
+
+    @Test
+    void delayZeroCancelsAtTheFirstCheckAndMinusOneWaitsForever() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB))
+                .add(101 * MS, 1001, Plain.INSTANCE).add(102 * MS, 1001, new XactEnd(1001, new int[0], true, 0));
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 3_000 * MS));
+
+        SimulationResult zero = run(w, q, delay(0));
+        assertThat(zero.queries().get(0).endMicros()).isEqualTo(100 * MS);
+
+        SimulationResult forever = run(w, q, delay(StandbySettings.WAIT_FOREVER));
+        assertThat(forever.cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(forever.completed()).isEqualTo(1);
+        // the query ends at 3010 ms; polls ... 1123 (100 + 1023), then every second: 2123, 3123
+        assertThat(forever.events().get(0).waitMicros()).isEqualTo(3_023 * MS);
+        assertThat(forever.lagPercentile(100)).as("the commit behind the wait").isEqualTo((3_123 - 102) * MS);
+    }
+
+    @Test
+    void onlyQueriesWhoseSnapshotIsOldEnoughInThatDatabaseConflict() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        SimulationResult r = run(w, List.of(
+                query(1, 10 * MS, 10_000 * MS),                       // xmin 1000: conflicts
+                query(2, 50 * MS, 10_000 * MS),                       // started after 1000 committed: xmin 1001
+                new StandbyQuery(3, 10 * MS, 10_000 * MS, OTHER_DB, List.of(TABLE), false)), delay(50 * MS));
+        assertThat(r.queries()).extracting(SimulationResult.QueryOutcome::cancelledBy)
+                .containsExactly(ConflictType.SNAPSHOT, null, null);
+    }
+
+    @Test
+    void aSharedRelationConflictsInEveryDatabase() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, 0));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS),
+                new StandbyQuery(2, 10 * MS, 10_000 * MS, OTHER_DB, List.of(), false)), delay(50 * MS));
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
+    }
+
+    @Test
+    void aCancelInsideATransactionBlockIsFatal() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        SimulationResult r = run(w, List.of(new StandbyQuery(1, 10 * MS, 10_000 * MS, DB, List.of(TABLE), true)),
+                delay(50 * MS));
+        assertThat(r.fatals()).isEqualTo(1);
+        assertThat(r.errors()).isZero();
+    }
+
+    @Test
+    void queriesOnALockedRelationWaitForTheLockersCommit() {
+        Wal w = start().add(100 * MS, 1000, new Locks(List.of(new LockedRelation(1000, DB, TABLE))))
+                .add(500 * MS, 1000, new XactEnd(1000, new int[0], true, 500 * MS));
+        SimulationResult r = run(w, List.of(query(1, 200 * MS, 100 * MS)), delay(50 * MS));
+        assertThat(r.queries().get(0).startMicros()).isEqualTo(500 * MS);
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(600 * MS);
+        assertThat(r.completed()).isEqualTo(1);
+    }
+
+    @Test
+    void feedbackProtectsQueriesOnceTheirXminReachedThePrimary() {
+        // feedback every 10 s from t=0: a query started at 10 ms is reported at 10 s
+        Wal w = committedDelete(start(), 20 * MS, 1000)
+                .add(5_000 * MS, 0, new SnapshotConflict(1000, DB))   // before the feedback: still a conflict
+                .add(12_000 * MS, 0, new SnapshotConflict(1000, DB)); // after it: the primary would have kept the rows
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 20_000 * MS), query(2, 10 * MS, 20_000 * MS));
+        StandbySettings feedback = delay(50 * MS).withFeedback(true);
+
+        assertThat(run(w, q, feedback).cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
+        Wal late = committedDelete(start(), 20 * MS, 1000).add(12_000 * MS, 0, new SnapshotConflict(1000, DB));
+        assertThat(run(late, q, feedback).cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(run(late, q, delay(50 * MS)).cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
+    }
+
+    @Test
+    void queriesStartedWhileReplayIsBlockedAreCancelledByTheNextCleanup() {
+        // the pilot's cascade: replay waits for query 1; queries 2 and 3 start meanwhile, with the old state
+        Wal w = committedDelete(start(), 20 * MS, 1000)
+                .add(100 * MS, 0, new SnapshotConflict(1000, DB))
+                .add(110 * MS, 1001, Plain.INSTANCE).add(111 * MS, 1001, new XactEnd(1001, new int[0], true, 0))
+                .add(120 * MS, 0, new SnapshotConflict(1001, DB));
+        SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS), query(2, 300 * MS, 10_000 * MS),
+                query(3, 600 * MS, 10_000 * MS)), delay(1_000 * MS));
+        // the second cleanup arrived at 120 ms, so its deadline (1120 ms) has nearly passed when replay gets to it
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(3);
+        assertThat(r.queries().get(1).endMicros()).isLessThan(1_200 * MS);
+    }
+
+    @Test
+    void theSameInputGivesTheSameResult() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS), query(2, 20 * MS, 50 * MS));
+        assertThat(run(w, q, delay(50 * MS))).isEqualTo(run(w, q, delay(50 * MS)));
+    }
+}
