@@ -11,6 +11,7 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.message.backend.XLogData;
+import io.walstream.replaysim.SvgBarChart;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.WalSink;
 import io.walstream.walreceiver.jdbc.PgJdbcWalSource;

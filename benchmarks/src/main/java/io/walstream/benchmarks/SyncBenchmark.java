@@ -1,6 +1,7 @@
 package io.walstream.benchmarks;
 
 import io.walstream.pgcluster.PgCluster;
+import io.walstream.replaysim.SvgBarChart;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;

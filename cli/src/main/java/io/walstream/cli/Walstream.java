@@ -22,7 +22,7 @@ import picocli.CommandLine.IVersionProvider;
             VerifyCommand.class,
             StatusCommand.class,
             CheckCommand.class,
-            NotYetImplemented.Simulate.class,
+            SimulateCommand.class,
             BenchCommand.class,
             DemoCommand.class,
             HelpCommand.class

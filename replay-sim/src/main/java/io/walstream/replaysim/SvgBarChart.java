@@ -1,4 +1,4 @@
-package io.walstream.benchmarks;
+package io.walstream.replaysim;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -8,12 +8,12 @@ import java.util.Locale;
 
 /**
  * A horizontal bar chart as a standalone SVG file, no plotting library: one bar per series at its median,
- * a whisker from min to max, the value printed at the bar's end. For benchmarks/README.md.
+ * a whisker from min to max, the value printed at the bar's end (benchmarks' and the simulator's charts).
  */
-final class SvgBarChart {
+public final class SvgBarChart {
 
     /** One bar: the median, and the range of the counted rounds. */
-    record Bar(String label, double median, double min, double max) {
+    public record Bar(String label, double median, double min, double max) {
     }
 
     private static final int LABEL_WIDTH = 190;
@@ -24,16 +24,17 @@ final class SvgBarChart {
     private SvgBarChart() {
     }
 
-    static void write(Path file, String title, String unit, List<Bar> bars) throws IOException {
+    public static void write(Path file, String title, String unit, List<Bar> bars) throws IOException {
         Files.createDirectories(file.toAbsolutePath().getParent());
         Files.writeString(file, render(title, unit, bars));
     }
 
-    static String render(String title, String unit, List<Bar> bars) {
+    public static String render(String title, String unit, List<Bar> bars) {
         double top = bars.stream().mapToDouble(b -> Double.isNaN(b.max()) ? b.median() : b.max()).max().orElse(1);
         double scale = PLOT_WIDTH / (top <= 0 ? 1 : top * 1.15);
         int height = TOP + bars.size() * ROW + 16;
         int width = LABEL_WIDTH + PLOT_WIDTH + 20;
+        boolean highlight = bars.stream().anyMatch(b -> b.label().startsWith("walstream")); // else all alike
         StringBuilder svg = new StringBuilder();
         svg.append(String.format(Locale.ROOT, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                 + "font-family=\"sans-serif\" font-size=\"12\">%n", width, height));
@@ -45,7 +46,7 @@ final class SvgBarChart {
         for (int i = 0; i < bars.size(); i++) {
             Bar b = bars.get(i);
             int y = TOP + i * ROW;
-            String colour = b.label().startsWith("walstream") ? "#2b7bba" : "#9aa5b1";
+            String colour = b.label().startsWith("walstream") || !highlight ? "#2b7bba" : "#9aa5b1";
             svg.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>%n",
                     LABEL_WIDTH - 8, y + 15, escape(b.label())));
             svg.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"%.1f\" height=\"18\" fill=\"%s\"/>%n",

@@ -1,0 +1,50 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** {@code walstream simulate --synthetic}: a delay sweep, its table and its files. */
+class SimulateCommandTest {
+
+    private static String[] run(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute(args);
+        return new String[] {Integer.toString(code), out.toString(), err.toString()};
+    }
+
+    @Test
+    void sweepsTheDelaysAndWritesJsonCsvAndAChart(@TempDir Path dir) throws Exception {
+        String[] r = run("simulate", "--synthetic", "--seconds", "60", "--delay", "0,1s,-1", "--out", dir.toString());
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("synthetic: 60 s").containsPattern("(?m)^0 +[0-9]+ +[0-9]+ +[0-9]+ +[0-9]+ ")
+                .containsPattern("(?m)^1s +").containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +[0-9]+ ");
+        assertThat(Files.readString(dir.resolve("results.json"))).contains("\"delay\": \"0\"").contains("\"delay\": \"-1\"")
+                .contains("\"confl_snapshot\"").contains("\"lag_ms\"");
+        assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(4).first().asString().startsWith("delay,");
+        assertThat(Files.readString(dir.resolve("lag.csv"))).startsWith("delay,at_s,lag_ms\n0,");
+        assertThat(Files.readString(dir.resolve("cancellations.svg"))).startsWith("<svg").contains("delay 1s");
+    }
+
+    @Test
+    void theSameSeedPrintsTheSameTable() {
+        assertThat(run("simulate", "--synthetic", "--seconds", "30", "--seed", "3")[1])
+                .isEqualTo(run("simulate", "--synthetic", "--seconds", "30", "--seed", "3")[1]);
+    }
+
+    @Test
+    void aBadDelayOrFeedbackIsAUsageError() {
+        assertThat(run("simulate", "--synthetic", "--delay", "soon")[0]).isEqualTo("2");
+        assertThat(run("simulate", "--synthetic", "--feedback", "maybe")[0]).isEqualTo("2");
+    }
+}
