@@ -251,8 +251,7 @@ public final class ArchiveDirectory {
     public AutoCloseable lockForWriting() {
         Path file = dir.resolve(LOCK_FILE);
         try {
-            FileChannel ch = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                    StandardOpenOption.READ);
+            FileChannel ch = Durable.openPrivate(file, StandardOpenOption.READ);
             FileLock lock;
             try {
                 lock = ch.tryLock();

@@ -8,6 +8,12 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.Set;
 
 /**
  * File operations that survive a crash at any instant: data fsynced before it is named, and a
@@ -42,11 +48,27 @@ public final class Durable {
         }
     }
 
+    /**
+     * What the archive creates is its owner's alone, as PostgreSQL's own files (WAL holds every row
+     * written): files 0600 and directories 0700. Applied at creation (the umask may only narrow it);
+     * an existing directory is left as its owner set it.
+     */
+    public static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
+    public static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
+            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
+
+    /** Opens {@code file} for writing, creating it {@link #PRIVATE_FILE} if missing. */
+    public static FileChannel openPrivate(Path file, StandardOpenOption... options) throws IOException {
+        Set<StandardOpenOption> set = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        set.addAll(List.of(options));
+        return FileChannel.open(file, set, PRIVATE_FILE);
+    }
+
     /** Writes {@code content} to {@code target} through a fsynced temporary file and a durable rename. */
     public static void writeFile(Path target, byte[] content) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -66,7 +88,7 @@ public final class Durable {
         }
         createDirectories(abs.getParent());
         try {
-            Files.createDirectory(abs);
+            Files.createDirectory(abs, PRIVATE_DIRECTORY);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             if (!Files.isDirectory(abs)) {
                 throw new UncheckedIOException("not a directory: " + abs, e);

@@ -33,9 +33,13 @@ public final class MetricsServer implements AutoCloseable {
         this.executor = executor;
     }
 
-    /** Listens on {@code port} on every interface (0: any free port, see {@link #port()}). */
+    /**
+     * Listens on {@code port} on the loopback interface only (0: any free port, see {@link #port()}): the
+     * metrics tell WAL positions and lag to anyone who can connect, and there is no authentication.
+     * Use {@link #start(InetSocketAddress, Supplier)} to listen elsewhere.
+     */
     public static MetricsServer start(int port, Supplier<ReceiverMetrics> metrics) {
-        return start(new InetSocketAddress(port), metrics);
+        return start(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), metrics);
     }
 
     public static MetricsServer start(InetSocketAddress address, Supplier<ReceiverMetrics> metrics) {
@@ -98,6 +102,11 @@ public final class MetricsServer implements AutoCloseable {
     /** The port it listens on (the bound one when started with 0). */
     public int port() {
         return server.getAddress().getPort();
+    }
+
+    /** Where it listens. */
+    public InetSocketAddress address() {
+        return server.getAddress();
     }
 
     @Override

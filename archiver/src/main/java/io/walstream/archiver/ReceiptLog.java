@@ -72,10 +72,9 @@ public final class ReceiptLog implements EventHandler<WalEvent> {
 
     private void switchTo(long newSegment) throws IOException {
         close();
-        Files.createDirectories(dir);
+        Durable.createDirectories(dir);
         WalFileName name = WalFileName.of(timeline, newSegment, segmentSize);
-        file = FileChannel.open(dir.resolve(name.toString()), StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                StandardOpenOption.APPEND);
+        file = Durable.openPrivate(dir.resolve(name.toString()), StandardOpenOption.APPEND);
         segment = newSegment;
     }
 

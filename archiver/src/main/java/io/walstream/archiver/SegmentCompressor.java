@@ -136,8 +136,7 @@ public final class SegmentCompressor implements AutoCloseable {
         long in;
         long out;
         try (InputStream source = Files.newInputStream(plain);
-                FileChannel ch = FileChannel.open(tmp, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
-                        StandardOpenOption.TRUNCATE_EXISTING)) {
+                FileChannel ch = Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
             try (OutputStream os = compressing(new KeepOpen(Channels.newOutputStream(ch)))) {
                 in = source.transferTo(os);
             }

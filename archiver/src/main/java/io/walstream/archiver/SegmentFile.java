@@ -45,7 +45,7 @@ final class SegmentFile {
         int size = name.segmentSize().bytes();
         FileChannel ch = null;
         try {
-            ch = FileChannel.open(partial, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+            ch = Durable.openPrivate(partial, StandardOpenOption.READ);
             long existing = ch.size();
             boolean created = existing == 0;
             if (created && zeroFill) {

@@ -7,6 +7,7 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardCopyOption;
 import java.util.List;
 import java.util.Optional;
@@ -103,7 +104,8 @@ public final class WalRestore {
                 return false;
             }
             try (InputStream in = SegmentFiles.openDecompressed(found.get().file());
-                    OutputStream out = Files.newOutputStream(tmp)) {
+                    OutputStream out = java.nio.channels.Channels.newOutputStream(
+                            Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING))) {
                 in.transferTo(out);
                 break;
             } catch (java.nio.file.NoSuchFileException e) {

@@ -41,6 +41,8 @@ class MetricsServerIT {
                 ArchiveReceiver receiver = new ArchiveReceiver(dir, options(pg, "application_name=metrics"));
                 MetricsServer metrics = MetricsServer.start(0, receiver::metrics)) {
             assertThat(metrics.port()).isPositive();
+            assertThat(metrics.address().getAddress().isLoopbackAddress()).as("no authentication: loopback only")
+                    .isTrue();
             assertThat(scrape(metrics.port())).containsEntry("walstream_flushed_lsn", 0.0)
                     .containsEntry("walstream_streaming", 0.0);
 

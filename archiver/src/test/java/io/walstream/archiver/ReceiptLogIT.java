@@ -12,6 +12,7 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Clock;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -72,6 +73,12 @@ class ReceiptLogIT {
                 assertThat(r.receivedMicros()).isBetween(before, after);
                 // same machine: the server sent it before we got it (1 ms of slack for clock granularity)
                 assertThat(r.sendTime()).isBetween(before - 1_000, r.receivedMicros() + 1_000);
+            }
+            try (Stream<Path> all = Files.walk(dir)) {
+                for (Path p : all.filter(p -> !p.equals(dir)).toList()) {
+                    assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(p))).as("mode of " + p)
+                            .isEqualTo(Files.isDirectory(p) ? "rwx------" : "rw-------");
+                }
             }
             try (Stream<Path> files = Files.list(dir.resolve(ReceiptLog.DIRECTORY))) {
                 List<String> names = files.map(p -> p.getFileName().toString()).sorted().toList();

@@ -92,6 +92,11 @@ final class ReceiveCommand implements Callable<Integer> {
             + " on PORT at /metrics (0: any free port, logged).")
     Integer metricsPort;
 
+    @Option(names = "--metrics-bind", paramLabel = "ADDRESS", defaultValue = "127.0.0.1",
+            description = "Address the metrics endpoint listens on (default ${DEFAULT-VALUE}: this host only; "
+                    + "0.0.0.0 for every interface; there is no authentication).")
+    String metricsBind;
+
     @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")
     boolean verbose;
 
@@ -149,7 +154,7 @@ final class ReceiveCommand implements Callable<Integer> {
         ProgressLine ticker = null;
         try {
             if (metricsPort != null) {
-                metrics = MetricsServer.start(metricsPort, receiver::metrics);
+                metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
             }
             if (progress != null ? progress : terminal) {
                 ticker = ProgressLine.start(receiver::metrics, spec.commandLine().getErr(), terminal);

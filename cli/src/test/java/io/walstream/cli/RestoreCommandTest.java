@@ -57,6 +57,9 @@ final class RestoreCommandTest {
         Files.write(dir.resolve(SEGMENT + ".gz"), gzip(segment));
         assertThat(run("restore", SEGMENT, pgWal.resolve("RECOVERYXLOG").toString(), "-D", dir.toString())).isZero();
         assertThat(pgWal.resolve("RECOVERYXLOG")).hasBinaryContent(segment);
+        assertThat(java.nio.file.attribute.PosixFilePermissions.toString(
+                Files.getPosixFilePermissions(pgWal.resolve("RECOVERYXLOG")))).as("like PostgreSQL's own WAL")
+                .isEqualTo("rw-------");
         assertThat(err.toString()).isEmpty();
     }
 
