@@ -43,8 +43,10 @@ class FaultInjectionIT {
         Random random = new Random(seed);
         int cuts = Integer.getInteger("faults.cuts", 8);
         int stalls = Integer.getInteger("faults.stalls", 3);
-        System.out.printf("FaultInjectionIT seed %d (-Dfaults.seed=%d to replay): %d cuts, %d stalls%n", seed, seed,
-                cuts, stalls);
+        int crashes = Integer.getInteger("faults.crashes", 2);
+        int shutdowns = Integer.getInteger("faults.shutdowns", 2);
+        System.out.printf("FaultInjectionIT seed %d (-Dfaults.seed=%d to replay): %d cuts, %d stalls, %d server crashes,"
+                + " %d fast shutdowns%n", seed, seed, cuts, stalls, crashes, shutdowns);
         try (PgCluster pg = PgCluster.builder().name("faults").setting("wal_sender_timeout", "2s")
                 .setting("wal_keep_size", "1GB").start();
                 FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
@@ -62,7 +64,11 @@ class FaultInjectionIT {
                 awaitTrue(() -> receiver.progress().streaming());
                 CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
                     while (loading.get()) {
-                        ArchiveReceiverIT.write(pg, 500);
+                        try {
+                            ArchiveReceiverIT.write(pg, 500);
+                        } catch (RuntimeException serverDown) {
+                            sleepQuietly(100); // the server is being crashed or restarted
+                        }
                     }
                 });
                 List<String> faults = new ArrayList<>();
@@ -72,17 +78,32 @@ class FaultInjectionIT {
                 for (int i = 0; i < stalls; i++) {
                     faults.add("stall");
                 }
+                for (int i = 0; i < crashes; i++) {
+                    faults.add("crash");
+                }
+                for (int i = 0; i < shutdowns; i++) {
+                    faults.add("shutdown");
+                }
                 java.util.Collections.shuffle(faults, random);
                 for (String fault : faults) {
                     Thread.sleep(200 + random.nextInt(800));
                     long connectionsBefore = proxy.connections();
                     long t0 = System.nanoTime();
-                    if (fault.equals("cut")) {
-                        proxy.cut();
-                    } else {
-                        proxy.stall(true);
-                        Thread.sleep(3_500); // past wal_sender_timeout (2 s): the server ends the walsender
-                        proxy.stall(false);
+                    switch (fault) {
+                        case "cut" -> proxy.cut();
+                        case "stall" -> {
+                            proxy.stall(true);
+                            Thread.sleep(3_500); // past wal_sender_timeout (2 s): the server ends the walsender
+                            proxy.stall(false);
+                        }
+                        case "crash" -> {
+                            pg.crash(); // SIGKILL of the postmaster and its children; crash recovery at start
+                            pg.start();
+                        }
+                        default -> {
+                            pg.stop(io.walstream.pgcluster.StopMode.FAST);
+                            pg.start();
+                        }
                     }
                     Lsn atFault = Lsn.parse(pg.currentWalLsn());
                     awaitTrue(() -> proxy.connections() > connectionsBefore
@@ -114,7 +135,7 @@ class FaultInjectionIT {
             }
             VerifyReport report = ArchiveVerifier.verify(dir);
             System.out.println("fault   rounds  bytes lost  recovery p50 / max (ms)");
-            for (String kind : List.of("cut", "stall")) {
+            for (String kind : List.of("cut", "stall", "crash", "shutdown")) {
                 long[] ms = rounds.stream().filter(r -> r.fault().equals(kind)).mapToLong(Round::recoveryMillis).sorted()
                         .toArray();
                 if (ms.length > 0) {
@@ -122,11 +143,21 @@ class FaultInjectionIT {
                             ms[ms.length - 1]);
                 }
             }
+            System.out.printf(
+                    "(bytes lost: bytes of complete segments that differ from the server's, over the whole run)%n");
             System.out.printf("%d complete segments compared with the server's, verify clean: %s%n", compared,
                     report.clean());
             assertThat(compared).isGreaterThanOrEqualTo(2);
             assertThat(lostBytes).as("bytes differing from the server's").isZero();
             assertThat(report.clean()).as(report.toString()).isTrue();
+        }
+    }
+
+    private static void sleepQuietly(long millis) {
+        try {
+            Thread.sleep(millis);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
         }
     }
 }
