@@ -153,6 +153,57 @@ class FaultInjectionIT {
         }
     }
 
+    @Test
+    void anotherClusterBehindTheSameAddressIsRefusedAndTheArchiveKeepsItsWal(@TempDir Path dir) throws Exception {
+        try (PgCluster first = PgCluster.builder().name("faults_first").start();
+                PgCluster second = PgCluster.builder().name("faults_second").password(first.password()).start();
+                FaultProxy proxy = new FaultProxy("127.0.0.1", first.port())) {
+            ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, first, "replaced"))
+                    .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
+            try (ArchiveReceiver receiver = new ArchiveReceiver(dir, opts)) {
+                CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+                awaitTrue(() -> receiver.progress().streaming());
+                Lsn end = Lsn.parse(first.switchWal());
+                awaitTrue(() -> receiver.progress().durableLsn() >= end.value());
+                proxy.retarget(second.port());
+                proxy.cut();
+                assertThat(run).failsWithin(Duration.ofSeconds(60)).withThrowableThat()
+                        .havingRootCause().withMessageContaining(second.systemIdentifier());
+            }
+            assertThat(Files.readString(dir.resolve(ArchiveDirectory.IDENTITY_FILE))).contains(first.systemIdentifier())
+                    .doesNotContain(second.systemIdentifier());
+            assertThat(ArchiveVerifier.verify(dir).clean()).isTrue();
+        }
+    }
+
+    @Test
+    void aSlotDroppedWhileStreamingIsAClearErrorNotASkip(@TempDir Path dir) throws Exception {
+        try (PgCluster pg = PgCluster.builder().name("faults_slot").start();
+                FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
+            ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, pg, "dropped")).withSlot("dropped", true, true)
+                    .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
+            try (ArchiveReceiver receiver = new ArchiveReceiver(dir, opts)) {
+                CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+                awaitTrue(() -> receiver.progress().streaming());
+                proxy.stall(true); // keep walstream from reconnecting before the slot is gone
+                pg.query("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'dropped'");
+                awaitTrue(() -> pg.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'dropped'")
+                        .equals(List.of(List.of("f"))));
+                pg.execute("SELECT pg_drop_replication_slot('dropped')");
+                proxy.stall(false);
+                proxy.cut();
+                assertThat(run).failsWithin(Duration.ofSeconds(60)).withThrowableThat()
+                        .havingRootCause().withMessageContaining("dropped");
+            }
+        }
+    }
+
+    private static ConnectionSettings viaProxy(FaultProxy proxy, PgCluster pg, String applicationName) {
+        return ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + proxy.port() + " user="
+                + pg.superuser() + " password=" + pg.password() + " application_name=" + applicationName
+                + " connect_timeout=5", Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
+    }
+
     private static void sleepQuietly(long millis) {
         try {
             Thread.sleep(millis);

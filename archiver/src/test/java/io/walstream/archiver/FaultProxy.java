@@ -32,9 +32,11 @@ final class FaultProxy implements AutoCloseable {
     private final Channel server;
     private final Set<Channel> channels = ConcurrentHashMap.newKeySet();
     private volatile boolean stalled;
+    private volatile int targetPort;
     private volatile long connections;
 
     FaultProxy(String targetHost, int targetPort) throws InterruptedException {
+        this.targetPort = targetPort;
         server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
@@ -45,7 +47,7 @@ final class FaultProxy implements AutoCloseable {
                         Channel upstream = new Bootstrap().group(group).channel(NioSocketChannel.class)
                                 .option(ChannelOption.TCP_NODELAY, true).option(ChannelOption.AUTO_READ, false)
                                 .handler(new Relay(client))
-                                .connect(targetHost, targetPort).addListener((ChannelFutureListener) f -> {
+                                .connect(targetHost, FaultProxy.this.targetPort).addListener((ChannelFutureListener) f -> {
                                     if (f.isSuccess()) {
                                         channels.add(f.channel());
                                         f.channel().read();
@@ -66,6 +68,11 @@ final class FaultProxy implements AutoCloseable {
     /** Connections accepted so far. */
     long connections() {
         return connections;
+    }
+
+    /** New connections go to {@code port} (another server at the same address, as far as the client can tell). */
+    void retarget(int port) {
+        this.targetPort = port;
     }
 
     /** Closes every proxied connection now; new ones are accepted. */
