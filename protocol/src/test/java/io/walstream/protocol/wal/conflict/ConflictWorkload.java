@@ -25,7 +25,7 @@ import java.util.List;
 final class ConflictWorkload {
 
     /** What the workload knows about the WAL it wrote, from SQL. */
-    record Truth(int major, List<Path> segments, Instant start, Instant end, long xidBound, long databaseOid,
+    record Truth(int major, List<Path> segments, long startLsn, Instant start, Instant end, long xidBound, long databaseOid,
                  long heapOid, RelFileLocator heap, RelFileLocator btreeIndex, RelFileLocator reuseIndex,
                  RelFileLocator hashIndex, RelFileLocator gistIndex, RelFileLocator gistReuseIndex,
                  RelFileLocator spgistIndex, long heapDeleteXid, long btreeDeleteXid, long hashDeleteXid,
@@ -193,7 +193,7 @@ final class ConflictWorkload {
             String name = WalFileName.of(1, seg, segmentSize).segmentName();
             segments.add(Files.write(walDir.resolve(name), pg.readWalFile(name)));
         }
-        return new Truth(major, segments, start, end, xidBound, databaseOid, heapOid, heap, btreeIndex, reuseIndex,
+        return new Truth(major, segments, startLsn.value(), start, end, xidBound, databaseOid, heapOid, heap, btreeIndex, reuseIndex,
             hashIndex, gistIndex, gistReuseIndex, spgistIndex, heapDeleteXid, btreeDeleteXid, hashDeleteXid,
             gistDeleteXid, spgistInsertXid, lockXid, abortXid, subxactCommitXid, preparedCommitXid,
             preparedAbortXid, preparedDropXid, droppedDatabaseOid, droppedTablespaceOid);
