@@ -7,6 +7,7 @@ import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.wal.RmgrId;
+import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.conflict.ConflictRecord.Checkpoint;
 import io.walstream.protocol.wal.conflict.ConflictRecord.CleanupKind;
@@ -20,8 +21,8 @@ import io.walstream.protocol.wal.conflict.ConflictRecord.TablespaceDrop;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionOutcome;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
@@ -32,6 +33,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -85,13 +87,20 @@ class ConflictRecordDecoderIT {
 
         List<ConflictRecord> decoded = new ArrayList<>();
         Map<String, Integer> perRmgr = new TreeMap<>();
+        Map<String, Set<Integer>> mainDataLengths = new TreeMap<>();
         try (WalRecordReader reader = WalRecordReader.open(truth.segments())) {
             while (reader.next()) {
-                decoded.add(ConflictRecordDecoder.decode(reader.record()));
+                ConflictRecord r = ConflictRecordDecoder.decode(reader.record());
+                decoded.add(r);
                 perRmgr.merge(RmgrId.nameOf(reader.record().rmid()), 1, Integer::sum);
+                if (r instanceof SnapshotConflict || r instanceof Checkpoint || r instanceof TablespaceDrop) {
+                    mainDataLengths.computeIfAbsent(r.recordType(), k -> new TreeSet<>())
+                        .add(fixedPartLength(r, reader.record()));
+                }
             }
             assertThat(reader.serverMajor()).isEqualTo(major);
         }
+        assertStructSizes(major, mainDataLengths);
         Map<String, Integer> perType = countByType(decoded);
         System.out.printf("PostgreSQL %d: %d records, decoded: %s%n", major, decoded.size(), perType);
 
@@ -131,6 +140,59 @@ class ConflictRecordDecoderIT {
         assertThat(types).contains("Standby/LOCK", "Standby/RUNNING_XACTS", "Database/DROP", "Tablespace/DROP",
             "Transaction/COMMIT", "Transaction/ABORT", "Transaction/COMMIT_PREPARED", "Transaction/ABORT_PREPARED",
             "XLOG/CHECKPOINT_ONLINE", "XLOG/CHECKPOINT_SHUTDOWN");
+    }
+
+    /**
+     * The main data's length without the offset array some records append to it: gist DELETE and hash
+     * VACUUM_ONE_PAGE have {@code u16} counts @4 of 2-byte offsets, spgist VACUUM_REDIRECT @0.
+     */
+    private static int fixedPartLength(ConflictRecord r, WalRecord record) {
+        int length = record.body().mainDataLength();
+        int countAt = switch (r.recordType()) {
+            case "Gist/DELETE", "Hash/VACUUM_ONE_PAGE" -> 4;
+            case "SPGist/VACUUM_REDIRECT" -> 0;
+            default -> -1;
+        };
+        if (countAt < 0) {
+            return length;
+        }
+        int at = record.body().mainDataOffset() + countAt;
+        int count = (record.array()[at] & 0xFF) | (record.array()[at + 1] & 0xFF) << 8;
+        return length - 2 * count;
+    }
+
+    /**
+     * The main data of the fixed-size records is exactly {@code SizeOf<struct>} of the version (arrays, if any, go
+     * to the block data), which checks the struct layouts beyond the offsets the decoder reads.
+     */
+    private static void assertStructSizes(int major, Map<String, Set<Integer>> lengths) {
+        Map<String, Integer> expected = new TreeMap<>();
+        expected.put("XLOG/CHECKPOINT_ONLINE", 88);
+        expected.put("XLOG/CHECKPOINT_SHUTDOWN", 88);
+        expected.put("Tablespace/DROP", 4);
+        expected.put("Heap2/VISIBLE", 5);
+        expected.put("Heap2/CLEAN", 8);
+        expected.put("Heap2/CLEANUP_INFO", 16);
+        expected.put("Heap2/PRUNE", major >= 16 ? 9 : 8);
+        expected.put("Heap2/FREEZE_PAGE", major >= 16 ? 7 : 6);
+        expected.put("Btree/DELETE", major >= 16 ? 9 : 8);
+        expected.put("Btree/REUSE_PAGE", major >= 16 ? 25 : major >= 14 ? 24 : 20);
+        // These three append their offsets to the main data (fixedPartLength): the fixed part is offsetof(offsets),
+        // past 16's isCatalogRel and the padding to the 2-byte array (hash: 13–15 end with an int ntuples@4).
+        expected.put("Hash/VACUUM_ONE_PAGE", 8);
+        expected.put("Gist/DELETE", major >= 16 ? 8 : 6);
+        expected.put("SPGist/VACUUM_REDIRECT", major >= 16 ? 10 : 8);
+        expected.put("Gist/PAGE_REUSE", major >= 16 ? 25 : 24);
+        System.out.printf("PostgreSQL %d: main data lengths %s%n", major, lengths);
+        lengths.forEach((type, seen) -> {
+            if (type.startsWith("Heap2/PRUNE_")) {
+                // xl_heap_prune: reason and flags, then the horizon (4 bytes, unaligned) if there is one
+                assertThat(seen).as(type).isSubsetOf(2, 6);
+            } else {
+                assertThat(expected).as("a size for %s", type).containsKey(type);
+                assertThat(seen).as("%s main data lengths on %d", type, major).containsOnly(expected.get(type));
+            }
+        });
     }
 
     private static void assertGroundTruth(ConflictWorkload.Truth t, List<ConflictRecord> decoded) {
@@ -260,7 +322,7 @@ class ConflictRecordDecoderIT {
         assertThat(xid).as(what).isGreaterThanOrEqualTo(3L).isLessThan(bound);
     }
 
-    private static long pgMicros(java.time.Instant i) {
+    private static long pgMicros(Instant i) {
         return (i.getEpochSecond() - 946_684_800L) * 1_000_000L + i.getNano() / 1000;
     }
 
