@@ -30,6 +30,13 @@ import java.util.List;
  * Layouts are those of the {@code xl_*} structs of each major version (main data, little-endian, offsets in the
  * comments); every read is checked against the main data's length, and a record too short for its struct is a
  * {@link WalFormatException} ({@link Defect#BAD_RECORD_BODY}) naming the record's LSN. Stateless and thread-safe.
+ *
+ * <p>Checked against real WAL (ConflictRecordDecoderIT): on 15 every decoded value equals pg_waldump's; on 13–18 the
+ * horizons equal the deleting transactions' xids, the main data of each fixed-size record is exactly the struct
+ * size assumed here (so 16's isCatalogRel offsets and the 13/14/16 layouts the shared reference marks as inferred or
+ * third-party hold), and isCatalogRel is set on catalogs on 16–18. Not checkable from WAL, taken from the redo
+ * functions: which xid replay passes (FREEZE_PAGE's retreat before 16, the as-logged horizon from 16) and which
+ * records take a cleanup lock.
  */
 public final class ConflictRecordDecoder {
 
@@ -255,13 +262,15 @@ public final class ConflictRecordDecoder {
 
     private static ConflictRecord hashVacuumOnePage(WalRecord record, int major) {
         // xl_hash_vacuum_one_page {latestRemovedXid (16+: snapshotConflictHorizon)@0, 13–15: int ntuples@4;
-        // 16+: u16 ntuples@4, isCatalogRel@6}. Block 0 is the bucket page, cleanup-locked at replay.
+        // 16+: u16 ntuples@4, isCatalogRel@6}, then ntuples offsets in the main data from @8 (all versions; the
+        // shared reference leaves the array out). Block 0 is the bucket page, cleanup-locked at replay.
         return horizonAt0(record, CleanupKind.HASH_VACUUM_ONE_PAGE, major >= 16 ? 7 : 8, major >= 16 ? 6 : -1,
             true);
     }
 
     private static ConflictRecord gistDelete(WalRecord record, int major) {
-        // gistxlogDelete {latestRemovedXid (16+: snapshotConflictHorizon)@0, ntodelete u16@4; 16+: isCatalogRel@6}
+        // gistxlogDelete {latestRemovedXid (16+: snapshotConflictHorizon)@0, ntodelete u16@4; 16+: isCatalogRel@6},
+        // then ntodelete offsets in the main data from @6 (16+: @8).
         return horizonAt0(record, CleanupKind.GIST_DELETE, major >= 16 ? 7 : 6, major >= 16 ? 6 : -1, false);
     }
 
@@ -280,7 +289,8 @@ public final class ConflictRecordDecoder {
 
     private static ConflictRecord spgistVacuumRedirect(WalRecord record, int major) {
         // spgxlogVacuumRedirect {nToPlaceholder u16@0, firstPlaceholder u16@2, newestRedirectXid (16+:
-        // snapshotConflictHorizon)@4; 16+: isCatalogRel@8}. 0 when no redirect was old enough: no conflict.
+        // snapshotConflictHorizon)@4; 16+: isCatalogRel@8}, then nToPlaceholder offsets in the main data from @8
+        // (16+: @10). The horizon is 0 when no redirect was converted: no conflict.
         CleanupKind kind = CleanupKind.SPGIST_VACUUM_REDIRECT;
         WalRecordBody body = mainData(record, kind, major >= 16 ? 9 : 8);
         long horizon = u32(record, body, 4);
@@ -380,7 +390,8 @@ public final class ConflictRecordDecoder {
         // xl_xact_commit / xl_xact_abort {TimestampTz xact_time@0}; with XLOG_XACT_HAS_INFO, xinfo u32@8 and then,
         // each only if its bit is set and in this order (ParseCommitRecord / ParseAbortRecord): dbinfo (8 bytes),
         // subxacts (int n + n xids), relfilenodes (int n + n x 12), dropped stats (15+; int n + n x 12, 16 in 18
-        // where objid became 64-bit), invalidations (commit only; int n + n x 16), twophase xid.
+        // where objid became 64-bit: not in the shared reference, checked on real 18 WAL through the twophase xid
+        // behind it), invalidations (commit only; int n + n x 16), twophase xid.
         WalRecordBody body = mainData(record, type, 8);
         long xactTime = i64(record, body, 0);
         int xinfo = 0;
