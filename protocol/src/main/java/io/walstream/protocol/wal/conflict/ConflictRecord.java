@@ -125,7 +125,12 @@ public sealed interface ConflictRecord {
      * bgwriter; a standby builds its snapshots' xmin from it.
      */
     record RunningXacts(long lsn, long nextXid, long oldestRunningXid, long latestCompletedXid, int xcnt, int subxcnt,
-                        boolean subxidOverflow) implements ConflictRecord {
+                        boolean subxidOverflow, List<Long> xids) implements ConflictRecord {
+
+        /** @param xids the running xids as logged: {@code xcnt} top-level ones, then {@code subxcnt} subxids */
+        public RunningXacts {
+            xids = List.copyOf(xids);
+        }
 
         @Override
         public String recordType() {
@@ -167,11 +172,20 @@ public sealed interface ConflictRecord {
      *
      * @param xid                  the transaction: the prepared one's xid for the _PREPARED kinds, else {@code xl_xid}
      * @param xactTime             {@code xact_time}, microseconds since 2000-01-01 UTC
-     * @param subxacts             how many subtransaction xids end with it
+     * @param subxids              the subtransaction xids that end with it
      * @param accessExclusiveLocks {@code XACT_XINFO_HAS_AE_LOCKS}: it held AccessExclusiveLocks the standby releases
      */
-    record TransactionEnd(long lsn, TransactionOutcome outcome, long xid, long xactTime, int subxacts,
+    record TransactionEnd(long lsn, TransactionOutcome outcome, long xid, long xactTime, List<Long> subxids,
                           boolean accessExclusiveLocks) implements ConflictRecord {
+
+        public TransactionEnd {
+            subxids = List.copyOf(subxids);
+        }
+
+        /** How many subtransaction xids end with it. */
+        public int subxacts() {
+            return subxids.size();
+        }
 
         @Override
         public String recordType() {

@@ -351,7 +351,7 @@ public final class ConflictRecordDecoder {
                 + " (expected: >= 0, with 4 bytes each in " + (body.mainDataLength() - 24) + " bytes)");
         }
         return new ConflictRecord.RunningXacts(record.lsn(), u32(record, body, 12), u32(record, body, 16),
-            u32(record, body, 20), xcnt, subxcnt, u8(record, body, 8) != 0);
+            u32(record, body, 20), xcnt, subxcnt, u8(record, body, 8) != 0, xids(record, body, 24, (int) xids));
     }
 
     private static ConflictRecord databaseDrop(WalRecord record) {
@@ -405,10 +405,11 @@ public final class ConflictRecordDecoder {
             require(record, body, type, at + 8);
             at += 8;
         }
-        int subxacts = 0;
+        List<Long> subxids = List.of();
         if ((xinfo & XACT_XINFO_HAS_SUBXACTS) != 0) {
-            subxacts = count(record, body, type, at, at + 4, 4);
-            at += 4 + 4 * subxacts;
+            int n = count(record, body, type, at, at + 4, 4);
+            subxids = xids(record, body, at + 4, n);
+            at += 4 + 4 * n;
         }
         if ((xinfo & XACT_XINFO_HAS_RELFILENODES) != 0) {
             at += 4 + 12 * count(record, body, type, at, at + 4, 12);
@@ -425,7 +426,7 @@ public final class ConflictRecordDecoder {
             require(record, body, type, at + 4);
             xid = u32(record, body, at);
         }
-        return new ConflictRecord.TransactionEnd(record.lsn(), outcome, xid, xactTime, subxacts,
+        return new ConflictRecord.TransactionEnd(record.lsn(), outcome, xid, xactTime, subxids,
             (xinfo & XACT_XINFO_HAS_AE_LOCKS) != 0);
     }
 
@@ -473,6 +474,18 @@ public final class ConflictRecordDecoder {
                 + " (expected: 0.." + Math.max(0, (body.mainDataLength() - from) / itemSize) + ")");
         }
         return n;
+    }
+
+    /** {@code n} xids from {@code at}; the caller has checked that they fit. */
+    private static List<Long> xids(WalRecord record, WalRecordBody body, int at, int n) {
+        if (n == 0) {
+            return List.of();
+        }
+        Long[] xids = new Long[n];
+        for (int i = 0; i < n; i++) {
+            xids[i] = u32(record, body, at + 4 * i);
+        }
+        return List.of(xids);
     }
 
     private static RelFileLocator locator(WalRecord record, WalRecordBody body, int at) {

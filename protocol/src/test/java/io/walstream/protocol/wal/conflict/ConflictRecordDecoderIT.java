@@ -420,14 +420,15 @@ class ConflictRecordDecoderIT {
             return l.locks().stream().map(k -> k.xid() + "/" + k.database() + "/" + k.relation())
                 .collect(Collectors.joining(" "));
         } else if (r instanceof RunningXacts x) {
-            return x.nextXid() + " " + x.latestCompletedXid() + " " + x.oldestRunningXid() + " xacts " + x.xcnt()
-                + " subxacts " + x.subxcnt() + (x.subxidOverflow() ? " overflowed" : "");
+            return x.nextXid() + " " + x.latestCompletedXid() + " " + x.oldestRunningXid() + " xacts "
+                + joined(x.xids().subList(0, x.xcnt())) + " subxacts " + joined(x.xids().subList(x.xcnt(),
+                x.xids().size())) + (x.subxidOverflow() ? " overflowed" : "");
         } else if (r instanceof DatabaseDrop d) {
             return d.tablespaces().stream().map(ts -> ts + "/" + d.database()).collect(Collectors.joining(" "));
         } else if (r instanceof TablespaceDrop d) {
             return Long.toString(d.tablespace());
         } else if (r instanceof TransactionEnd e) {
-            return e.xid() + " " + WALDUMP_TIME.format(e.xactInstant()) + " subxacts " + e.subxacts();
+            return e.xid() + " " + WALDUMP_TIME.format(e.xactInstant()) + " subxacts " + joined(e.subxids());
         } else if (r instanceof Checkpoint c) {
             return Lsn.format(c.redo()) + " tli " + c.timeline() + " xid " + (c.nextFullXid() >>> 32) + ":"
                 + (c.nextFullXid() & 0xFFFF_FFFFL) + " oldest " + c.oldestXid() + " running " + c.oldestActiveXid()
@@ -473,8 +474,8 @@ class ConflictRecordDecoderIT {
             return String.join(" ", locks);
         } else if (r instanceof RunningXacts) {
             Matcher m = matcher(RUNNING, desc);
-            return m.group(1) + " " + m.group(2) + " " + m.group(3) + " xacts " + optionalCount(desc, "; (\\d+) xacts:")
-                + " subxacts " + optionalCount(desc, "; (\\d+) subxacts:")
+            return m.group(1) + " " + m.group(2) + " " + m.group(3) + " xacts " + list(desc, "; \\d+ xacts:((?: \\d+)+)")
+                + " subxacts " + list(desc, "; \\d+ subxacts:((?: \\d+)+)")
                 + (desc.contains("subxid overflowed") ? " overflowed" : "");
         } else if (r instanceof DatabaseDrop) {
             return group(desc, "^dir ((?:\\d+/\\d+ ?)+)").trim();
@@ -483,9 +484,7 @@ class ConflictRecordDecoderIT {
         } else if (r instanceof TransactionEnd) {
             Matcher m = matcher(XACT, desc);
             long xid = m.group(1) != null ? Long.parseLong(m.group(1)) : line.tx();
-            Matcher s = SUBXACTS.matcher(desc);
-            int subxacts = s.find() ? s.group(1).trim().split(" ").length : 0;
-            return xid + " " + m.group(2) + " subxacts " + subxacts;
+            return xid + " " + m.group(2) + " subxacts " + list(desc, SUBXACTS.pattern());
         } else if (r instanceof Checkpoint) {
             Matcher m = matcher(CHECKPOINT, desc);
             return m.group(1) + " tli " + m.group(2) + " xid " + m.group(3) + " oldest " + m.group(4) + " running "
@@ -503,9 +502,14 @@ class ConflictRecordDecoderIT {
         return matcher(Pattern.compile(regex), desc).group(1);
     }
 
-    private static String optionalCount(String desc, String regex) {
+    /** The space-separated numbers of group 1, or "" when the regex does not match. */
+    private static String list(String desc, String regex) {
         Matcher m = Pattern.compile(regex).matcher(desc);
-        return m.find() ? m.group(1) : "0";
+        return m.find() ? m.group(1).trim() : "";
+    }
+
+    private static String joined(List<Long> xids) {
+        return xids.stream().map(String::valueOf).collect(Collectors.joining(" "));
     }
 
     private static Matcher matcher(Pattern p, String desc) {

@@ -122,8 +122,8 @@ final class ConflictRecordDecoderTest {
         b.putInt(777);
         TransactionEnd e = (TransactionEnd) decodeOne(major, RmgrId.TRANSACTION.id(), 0x80 | 0x30,
             body(new byte[0], b.array()));
-        assertThat(e).isEqualTo(new TransactionEnd(e.lsn(), TransactionOutcome.COMMIT_PREPARED, 777, 123_456_789L, 2,
-            true));
+        assertThat(e).isEqualTo(new TransactionEnd(e.lsn(), TransactionOutcome.COMMIT_PREPARED, 777, 123_456_789L,
+            List.of(801L, 802L), true));
     }
 
     @Test
