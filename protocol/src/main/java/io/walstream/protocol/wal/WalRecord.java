@@ -138,6 +138,14 @@ public final class WalRecord {
         return body;
     }
 
+    /**
+     * An exception naming this record (LSN and segment file), for decoders of the record's contents that find them
+     * inconsistent.
+     */
+    public WalFormatException defect(WalFormatException.Defect defect, String detail) {
+        return new WalFormatException(defect, lsn, timeline == 0 ? 1 : timeline, segmentSize, detail);
+    }
+
     @Override
     public String toString() {
         return "rmgr: " + RmgrId.nameOf(rmid) + " len: " + totalLength + " tx: " + Integer.toUnsignedString(xid)

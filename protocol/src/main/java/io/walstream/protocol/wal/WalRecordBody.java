@@ -269,6 +269,11 @@ public final class WalRecordBody {
             holeOffset[index], holeLength[index], info, compression, apply);
     }
 
+    /** {@code block_id} (0..32) of the reference at {@code index}, without building a {@link BlockReference}. */
+    public int blockId(int index) {
+        return blockId[index];
+    }
+
     /** Block number of the reference at {@code index}, without building a {@link BlockReference}. */
     public long blockNumber(int index) {
         return blockNumber[index];
