@@ -1,8 +1,11 @@
 package io.walstream.cli;
 
 import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.Receipt;
+import io.walstream.replaysim.ReplayRecord;
 import io.walstream.replaysim.SimulationResult;
 import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.SvgBarChart;
 import io.walstream.replaysim.SyntheticWorkload;
@@ -25,14 +28,31 @@ import picocli.CommandLine.Option;
         description = {
             "Model a hot standby replaying WAL while read-only queries run on it, for each delay in --delay:",
             "recovery-conflict cancellations per pg_stat_database_conflicts column, ERROR/FATAL, completed",
-            "queries, replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates).",
+            "queries, replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates), or",
+            "--archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with synthetic queries.",
             "Deterministic for a seed. With --out: results.json, results.csv, lag.csv and cancellations.svg."
         })
 final class SimulateCommand implements Callable<Integer> {
 
-    @Option(names = "--synthetic", required = true,
-            description = "Generate the WAL and the queries from the rates below (WAL from an archive: not yet).")
-    boolean synthetic;
+    @CommandLine.ArgGroup(exclusive = true, multiplicity = "1")
+    Input input;
+
+    static final class Input {
+        @Option(names = "--synthetic", description = "Generate the WAL and the queries from the rates below.")
+        boolean synthetic;
+
+        @Option(names = "--archive", paramLabel = "DIR", description = "Replay the WAL of this walstream archive "
+                + "(uncompressed segments, received with --receipt-log); queries from --query-rate/--query-seconds.")
+        Path archive;
+    }
+
+    @Option(names = "--query-db", paramLabel = "OID", description = "With --archive: the database queries run in "
+            + "(default: the one with the most cleanup records).")
+    Integer queryDb;
+
+    @Option(names = "--query-rel", paramLabel = "OID", split = ",", description = "With --archive: relations the "
+            + "queries read (for lock conflicts; default none).")
+    List<Integer> queryRelations = List.of();
 
     @Option(names = "--delay", split = ",", defaultValue = "0,1s,5s,30s,-1", paramLabel = "DELAY",
             description = "max_standby_streaming_delay values to sweep: ms, s, or -1 (default ${DEFAULT-VALUE}).")
@@ -80,11 +100,38 @@ final class SimulateCommand implements Callable<Integer> {
         for (String d : delays) {
             delayMicros.add(parseDelay(d));
         }
-        SyntheticWorkload w = SyntheticWorkload.generate(new SyntheticWorkload.Parameters(seconds * 1_000_000L,
-                commitRate, cleanupRate, lockRate, 200_000, queryRate, (long) (querySeconds * 1_000_000), seed));
         PrintWriter o = spec.commandLine().getOut();
-        o.printf(Locale.ROOT, "synthetic: %d s, %d WAL records, %d standby queries, seed %d, hot_standby_feedback %s%n",
-                seconds, w.records.size(), w.queries.size(), seed, feedback);
+        List<ReplayRecord> records;
+        List<Receipt> receipts;
+        List<StandbyQuery> queries;
+        long segmentBytes = 16L << 20;
+        if (input.archive != null) {
+            ArchiveReplayInput a;
+            try {
+                a = ArchiveReplayInput.read(input.archive);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+            records = a.records;
+            receipts = a.receipts;
+            segmentBytes = a.segmentBytes;
+            long from = receipts.get(0).receivedMicros();
+            long span = receipts.get(receipts.size() - 1).receivedMicros() - from;
+            int db = queryDb != null ? queryDb : a.busiestDatabase;
+            queries = SyntheticWorkload.poissonQueries(seed, from, span, queryRate, (long) (querySeconds * 1_000_000), db,
+                    queryRelations);
+            o.printf(Locale.ROOT, "archive %s: %d WAL records over %.1f s, %d standby queries in database %d, seed %d,"
+                    + " hot_standby_feedback %s%n", input.archive, records.size(), span / 1e6, queries.size(), db, seed,
+                    feedback);
+        } else {
+            SyntheticWorkload w = SyntheticWorkload.generate(new SyntheticWorkload.Parameters(seconds * 1_000_000L,
+                    commitRate, cleanupRate, lockRate, 200_000, queryRate, (long) (querySeconds * 1_000_000), seed));
+            records = w.records;
+            receipts = w.receipts;
+            queries = w.queries;
+            o.printf(Locale.ROOT, "synthetic: %d s, %d WAL records, %d standby queries, seed %d, hot_standby_feedback %s%n",
+                    seconds, records.size(), queries.size(), seed, feedback);
+        }
         o.printf(Locale.ROOT, "%-8s %9s %9s %9s %7s %7s %9s %10s %10s %10s %10s%n", "delay", "snapshot", "lock",
                 "tablespace", "errors", "fatals", "completed", "lag p50", "p95", "p99", "max");
         List<String[]> rows = new ArrayList<>();
@@ -94,7 +141,7 @@ final class SimulateCommand implements Callable<Integer> {
         for (int i = 0; i < delayMicros.size(); i++) {
             StandbySettings s = StandbySettings.defaults().withDelay(delayMicros.get(i))
                     .withFeedback(feedback.equals("on")).withApplyCost(applyMicros);
-            SimulationResult r = Simulator.run(w.records, w.receipts, w.queries, s, 16L << 20);
+            SimulationResult r = Simulator.run(records, receipts, queries, s, segmentBytes);
             String label = delays.get(i);
             String[] row = {label, Integer.toString(r.cancellations(ConflictType.SNAPSHOT)),
                 Integer.toString(r.cancellations(ConflictType.LOCK)), Integer.toString(r.cancellations(ConflictType.TABLESPACE)),
@@ -105,7 +152,7 @@ final class SimulateCommand implements Callable<Integer> {
             json.append(String.format(Locale.ROOT, "  {\"delay\": \"%s\", \"confl_snapshot\": %s, \"confl_lock\": %s, "
                     + "\"confl_tablespace\": %s, \"errors\": %s, \"fatals\": %s, \"completed\": %s, \"queries\": %d, "
                     + "\"lag_ms\": {\"p50\": %s, \"p95\": %s, \"p99\": %s, \"max\": %s}, \"conflict_events\": %d}%s%n",
-                    label, row[1], row[2], row[3], row[4], row[5], row[6], w.queries.size(), row[7], row[8], row[9],
+                    label, row[1], row[2], row[3], row[4], row[5], row[6], queries.size(), row[7], row[8], row[9],
                     row[10], r.events().size(), i + 1 < delayMicros.size() ? "," : ""));
             for (SimulationResult.LagSample l : r.lag()) {
                 lagCsv.append(label).append(',').append(String.format(Locale.ROOT, "%.3f", l.atMicros() / 1e6)).append(',')
@@ -123,7 +170,7 @@ final class SimulateCommand implements Callable<Integer> {
             Files.writeString(out.resolve("results.csv"), csv);
             Files.writeString(out.resolve("lag.csv"), lagCsv);
             SvgBarChart.write(out.resolve("cancellations.svg"), "Cancelled standby queries by max_standby_streaming_delay",
-                    "queries cancelled (ERROR + FATAL) of " + w.queries.size(), bars);
+                    "queries cancelled (ERROR + FATAL) of " + queries.size(), bars);
             o.println("wrote " + out.resolve("results.json") + ", results.csv, lag.csv, cancellations.svg");
         }
         o.flush();

@@ -117,13 +117,31 @@ public final class SyntheticWorkload {
             lsn += RECORD_BYTES;
         }
 
+        List<StandbyQuery> queries = poissonQueries(random, 0, p.durationMicros(), p.queriesPerSecond(),
+                p.meanQueryMicros(), DB, List.of(TABLE));
+        return new SyntheticWorkload(List.copyOf(records), List.copyOf(receipts), queries);
+    }
+
+    /**
+     * Read-only queries arriving as a Poisson process of {@code perSecond} in [from, from + duration), with
+     * exponentially distributed durations of mean {@code meanMicros}, in database {@code dbOid} reading
+     * {@code relations}; deterministic for a seed.
+     */
+    public static List<StandbyQuery> poissonQueries(long seed, long fromMicros, long durationMicros, double perSecond,
+            long meanMicros, int dbOid, List<Integer> relations) {
+        return poissonQueries(new SplittableRandom(seed), fromMicros, durationMicros, perSecond, meanMicros, dbOid,
+                relations);
+    }
+
+    private static List<StandbyQuery> poissonQueries(SplittableRandom random, long fromMicros, long durationMicros,
+            double perSecond, long meanMicros, int dbOid, List<Integer> relations) {
         List<StandbyQuery> queries = new ArrayList<>();
         int id = 1;
-        for (long t = next(random, p.queriesPerSecond(), 0); t < p.durationMicros(); t = next(random, p.queriesPerSecond(), t)) {
-            long duration = (long) (-Math.log(1 - random.nextDouble()) * p.meanQueryMicros());
-            queries.add(new StandbyQuery(id++, t, duration, DB, List.of(TABLE), false));
+        for (long t = next(random, perSecond, 0); t < durationMicros; t = next(random, perSecond, t)) {
+            long duration = (long) (-Math.log(1 - random.nextDouble()) * meanMicros);
+            queries.add(new StandbyQuery(id++, fromMicros + t, duration, dbOid, relations, false));
         }
-        return new SyntheticWorkload(List.copyOf(records), List.copyOf(receipts), List.copyOf(queries));
+        return List.copyOf(queries);
     }
 
     /** The next arrival of a Poisson process with {@code perSecond} after {@code now}; past the end when the rate is 0. */

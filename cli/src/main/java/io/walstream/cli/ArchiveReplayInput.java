@@ -1,0 +1,116 @@
+package io.walstream.cli;
+
+import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.ReceiptLog;
+import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.wal.WalRecord;
+import io.walstream.protocol.wal.WalRecordReader;
+import io.walstream.protocol.wal.conflict.ConflictRecord;
+import io.walstream.protocol.wal.conflict.ConflictRecordDecoder;
+import io.walstream.replaysim.Receipt;
+import io.walstream.replaysim.ReplayRecord;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The simulator's input from a walstream archive: its WAL decoded record by record
+ * ({@link ConflictRecordDecoder}) and the receipt log {@code receive --receipt-log} wrote beside it.
+ * Uncompressed segments of the newest timeline only, from the first segment the receipt log covers.
+ */
+final class ArchiveReplayInput {
+
+    final List<ReplayRecord> records = new ArrayList<>();
+    final List<Receipt> receipts = new ArrayList<>();
+    final long segmentBytes;
+    /** The database most cleanup records are in: where synthetic queries run unless told otherwise. */
+    final int busiestDatabase;
+
+    private ArchiveReplayInput(long segmentBytes, int busiestDatabase) {
+        this.segmentBytes = segmentBytes;
+        this.busiestDatabase = busiestDatabase;
+    }
+
+    static ArchiveReplayInput read(Path dir) throws IOException {
+        ArchiveDirectory archive = ArchiveDirectory.open(dir);
+        ArchiveDirectory.Identity id = archive.identity().orElseThrow(
+                () -> new IllegalArgumentException(dir + " is not a walstream archive (no identity file)"));
+        List<ReceiptLog.Receipt> logged = new ArrayList<>(ReceiptLog.read(dir));
+        if (logged.isEmpty()) {
+            throw new IllegalArgumentException(dir + " has no receipt log: receive with --receipt-log to simulate from it");
+        }
+        logged.sort(Comparator.comparingLong(ReceiptLog.Receipt::dataStart));
+        List<Receipt> receipts = new ArrayList<>();
+        long covered = -1;
+        for (ReceiptLog.Receipt r : logged) {
+            if (r.dataEnd() <= covered) {
+                continue; // received again after a reconnect: the first arrival counts
+            }
+            receipts.add(new Receipt(Math.max(r.dataStart(), covered), r.dataEnd(), r.receivedMicros()));
+            covered = r.dataEnd();
+        }
+        long first = receipts.get(0).dataStart();
+        long last = receipts.get(receipts.size() - 1).dataEnd();
+
+        List<WalFileName> segments = archive.segments(id.segmentSize()).stream()
+                .filter(n -> n.compression() == WalFileName.Compression.NONE)
+                .filter(n -> n.endLsn().value() > first && n.startLsn().value() < last).toList();
+        int timeline = segments.stream().mapToInt(WalFileName::timeline).max().orElseThrow(
+                () -> new IllegalArgumentException(dir + " has no uncompressed segment the receipt log covers"));
+        List<Path> files = segments.stream().filter(n -> n.timeline() == timeline).map(n -> dir.resolve(n.toString()))
+                .toList();
+        Map<Integer, Integer> cleanupsPerDatabase = new HashMap<>();
+        List<ReplayRecord> records = new ArrayList<>();
+        try (WalRecordReader reader = WalRecordReader.open(files)) {
+            while (reader.next()) {
+                WalRecord r = reader.record();
+                if (r.lsn() < first || r.endLsn() > last) {
+                    continue; // no receipt time for it
+                }
+                ReplayRecord.Effect effect = effect(ConflictRecordDecoder.decode(r));
+                if (effect instanceof ReplayRecord.SnapshotConflict c) {
+                    cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
+                }
+                records.add(new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect));
+            }
+        }
+        int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
+                .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
+        ArchiveReplayInput input = new ArchiveReplayInput(id.segmentSize().bytes(), busiest);
+        input.records.addAll(records);
+        input.receipts.addAll(receipts);
+        return input;
+    }
+
+    /** The decoder's view of a record, in the simulator's terms (xids and OIDs are 32-bit there, as in PostgreSQL). */
+    static ReplayRecord.Effect effect(ConflictRecord c) {
+        if (c instanceof ConflictRecord.SnapshotConflict s) {
+            return new ReplayRecord.SnapshotConflict((int) s.snapshotConflictHorizon(), (int) s.relation().database());
+        }
+        if (c instanceof ConflictRecord.StandbyLocks l) {
+            return new ReplayRecord.Locks(l.locks().stream()
+                    .map(k -> new ReplayRecord.LockedRelation((int) k.xid(), (int) k.database(), (int) k.relation()))
+                    .toList());
+        }
+        if (c instanceof ConflictRecord.RunningXacts x) {
+            return new ReplayRecord.RunningXacts((int) x.nextXid(), (int) x.oldestRunningXid(), (int) x.latestCompletedXid(),
+                    x.xids().stream().mapToInt(Long::intValue).toArray());
+        }
+        if (c instanceof ConflictRecord.DatabaseDrop d) {
+            return new ReplayRecord.DatabaseDrop((int) d.database());
+        }
+        if (c instanceof ConflictRecord.TablespaceDrop t) {
+            return new ReplayRecord.TablespaceDrop((int) t.tablespace());
+        }
+        if (c instanceof ConflictRecord.TransactionEnd e) {
+            return new ReplayRecord.XactEnd((int) e.xid(), e.subxids().stream().mapToInt(Long::intValue).toArray(),
+                    e.outcome() == ConflictRecord.TransactionOutcome.COMMIT
+                            || e.outcome() == ConflictRecord.TransactionOutcome.COMMIT_PREPARED, e.xactTime());
+        }
+        return ReplayRecord.Plain.INSTANCE;
+    }
+}

@@ -1,0 +1,69 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstream.archiver.ArchiveReceiver;
+import io.walstream.archiver.ReceiveOptions;
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.PgClusterExtension;
+import io.walstream.protocol.Lsn;
+import io.walstream.walreceiver.conn.ConnectionSettings;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code receive --receipt-log} on a real primary that deletes and vacuums, then {@code simulate --archive} over
+ * what was archived: the decoded cleanup records cancel queries at delay 0 and none at -1.
+ */
+@ExtendWith(PgClusterExtension.class)
+class SimulateArchiveIT {
+
+    @Test
+    void simulatesFromAnArchiveWithReceiptTimes(@TempDir Path dir) throws Exception {
+        try (PgCluster pg = PgCluster.builder().name("simulate_archive").setting("autovacuum", "off").start()) {
+            ConnectionSettings settings = ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port()
+                    + " user=" + pg.superuser() + " password=" + pg.password(), Map.of(), Map.of(),
+                    Path.of("/nonexistent"), "nobody");
+            try (ArchiveReceiver receiver = new ArchiveReceiver(dir, ReceiveOptions.of(settings).withReceiptLog(true)
+                    .withLoop(false, Duration.ofSeconds(1)).withStatusInterval(Duration.ofSeconds(1)))) {
+                CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
+                while (!receiver.progress().streaming()) {
+                    Thread.sleep(20);
+                }
+                pg.execute("CREATE TABLE t (id int, payload text) WITH (fillfactor = 50)",
+                        "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
+                for (int i = 0; i < 6; i++) {
+                    Thread.sleep(500);
+                    pg.execute("DELETE FROM t WHERE id % 6 = " + i, "VACUUM t");
+                }
+                Lsn end = Lsn.parse(pg.switchWal());
+                while (receiver.progress().durableLsn() < end.value()) {
+                    Thread.sleep(20);
+                }
+                receiver.stop();
+                assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
+            }
+        }
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        var cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+        int code = cl.execute("simulate", "--archive", dir.toString(), "--delay", "0,-1", "--query-rate", "20",
+                "--query-seconds", "2", "--seed", "5");
+        String text = out.toString();
+        assertThat(code).as("%s%n%s", text, err).isZero();
+        assertThat(text).contains("archive " + dir);
+        assertThat(text).containsPattern("(?m)^0 +[1-9][0-9]* +")
+                .as("cleanup records decoded from real WAL cancel queries at delay 0");
+        assertThat(text).containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +[1-9]");
+    }
+}
