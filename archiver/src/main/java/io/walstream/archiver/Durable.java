@@ -50,19 +50,55 @@ public final class Durable {
 
     /**
      * What the archive creates is its owner's alone, as PostgreSQL's own files (WAL holds every row
-     * written): files 0600 and directories 0700. Applied at creation (the umask may only narrow it);
-     * an existing directory is left as its owner set it.
+     * written): files 0600 and directories 0700, applied at creation (the umask may only narrow it).
+     * An operator shares an archive through its directory's mode, as with pg_receivewal's group access:
+     * where the directory lets its group (or others) read, the files created in it are readable by them
+     * too (0640 in a 0750 directory), so that a standby running as another user can restore from it.
      */
-    public static final FileAttribute<Set<PosixFilePermission>> PRIVATE_FILE =
-            PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------"));
     public static final FileAttribute<Set<PosixFilePermission>> PRIVATE_DIRECTORY =
             PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rwx------"));
 
-    /** Opens {@code file} for writing, creating it {@link #PRIVATE_FILE} if missing. */
+    /** 0600, plus read for group and others where {@code dir} grants them read. */
+    static FileAttribute<Set<PosixFilePermission>> fileModeIn(Path dir) {
+        Set<PosixFilePermission> mode = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE);
+        inheritRead(dir, mode, false);
+        return PosixFilePermissions.asFileAttribute(mode);
+    }
+
+    /** 0700, plus read and search for group and others where {@code dir} grants them read. */
+    static FileAttribute<Set<PosixFilePermission>> directoryModeIn(Path dir) {
+        Set<PosixFilePermission> mode = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
+                PosixFilePermission.OWNER_EXECUTE);
+        inheritRead(dir, mode, true);
+        return PosixFilePermissions.asFileAttribute(mode);
+    }
+
+    private static void inheritRead(Path dir, Set<PosixFilePermission> mode, boolean search) {
+        Set<PosixFilePermission> parent;
+        try {
+            parent = Files.getPosixFilePermissions(dir.toAbsolutePath());
+        } catch (IOException | UnsupportedOperationException e) {
+            return; // private, then
+        }
+        if (parent.contains(PosixFilePermission.GROUP_READ)) {
+            mode.add(PosixFilePermission.GROUP_READ);
+            if (search) {
+                mode.add(PosixFilePermission.GROUP_EXECUTE);
+            }
+        }
+        if (parent.contains(PosixFilePermission.OTHERS_READ)) {
+            mode.add(PosixFilePermission.OTHERS_READ);
+            if (search) {
+                mode.add(PosixFilePermission.OTHERS_EXECUTE);
+            }
+        }
+    }
+
+    /** Opens {@code file} for writing, creating it with {@link #fileModeIn its directory's} mode if missing. */
     public static FileChannel openPrivate(Path file, StandardOpenOption... options) throws IOException {
         Set<StandardOpenOption> set = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         set.addAll(List.of(options));
-        return FileChannel.open(file, set, PRIVATE_FILE);
+        return FileChannel.open(file, set, fileModeIn(file.toAbsolutePath().getParent()));
     }
 
     /** Writes {@code content} to {@code target} through a fsynced temporary file and a durable rename. */

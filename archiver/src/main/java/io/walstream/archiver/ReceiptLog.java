@@ -72,7 +72,9 @@ public final class ReceiptLog implements EventHandler<WalEvent> {
 
     private void switchTo(long newSegment) throws IOException {
         close();
-        Durable.createDirectories(dir);
+        if (!Files.isDirectory(dir)) {
+            Files.createDirectories(dir, Durable.directoryModeIn(dir.getParent()));
+        }
         WalFileName name = WalFileName.of(timeline, newSegment, segmentSize);
         file = Durable.openPrivate(dir.resolve(name.toString()), StandardOpenOption.APPEND);
         segment = newSegment;
