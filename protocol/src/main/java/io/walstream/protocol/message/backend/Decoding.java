@@ -21,7 +21,13 @@ final class Decoding {
         return value;
     }
 
+    /** {@code length} bytes; a length beyond what the message holds is refused before anything is allocated. */
     static byte[] bytes(ByteBuf buf, int length) {
+        if (length < 0 || length > buf.readableBytes()) {
+            // found by fuzzing: a DataRow column declaring 2 GB made us allocate it (OutOfMemoryError); the
+            // decoder reports a field running past its message as "shorter than its fields"
+            throw new IndexOutOfBoundsException(length + " bytes wanted, " + buf.readableBytes() + " left");
+        }
         byte[] bytes = new byte[length];
         buf.readBytes(bytes);
         return bytes;
