@@ -103,8 +103,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.settings = settings;
-        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state,
-                settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS);
+        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
         RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),

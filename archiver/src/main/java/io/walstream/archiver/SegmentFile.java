@@ -5,7 +5,6 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 
@@ -33,13 +32,10 @@ final class SegmentFile {
 
     /**
      * Opens {@code NAME.partial} for writing, as pg_receivewal does: a new file is sized to a whole
-     * segment at once, an existing one must already have that size. A new file is sparse, so no
-     * zeros are written twice, unless {@code zeroFill}: then its blocks are written with zeros and
-     * made durable first (as pg_receivewal and PostgreSQL do), so each later fdatasync flushes only
-     * data, not the allocation of the blocks it wrote into: the cheaper fsync a synchronous standby
-     * pays per commit.
+     * segment at once (sparse here, so no zeros are written twice), an existing one must already
+     * have that size.
      */
-    static SegmentFile open(ArchiveDirectory dir, WalFileName name, boolean zeroFill) {
+    static SegmentFile open(ArchiveDirectory dir, WalFileName name) {
         Path partial = dir.resolve(name.withPartial(true).toString());
         Path complete = dir.resolve(name.toString());
         int size = name.segmentSize().bytes();
@@ -48,9 +44,7 @@ final class SegmentFile {
             ch = Durable.openPrivate(partial, StandardOpenOption.READ);
             long existing = ch.size();
             boolean created = existing == 0;
-            if (created && zeroFill) {
-                zeroFill(ch, partial, size);
-            } else if (created) {
+            if (created) {
                 ch.write(ByteBuffer.allocate(1), size - 1L);
             } else if (existing != size) {
                 throw new ArchiveException("WAL file " + partial + " has " + existing + " bytes, should be 0 or "
@@ -62,24 +56,6 @@ final class SegmentFile {
             throw new ArchiveException("could not open " + partial + ": " + e, partial, name.startLsn(), e);
         } catch (RuntimeException e) {
             closeQuietly(ch);
-            throw e;
-        }
-    }
-
-    private static final int ZERO_CHUNK = 1 << 20;
-
-    /** On failure (a full disk) the file is removed again: it holds no WAL yet, and a retry starts afresh. */
-    private static void zeroFill(FileChannel ch, Path partial, int size) throws IOException {
-        try {
-            ByteBuffer zeros = ByteBuffer.allocateDirect(Math.min(ZERO_CHUNK, size));
-            for (long at = 0; at < size; ) {
-                zeros.clear().limit((int) Math.min(zeros.capacity(), size - at));
-                at += ch.write(zeros, at);
-            }
-            ch.force(true);
-        } catch (IOException e) {
-            ch.close();
-            Files.deleteIfExists(partial);
             throw e;
         }
     }

@@ -31,14 +31,11 @@ final class SegmentWriter implements EventHandler<WalEvent> {
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
     private final PipelineState state;
-    /** Zero-fill new segments: in synchronous mode, where an fsync per batch is the cost of every commit. */
-    private final boolean zeroFill;
     private int timeline;
     private long next = -1;
     private SegmentFile current;
 
-    SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state, boolean zeroFill) {
-        this.zeroFill = zeroFill;
+    SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state) {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.state = state;
@@ -194,7 +191,7 @@ final class SegmentWriter implements EventHandler<WalEvent> {
         SegmentFile file;
         while (true) {
             try {
-                file = SegmentFile.open(dir, name, zeroFill);
+                file = SegmentFile.open(dir, name);
                 break;
             } catch (ArchiveException e) {
                 if (!(e.getCause() instanceof IOException io) || !isDiskFull(io)) {
