@@ -41,36 +41,25 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Rounds, the first a warm-up (default ${DEFAULT-VALUE}).")
         int rounds;
 
-        @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
-                description = "Server version; pg_receivewal is compared when that version's is installed (default ${DEFAULT-VALUE}).")
-        int pgVersion;
-
-        @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
-        Path dir;
-
         @Option(names = "--only", paramLabel = "RECEIVER", split = ",",
                 description = "Run only these (e.g. --only 'walstream none,disk ceiling'); default: all.")
         java.util.List<String> only = java.util.List.of();
 
-        @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
-        Path svg;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
 
         @Override
         public Integer call() throws Exception {
-            Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
-            Files.createDirectories(work);
+            Path work = common.workDir();
             CatchUpBenchmark.Options options;
             try {
-                options = new CatchUpBenchmark.Options(megabytes, rounds, pgVersion, work, only);
+                options = new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
             }
-            var results = CatchUpBenchmark.run(options, spec.commandLine().getOut());
-            if (svg != null) {
-                CatchUpBenchmark.writeSvg(results, "Catching up on a backlog", svg);
+            var results = CatchUpBenchmark.run(options, common.spec.commandLine().getOut());
+            if (common.svg != null) {
+                CatchUpBenchmark.writeSvg(results, "Catching up on a backlog", common.svg);
             }
             return 0;
         }
@@ -96,32 +85,21 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--clients", paramLabel = "N", defaultValue = "8", description = "Load clients (default ${DEFAULT-VALUE}).")
         int clients;
 
-        @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
-                description = "Server version; pg_receivewal and pgbench are used when that version's are installed (default ${DEFAULT-VALUE}).")
-        int pgVersion;
-
-        @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
-        Path dir;
-
-        @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
-        Path svg;
-
-        @CommandLine.Spec
-        CommandLine.Model.CommandSpec spec;
+        @CommandLine.Mixin
+        Common common;
 
         @Override
         public Integer call() throws Exception {
-            Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
-            Files.createDirectories(work);
+            Path work = common.workDir();
             SyncBenchmark.Options options;
             try {
-                options = new SyncBenchmark.Options(rounds, seconds, clients, pgVersion, work);
+                options = new SyncBenchmark.Options(rounds, seconds, clients, common.pgVersion, work);
             } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
             }
-            var results = SyncBenchmark.run(options, spec.commandLine().getOut());
-            if (svg != null) {
-                SyncBenchmark.writeSvg(results, "As the synchronous standby", svg);
+            var results = SyncBenchmark.run(options, common.spec.commandLine().getOut());
+            if (common.svg != null) {
+                SyncBenchmark.writeSvg(results, "As the synchronous standby", common.svg);
             }
             return 0;
         }
@@ -147,8 +125,32 @@ final class BenchCommand implements Callable<Integer> {
                 description = "Transactions per second of the load (default ${DEFAULT-VALUE}).")
         int rate;
 
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = common.workDir();
+            LagBenchmark.Options options;
+            try {
+                options = new LagBenchmark.Options(rounds, seconds, rate, common.pgVersion, work);
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
+            }
+            var results = LagBenchmark.run(options, common.spec.commandLine().getOut());
+            if (common.svg != null) {
+                LagBenchmark.writeSvg(results, "Flush lag under a steady load", common.svg);
+            }
+            return 0;
+        }
+    }
+
+    /** What every bench subcommand takes: the server version, where directories go, an optional chart. */
+    static final class Common {
+
         @Option(names = "--pg-version", paramLabel = "MAJOR", defaultValue = "15",
-                description = "Server version (default ${DEFAULT-VALUE}).")
+                description = "Server version; pg_receivewal and pgbench are used when that version's are installed"
+                        + " (default ${DEFAULT-VALUE}).")
         int pgVersion;
 
         @Option(names = "--dir", paramLabel = "DIR", description = "Where the receivers' directories go (default: the temp dir).")
@@ -157,24 +159,13 @@ final class BenchCommand implements Callable<Integer> {
         @Option(names = "--svg", paramLabel = "FILE", description = "Also draw the summary as an SVG bar chart.")
         Path svg;
 
-        @CommandLine.Spec
+        @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec spec;
 
-        @Override
-        public Integer call() throws Exception {
+        Path workDir() throws java.io.IOException {
             Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));
             Files.createDirectories(work);
-            LagBenchmark.Options options;
-            try {
-                options = new LagBenchmark.Options(rounds, seconds, rate, pgVersion, work);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-            }
-            var results = LagBenchmark.run(options, spec.commandLine().getOut());
-            if (svg != null) {
-                LagBenchmark.writeSvg(results, "Flush lag under a steady load", svg);
-            }
-            return 0;
+            return work;
         }
     }
 }
