@@ -73,15 +73,8 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         void completed(io.walstream.protocol.WalFileName segment, java.nio.file.Path file);
     }
 
-    private final ReceiptClock receiptClock = new ReceiptClock(java.time.Clock.systemUTC());
-    private final EventTranslatorOneArg<WalEvent, XLogData> wal = (event, sequence, data) -> {
-        event.kind = WalEvent.Kind.WAL;
-        event.data = data.content();
-        event.start = data.dataStart();
-        event.end = data.dataEnd();
-        event.sendTime = data.sendTime();
-        event.receivedMicros = receiptClock.nowMicros();
-    };
+    /** Fills a ring slot from an XLogData; reads the clock only when there is a receipt log. */
+    private final EventTranslatorOneArg<WalEvent, XLogData> wal;
 
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
@@ -109,6 +102,15 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
                 settings.verifier() != WalChunkVerifier.NONE);
         ReceiptLog receipts = settings.receiptLog() ? new ReceiptLog(dir.path(), segmentSize) : null;
+        ReceiptClock clock = receipts != null ? new ReceiptClock(java.time.Clock.systemUTC()) : null;
+        this.wal = (event, sequence, data) -> {
+            event.kind = WalEvent.Kind.WAL;
+            event.data = data.content();
+            event.start = data.dataStart();
+            event.end = data.dataEnd();
+            event.sendTime = data.sendTime();
+            event.receivedMicros = clock != null ? clock.nowMicros() : 0;
+        };
         if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
             this.disruptor = null;
             this.ring = null;

@@ -507,9 +507,8 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     public void exceptionCaught(ChannelHandlerContext context, Throwable cause) {
         if (cause instanceof IOException && stream != null && streamEndTag != null && commandError == null) {
             // The walsender said the stream is over (CommandComplete) and exited with our last status
-            // update unread, so its kernel answered with a reset: a shutdown, not a lost connection.
-            finishStream();
-            state = State.CLOSED;
+            // update unread, so its kernel answered with a reset: a close like any other after the end
+            // of the stream, which channelInactive turns into a server shutdown.
             ctx.close();
             return;
         }
