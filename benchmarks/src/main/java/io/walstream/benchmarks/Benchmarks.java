@@ -13,13 +13,13 @@ import java.util.Map;
 import java.util.stream.Stream;
 
 /** What the end-to-end benchmarks share: connecting to the embedded primary, finding tools, statistics. */
-final class Benchmarks {
+public final class Benchmarks {
 
     private Benchmarks() {
     }
 
     /** Replication connection settings for {@code pg}'s superuser over loopback TCP, without TLS. */
-    static ConnectionSettings settings(PgCluster pg, String applicationName) {
+    public static ConnectionSettings settings(PgCluster pg, String applicationName) {
         return ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port() + " user="
                 + pg.superuser() + " password=" + pg.password() + " application_name=" + applicationName,
                 Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");

@@ -44,7 +44,35 @@ final class SimulateCommand implements Callable<Integer> {
         @Option(names = "--archive", paramLabel = "DIR", description = "Replay the WAL of this walstream archive "
                 + "(uncompressed segments, received with --receipt-log); queries from --query-rate/--query-seconds.")
         Path archive;
+
+        @Option(names = "--validate", description = "Run each --delay (and --feedback) on a real primary and hot "
+                + "standby (embedded PostgreSQL) with a write load and queries from --query-rate/--query-seconds, "
+                + "archive its WAL with receipt times, simulate the same, and compare per conflict type and lag.")
+        boolean validate;
     }
+
+    @Option(names = "--write-rate", defaultValue = "200", description = "With --validate: primary updates per second.")
+    double writeRate;
+
+    @Option(names = "--vacuum-every", defaultValue = "5", paramLabel = "SECONDS",
+            description = "With --validate: VACUUM on the primary this often (0: never).")
+    double vacuumEvery;
+
+    @Option(names = "--lock-every", defaultValue = "10", paramLabel = "SECONDS",
+            description = "With --validate: LOCK TABLE on the primary this often (0: never).")
+    double lockEvery;
+
+    @Option(names = "--locked-share", defaultValue = "0.2",
+            description = "With --validate: share of the queries that read the table the primary locks.")
+    double lockedShare;
+
+    @Option(names = "--pg-version", defaultValue = "0", description = "With --validate: PostgreSQL major "
+            + "(default: pgcluster's default).")
+    int pgVersion;
+
+    @Option(names = "--dir", paramLabel = "DIR", description = "With --validate: where the archive goes "
+            + "(default: a temporary directory, removed afterwards).")
+    Path workDir;
 
     @Option(names = "--query-db", paramLabel = "OID", description = "With --archive: the database queries run in "
             + "(default: the one with the most cleanup records).")
@@ -58,8 +86,9 @@ final class SimulateCommand implements Callable<Integer> {
             description = "max_standby_streaming_delay values to sweep: ms, s, or -1 (default ${DEFAULT-VALUE}).")
     List<String> delays;
 
-    @Option(names = "--feedback", defaultValue = "off", paramLabel = "on|off", description = "hot_standby_feedback.")
-    String feedback;
+    @Option(names = "--feedback", defaultValue = "off", split = ",", paramLabel = "on|off",
+            description = "hot_standby_feedback; with --validate a list (off,on) runs each delay with each.")
+    List<String> feedbacks;
 
     @Option(names = "--seconds", defaultValue = "300", description = "Length of the simulated run (default ${DEFAULT-VALUE}).")
     int seconds;
@@ -93,14 +122,23 @@ final class SimulateCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        if (!feedback.equals("on") && !feedback.equals("off")) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--feedback is on or off, not " + feedback);
+        for (String f : feedbacks) {
+            if (!f.equals("on") && !f.equals("off")) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--feedback is on or off, not " + f);
+            }
         }
         List<Long> delayMicros = new ArrayList<>();
         for (String d : delays) {
             delayMicros.add(parseDelay(d));
         }
         PrintWriter o = spec.commandLine().getOut();
+        if (input.validate) {
+            return validate(delayMicros, o);
+        }
+        if (feedbacks.size() != 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--feedback takes one value without --validate");
+        }
+        String feedback = feedbacks.get(0);
         List<ReplayRecord> records;
         List<Receipt> receipts;
         List<StandbyQuery> queries;
@@ -175,6 +213,93 @@ final class SimulateCommand implements Callable<Integer> {
         }
         o.flush();
         return 0;
+    }
+
+    private int validate(List<Long> delayMicros, PrintWriter o) throws Exception {
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("walstream-validate-");
+        ValidationRun.Load load = new ValidationRun.Load(seconds, writeRate, vacuumEvery, lockEvery, queryRate,
+                querySeconds, lockedShare, seed);
+        List<ValidationRun.Comparison> comparisons;
+        try (ValidationRun run = ValidationRun.start(pgVersion, dir.resolve("archive"))) {
+            o.printf(Locale.ROOT, "validate: %s%n  per scenario %d s: %.0f updates/s, VACUUM every %.0f s, LOCK TABLE every"
+                    + " %.0f s; queries %.2f/s, mean %.1f s, %.0f%% on the locked table; seed %d%n", run.describe(),
+                    seconds, writeRate, vacuumEvery, lockEvery, queryRate, querySeconds, lockedShare * 100, seed);
+            o.flush();
+            int index = 0;
+            for (String f : feedbacks) {
+                for (int i = 0; i < delayMicros.size(); i++) {
+                    ValidationRun.Scenario s = new ValidationRun.Scenario(delays.get(i), delayMicros.get(i), f.equals("on"));
+                    run.runScenario(s, load, index++);
+                    o.printf(Locale.ROOT, "  ran delay %s feedback %s%n", s.label(), f);
+                    o.flush();
+                }
+            }
+            comparisons = run.compare();
+        } finally {
+            if (workDir == null) {
+                deleteTree(dir);
+            }
+        }
+        o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %s%n", "delay", "fb", "queries",
+                "snapshot real/sim", "lock real/sim", "errors r/s", "fatals r/s", "lag p50/p99 real ms",
+                "lag p50/p99 sim ms", "within");
+        StringBuilder csv = new StringBuilder("delay,feedback,queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
+                + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
+                + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,within\n");
+        boolean all = true;
+        for (ValidationRun.Comparison c : comparisons) {
+            SimulationResult p = c.predicted();
+            int rs = c.real().getOrDefault(ConflictType.SNAPSHOT, 0);
+            int rl = c.real().getOrDefault(ConflictType.LOCK, 0);
+            boolean within = c.withinTargets();
+            all &= within;
+            String fb = c.scenario().feedback() ? "on" : "off";
+            o.printf(Locale.ROOT, "%-6s %-4s %7d %17s %17s %13s %13s %21s %21s %s%n", c.scenario().label(), fb,
+                    c.queries(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
+                    c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
+                    ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
+                    within ? "yes" : "NO");
+            csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.queries()), Integer.toString(rs),
+                    Integer.toString(p.cancellations(ConflictType.SNAPSHOT)), Integer.toString(rl),
+                    Integer.toString(p.cancellations(ConflictType.LOCK)),
+                    Integer.toString(c.real().getOrDefault(ConflictType.BUFFERPIN, 0)),
+                    Integer.toString(c.real().getOrDefault(ConflictType.DEADLOCK, 0)),
+                    Integer.toString(c.readers().getOrDefault(ConflictType.SNAPSHOT, 0)),
+                    Integer.toString(c.readers().getOrDefault(ConflictType.LOCK, 0)), Integer.toString(c.realErrors()),
+                    Integer.toString(p.errors()), Integer.toString(c.realFatals()), Integer.toString(p.fatals()),
+                    Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
+                    ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
+                    ms(c.realLag()[2]), ms(c.predictedLag()[2]), Boolean.toString(within))).append('\n');
+        }
+        o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
+                + " by polling pg_last_wal_replay_lsn() every 10 ms minus walstream's receipt time; within: counts ±15% or"
+                + " ±2, lag p50/p99 ±20% or ±100 ms)");
+        if (out != null) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("validation.csv"), csv);
+            StringBuilder lag = new StringBuilder("delay,feedback,received_s,real_lag_ms,sim_lag_ms\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                long origin = c.lagSeries().isEmpty() ? 0 : c.lagSeries().get(0).receivedMicros();
+                for (ValidationRun.LagPoint l : c.lagSeries()) {
+                    lag.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off").append(',')
+                            .append(String.format(Locale.ROOT, "%.3f", (l.receivedMicros() - origin) / 1e6)).append(',')
+                            .append(ms(l.realMicros())).append(',').append(ms(l.simulatedMicros())).append('\n');
+                }
+            }
+            Files.writeString(out.resolve("validation-lag.csv"), lag);
+            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv");
+        }
+        o.flush();
+        return all ? 0 : 3;
+    }
+
+    private static void deleteTree(Path dir) throws java.io.IOException {
+        try (var paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     private static String ms(long micros) {

@@ -26,8 +26,8 @@ public record SimulationResult(Map<ConflictType, Integer> cancellations, int err
     public record ConflictEvent(long lsn, ConflictType type, long atMicros, long waitMicros, List<Integer> victims) {
     }
 
-    /** At {@code atMicros} a commit was replayed {@code lagMicros} after it was received. */
-    public record LagSample(long atMicros, long lagMicros) {
+    /** At {@code atMicros} the commit ending at {@code endLsn} was replayed {@code lagMicros} after it was received. */
+    public record LagSample(long endLsn, long atMicros, long lagMicros) {
     }
 
     /** The {@code p}-th percentile (0–100) of the lag samples in microseconds, nearest rank; 0 when there are none. */

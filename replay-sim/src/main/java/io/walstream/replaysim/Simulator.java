@@ -300,7 +300,7 @@ public final class Simulator {
             }
             latestCompletedXid = later(latestCompletedXid, x.xid());
             releaseLocksOf(x, now);
-            lag.add(new LagSample(now, now - received));
+            lag.add(new LagSample(r.endLsn(), now, now - received));
         } else if (r.effect() instanceof RunningXacts rx) {
             runningXids.removeIf(xid -> precedes(xid, rx.oldestRunningXid()));
             for (int xid : rx.xids()) {

@@ -1,0 +1,385 @@
+package io.walstream.cli;
+
+import io.walstream.archiver.ArchiveReceiver;
+import io.walstream.archiver.ReceiveOptions;
+import io.walstream.benchmarks.Benchmarks;
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.StandbyOptions;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.PgEpoch;
+import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbyQuery;
+import io.walstream.replaysim.StandbySettings;
+import io.walstream.replaysim.SyntheticWorkload;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+
+/**
+ * {@code simulate --validate}: the same scenario on a real primary and hot standby and in the simulator. A write
+ * load with HOT updates, VACUUM and a periodic {@code LOCK TABLE} runs on the primary; {@link StandbyReaders} run a
+ * Poisson plan of queries on the standby; walstream archives the primary's WAL with receipt times meanwhile. Then
+ * the simulator replays that archive with the same queries (their real start times, planned durations) and the
+ * standby's settings, and both are compared per conflict type ({@code pg_stat_database_conflicts} deltas) and on
+ * replay-lag percentiles (each commit's replay time, from {@link ReplayProbe}, minus its receipt).
+ */
+final class ValidationRun implements AutoCloseable {
+
+    /** One standby setting to try. */
+    record Scenario(String label, long delayMicros, boolean feedback) {
+    }
+
+    /** The primary's write load and the standby's query plan, per scenario. */
+    record Load(int seconds, double updatesPerSecond, double vacuumEverySeconds, double lockEverySeconds,
+            double queriesPerSecond, double meanQuerySeconds, double lockedTableShare, long seed) {
+    }
+
+    /** What the real standby did, and what the simulator predicted, for one scenario. */
+    record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
+            int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
+            long[] predictedLag, int commits, List<LagPoint> lagSeries) {
+
+        /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
+        boolean withinTargets() {
+            for (ConflictType t : COUNTED) {
+                if (!countWithin(predicted.cancellations(t), real.getOrDefault(t, 0))) {
+                    return false;
+                }
+            }
+            return lagWithin(predictedLag[0], realLag[0]) && lagWithin(predictedLag[1], realLag[1]);
+        }
+
+        static boolean countWithin(int predicted, int real) {
+            return Math.abs(predicted - real) <= Math.max(2, 0.15 * real);
+        }
+
+        static boolean lagWithin(long predicted, long real) {
+            return Math.abs(predicted - real) <= Math.max(100_000, 0.2 * real);
+        }
+    }
+
+    /** One commit: when walstream received it, and its replay lag on the real standby and in the simulator. */
+    record LagPoint(long receivedMicros, long realMicros, long simulatedMicros) {
+    }
+
+    static final List<ConflictType> COUNTED = List.of(ConflictType.SNAPSHOT, ConflictType.LOCK, ConflictType.TABLESPACE,
+            ConflictType.BUFFERPIN, ConflictType.DEADLOCK);
+    private static final String DATABASE = "validate";
+    private static final long STATUS_INTERVAL_MICROS = 1_000_000;
+    private static final int ACCOUNTS = 20_000;
+
+    private record Executed(Scenario scenario, long from, long to, List<StandbyReaders.Planned> plan,
+            List<StandbyReaders.Outcome> outcomes, Map<ConflictType, Integer> stats) {
+    }
+
+    private final PgCluster primary;
+    private final PgCluster standby;
+    private final Path archive;
+    private final ArchiveReceiver receiver;
+    private final CompletableFuture<ArchiveReceiver.Outcome> receiving;
+    private final ReplayProbe probe;
+    private final int dbOid;
+    private final int accountsOid;
+    private final int lockedOid;
+    private final List<Executed> executed = new ArrayList<>();
+    private final Clock clock = Clock.systemUTC();
+
+    private ValidationRun(PgCluster primary, PgCluster standby, Path archive) throws Exception {
+        this.primary = primary;
+        this.standby = standby;
+        this.archive = archive;
+        receiver = new ArchiveReceiver(archive, ReceiveOptions.of(Benchmarks.settings(primary, "walstream"))
+                .withSlot("walstream", true, true).withReceiptLog(true).withLoop(true, Duration.ofMillis(200))
+                .withStatusInterval(Duration.ofSeconds(1)));
+        receiving = CompletableFuture.supplyAsync(receiver::run);
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (!receiver.progress().streaming()) {
+            if (receiving.isDone() || System.nanoTime() > deadline) {
+                throw new IllegalStateException("walstream did not start streaming from the primary: " + receiving);
+            }
+            Thread.sleep(20);
+        }
+        primary.execute("CHECKPOINT"); // a RUNNING_XACTS in the archive: the simulator's xid state starts there
+        probe = new ReplayProbe(standby, 10);
+        List<List<String>> oids;
+        try (Connection c = connect(primary)) {
+            oids = PgCluster.query(c, "SELECT (SELECT oid FROM pg_database WHERE datname = current_database()),"
+                    + " 'accounts'::regclass::oid, 'locked'::regclass::oid");
+        }
+        dbOid = Integer.parseInt(oids.get(0).get(0));
+        accountsOid = Integer.parseInt(oids.get(0).get(1));
+        lockedOid = Integer.parseInt(oids.get(0).get(2));
+    }
+
+    /**
+     * Starts a primary ({@code pgVersion}, 0 for pgcluster's default) with the tables, a streaming hot standby of
+     * it, and walstream receiving from it into {@code archive} with a receipt log.
+     */
+    static ValidationRun start(int pgVersion, Path archive) throws Exception {
+        PgCluster.Builder b = PgCluster.builder().name("validate_primary")
+                .setting("wal_receiver_status_interval", "1s")
+                .setting("log_recovery_conflict_waits", "on")
+                .setting("max_parallel_workers_per_gather", "0")
+                .setting("max_connections", "200");
+        if (pgVersion > 0) {
+            b.version(pgVersion);
+        }
+        PgCluster primary = b.start();
+        PgCluster standby = null;
+        try {
+            primary.execute("CREATE DATABASE " + DATABASE);
+            try (Connection c = connect(primary); Statement s = c.createStatement()) {
+                s.execute("CREATE TABLE accounts (id int PRIMARY KEY, balance int NOT NULL, filler text)");
+                s.execute("INSERT INTO accounts SELECT g, 0, repeat('x', 80) FROM generate_series(1, " + ACCOUNTS + ") g");
+                s.execute("CREATE TABLE locked (id int)");
+                s.execute("INSERT INTO locked VALUES (1)");
+                s.execute("VACUUM ANALYZE");
+            }
+            standby = primary.createStandby(StandbyOptions.streaming("validate_standby"));
+            return new ValidationRun(primary, standby, archive);
+        } catch (Exception | Error e) {
+            if (standby != null) {
+                standby.close();
+            }
+            primary.close();
+            throw e;
+        }
+    }
+
+    String describe() {
+        return "PostgreSQL " + primary.serverVersionNum() + " primary :" + primary.port() + ", hot standby :"
+                + standby.port() + ", walstream archive " + archive;
+    }
+
+    /** Runs one scenario on the real pair; the simulator runs later, over the whole archive ({@link #compare()}). */
+    void runScenario(Scenario scenario, Load load, int index) throws Exception {
+        standby.reload(Map.of("max_standby_streaming_delay", scenario.delayMicros() < 0 ? "-1"
+                        : Long.toString(scenario.delayMicros() / 1000),
+                "hot_standby_feedback", scenario.feedback() ? "on" : "off"));
+        Map<ConflictType, Integer> before = conflictStats();
+        StandbyReaders readers = new StandbyReaders(standby, DATABASE);
+        readers.warmUp((int) Math.ceil(load.queriesPerSecond() * load.meanQuerySeconds()) + 2);
+        long from = PgEpoch.now(clock);
+        List<StandbyReaders.Planned> plan = plan(load, index, from + 500_000);
+        AtomicBoolean writing = new AtomicBoolean(true);
+        CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> write(load, index, writing));
+        List<StandbyReaders.Outcome> outcomes;
+        try {
+            outcomes = readers.run(plan);
+        } finally {
+            writing.set(false);
+        }
+        writes.get(60, TimeUnit.SECONDS);
+        long to = PgEpoch.now(clock);
+        awaitReplayOf(Lsn.parse(primary.currentWalLsn()).value(), Duration.ofMinutes(5));
+        executed.add(new Executed(scenario, from, to, plan, outcomes, delta(before, awaitStableStats())));
+    }
+
+    /** Stops walstream and runs the simulator over its archive for every scenario run. */
+    List<Comparison> compare() throws Exception {
+        long end = Lsn.parse(primary.switchWal()).value();
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+        while (receiver.progress().durableLsn() < end) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("walstream did not archive up to " + Lsn.of(end) + " in 60 s");
+            }
+            Thread.sleep(20);
+        }
+        receiver.stop();
+        receiving.get(30, TimeUnit.SECONDS);
+        ArchiveReplayInput input = ArchiveReplayInput.read(archive);
+        List<Comparison> comparisons = new ArrayList<>();
+        for (Executed e : executed) {
+            Map<Integer, StandbyReaders.Outcome> byId = new java.util.HashMap<>();
+            e.outcomes().forEach(o -> byId.put(o.id(), o));
+            List<StandbyQuery> queries = e.plan().stream().map(p -> {
+                StandbyQuery q = p.query();
+                long started = byId.get(q.id()).startMicros(); // when it really began: the snapshot was taken then
+                return new StandbyQuery(q.id(), started, q.durationMicros(), q.dbOid(), q.relations(), false);
+            }).toList();
+            StandbySettings settings = new StandbySettings(e.scenario().delayMicros(), true, e.scenario().feedback(),
+                    STATUS_INTERVAL_MICROS, StandbySettings.defaults().applyCostMicros(), false);
+            SimulationResult predicted = Simulator.run(input.records, input.receipts, queries, settings,
+                    input.segmentBytes);
+            List<Long> real = new ArrayList<>();
+            List<Long> simulated = new ArrayList<>();
+            List<LagPoint> series = new ArrayList<>();
+            for (SimulationResult.LagSample s : predicted.lag()) {
+                long received = s.atMicros() - s.lagMicros();
+                if (received < e.from() || received > e.to()) {
+                    continue;
+                }
+                long replayed = probe.replayedAt(s.endLsn());
+                if (replayed >= 0) {
+                    real.add(Math.max(0, replayed - received));
+                    simulated.add(s.lagMicros());
+                    series.add(new LagPoint(received, real.get(real.size() - 1), s.lagMicros()));
+                }
+            }
+            Map<ConflictType, Integer> readers = new EnumMap<>(ConflictType.class);
+            int errors = 0;
+            int fatals = 0;
+            int completed = 0;
+            for (StandbyReaders.Outcome o : e.outcomes()) {
+                if (o.cancelledBy() == null && o.sqlState() == null) {
+                    completed++;
+                    continue;
+                }
+                if (o.cancelledBy() != null) {
+                    readers.merge(o.cancelledBy(), 1, Integer::sum);
+                }
+                if (o.fatal()) {
+                    fatals++;
+                } else {
+                    errors++;
+                }
+            }
+            comparisons.add(new Comparison(e.scenario(), queries.size(), e.stats(), readers, errors, fatals, completed,
+                    predicted, percentiles(real), percentiles(simulated), real.size(), series));
+        }
+        return comparisons;
+    }
+
+    /** p50, p99 and max of {@code values}, nearest rank (as {@link SimulationResult#lagPercentile}). */
+    static long[] percentiles(List<Long> values) {
+        if (values.isEmpty()) {
+            return new long[3];
+        }
+        long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
+        return new long[] {rank(sorted, 50), rank(sorted, 99), sorted[sorted.length - 1]};
+    }
+
+    private static long rank(long[] sorted, double p) {
+        int r = (int) Math.ceil(p / 100.0 * sorted.length);
+        return sorted[Math.max(0, Math.min(sorted.length - 1, r - 1))];
+    }
+
+    private List<StandbyReaders.Planned> plan(Load load, int index, long from) {
+        long span = load.seconds() * 1_000_000L;
+        long mean = (long) (load.meanQuerySeconds() * 1_000_000);
+        double share = load.lockedTableShare();
+        List<StandbyReaders.Planned> plan = new ArrayList<>();
+        for (StandbyQuery q : SyntheticWorkload.poissonQueries(load.seed() * 31 + index, from, span,
+                load.queriesPerSecond() * (1 - share), mean, dbOid, List.of(accountsOid))) {
+            plan.add(new StandbyReaders.Planned(q, "accounts"));
+        }
+        for (StandbyQuery q : SyntheticWorkload.poissonQueries(load.seed() * 37 + index, from, span,
+                load.queriesPerSecond() * share, mean, dbOid, List.of(lockedOid))) {
+            plan.add(new StandbyReaders.Planned(new StandbyQuery(q.id() + 1_000_000, q.startMicros(), q.durationMicros(),
+                    q.dbOid(), q.relations(), false), "locked"));
+        }
+        return plan;
+    }
+
+    /** HOT updates at a steady rate (they prune pages on the way), VACUUM and LOCK TABLE at their intervals. */
+    private void write(Load load, int index, AtomicBoolean writing) {
+        SplittableRandom random = new SplittableRandom(load.seed() * 41 + index);
+        long start = System.nanoTime();
+        long nextVacuum = start + (long) (load.vacuumEverySeconds() * 1e9);
+        long nextLock = start + (long) (load.lockEverySeconds() * 1e9);
+        long period = (long) (1e9 / load.updatesPerSecond());
+        try (Connection c = connect(primary);
+                PreparedStatement update = c.prepareStatement("UPDATE accounts SET balance = balance + 1 WHERE id = ?");
+                Statement s = c.createStatement()) {
+            for (long n = 0; writing.get(); n++) {
+                long due = start + n * period;
+                long wait = due - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                update.setInt(1, 1 + random.nextInt(ACCOUNTS));
+                update.executeUpdate();
+                long now = System.nanoTime();
+                if (load.vacuumEverySeconds() > 0 && now >= nextVacuum) {
+                    s.execute("VACUUM accounts");
+                    nextVacuum = now + (long) (load.vacuumEverySeconds() * 1e9);
+                }
+                if (load.lockEverySeconds() > 0 && now >= nextLock) {
+                    s.execute("BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE; COMMIT"); // taken and released at once
+                    nextLock = now + (long) (load.lockEverySeconds() * 1e9);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the primary's write load failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private void awaitReplayOf(long lsn, Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (probe.replayed() < lsn) {
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("the standby did not replay up to " + Lsn.of(lsn) + " in " + timeout);
+            }
+            Thread.sleep(20);
+        }
+    }
+
+    /**
+     * The standby's {@code pg_stat_database_conflicts} for our database once it stops moving: a cancelled
+     * backend reports its conflict with its other pending statistics, up to a second or so later.
+     */
+    private Map<ConflictType, Integer> awaitStableStats() throws Exception {
+        Map<ConflictType, Integer> last = conflictStats();
+        for (int stable = 0; stable < 3; ) {
+            Thread.sleep(700);
+            Map<ConflictType, Integer> now = conflictStats();
+            stable = now.equals(last) ? stable + 1 : 0;
+            last = now;
+        }
+        return last;
+    }
+
+    private Map<ConflictType, Integer> conflictStats() throws SQLException {
+        try (Connection c = standby.connect()) {
+            c.createStatement().execute("SELECT pg_stat_clear_snapshot()");
+            List<String> row = PgCluster.query(c, "SELECT confl_snapshot, confl_lock, confl_tablespace, confl_bufferpin,"
+                    + " confl_deadlock FROM pg_stat_database_conflicts WHERE datname = ?", DATABASE).get(0);
+            Map<ConflictType, Integer> m = new EnumMap<>(ConflictType.class);
+            for (int i = 0; i < COUNTED.size(); i++) {
+                m.put(COUNTED.get(i), Integer.parseInt(row.get(i)));
+            }
+            return m;
+        }
+    }
+
+    private static Map<ConflictType, Integer> delta(Map<ConflictType, Integer> before, Map<ConflictType, Integer> after) {
+        Map<ConflictType, Integer> d = new EnumMap<>(ConflictType.class);
+        after.forEach((k, v) -> d.put(k, v - before.getOrDefault(k, 0)));
+        return d;
+    }
+
+    private static Connection connect(PgCluster pg) {
+        java.util.Properties p = new java.util.Properties();
+        p.setProperty("dbname", DATABASE);
+        return pg.connect(p);
+    }
+
+    @Override
+    public void close() throws Exception {
+        try (primary; standby; probe; receiver) {
+            receiver.stop();
+        }
+    }
+
+    static String formatLag(long[] lag) {
+        return Arrays.stream(lag).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.0f", v / 1000.0))
+                .reduce((a, b) -> a + "/" + b).orElse("");
+    }
+}
