@@ -235,18 +235,22 @@ final class SimulateCommand implements Callable<Integer> {
                 }
             }
             comparisons = run.compare();
+            if (out != null) {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("standby.log"), run.standbyLog());
+            }
         } finally {
             if (workDir == null) {
                 deleteTree(dir);
             }
         }
-        o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %s%n", "delay", "fb", "queries",
+        o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
                 "snapshot real/sim", "lock real/sim", "errors r/s", "fatals r/s", "lag p50/p99 real ms",
-                "lag p50/p99 sim ms", "within");
+                "lag p50/p99 sim ms", "xmin equal", "within");
         StringBuilder csv = new StringBuilder("delay,feedback,queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
-                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,within\n");
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,within\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -255,11 +259,11 @@ final class SimulateCommand implements Callable<Integer> {
             boolean within = c.withinTargets();
             all &= within;
             String fb = c.scenario().feedback() ? "on" : "off";
-            o.printf(Locale.ROOT, "%-6s %-4s %7d %17s %17s %13s %13s %21s %21s %s%n", c.scenario().label(), fb,
+            o.printf(Locale.ROOT, "%-6s %-4s %7d %17s %17s %13s %13s %21s %21s %11s %s%n", c.scenario().label(), fb,
                     c.queries(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
                     c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
                     ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
-                    within ? "yes" : "NO");
+                    c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO");
             csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.queries()), Integer.toString(rs),
                     Integer.toString(p.cancellations(ConflictType.SNAPSHOT)), Integer.toString(rl),
                     Integer.toString(p.cancellations(ConflictType.LOCK)),
@@ -270,7 +274,8 @@ final class SimulateCommand implements Callable<Integer> {
                     Integer.toString(p.errors()), Integer.toString(c.realFatals()), Integer.toString(p.fatals()),
                     Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
                     ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
-                    ms(c.realLag()[2]), ms(c.predictedLag()[2]), Boolean.toString(within))).append('\n');
+                    ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
+                    Integer.toString(c.xminEqual()), Boolean.toString(within))).append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
                 + " by polling pg_last_wal_replay_lsn() every 10 ms minus walstream's receipt time; within: counts ±15% or"
@@ -288,7 +293,34 @@ final class SimulateCommand implements Callable<Integer> {
                 }
             }
             Files.writeString(out.resolve("validation-lag.csv"), lag);
-            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv");
+            StringBuilder events = new StringBuilder("delay,feedback,lsn,type,at,wait_ms,victims\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                for (SimulationResult.ConflictEvent e : c.predicted().events()) {
+                    events.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off")
+                            .append(',').append(io.walstream.protocol.Lsn.of(e.lsn())).append(',').append(e.type())
+                            .append(',').append(io.walstream.protocol.PgEpoch.toInstant(e.atMicros())).append(',')
+                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
+                }
+            }
+            Files.writeString(out.resolve("validation-events.csv"), events);
+            StringBuilder queries = new StringBuilder("delay,feedback,id,start_s,real_end_s,sim_end_s,real_outcome,"
+                    + "sim_outcome,real_xmin,sim_xmin\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                java.util.Map<Integer, SimulationResult.QueryOutcome> sim = new java.util.HashMap<>();
+                c.predicted().queries().forEach(q -> sim.put(q.id(), q));
+                long origin = c.outcomes().stream().mapToLong(StandbyReaders.Outcome::startMicros).min().orElse(0);
+                for (StandbyReaders.Outcome r : c.outcomes()) {
+                    SimulationResult.QueryOutcome q = sim.get(r.id());
+                    queries.append(String.format(Locale.ROOT, "%s,%s,%d,%.3f,%.3f,%.3f,%s,%s,%d,%d%n", c.scenario().label(),
+                            c.scenario().feedback() ? "on" : "off", r.id(), (r.startMicros() - origin) / 1e6,
+                            (r.endMicros() - origin) / 1e6, (q.endMicros() - origin) / 1e6,
+                            r.cancelledBy() == null ? "completed" : r.cancelledBy() + (r.fatal() ? " FATAL" : ""),
+                            q.cancelledBy() == null ? "completed" : q.cancelledBy() + (q.fatal() ? " FATAL" : ""),
+                            r.snapshotXmin(), Integer.toUnsignedLong(q.snapshotXmin())));
+                }
+            }
+            Files.writeString(out.resolve("validation-queries.csv"), queries);
+            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv, validation-events.csv, validation-queries.csv, standby.log");
         }
         o.flush();
         return all ? 0 : 3;

@@ -6,6 +6,7 @@ import io.walstream.replaysim.ConflictType;
 import io.walstream.replaysim.StandbyQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -26,7 +27,8 @@ import org.postgresql.util.ServerErrorMessage;
  * its planned start on a connection of its own (open loop: a cancelled query does not shift the ones after it, so
  * the simulator can be given the same plan), and logs each one's start, end and outcome. A query is
  * {@code SELECT count(*), pg_sleep(d) FROM rel}: it holds its snapshot and an AccessShareLock for d seconds but no
- * buffer pin (the aggregate has finished the scan before the sleep).
+ * buffer pin (the aggregate has finished the scan before the sleep). A query that completes also returns its
+ * snapshot's xmin, which the simulator's is compared with.
  */
 final class StandbyReaders {
 
@@ -39,7 +41,7 @@ final class StandbyReaders {
      * {@code cancelledBy} null when it completed; {@code sqlState}/{@code detail} from the server's error.
      */
     record Outcome(int id, long startMicros, long endMicros, ConflictType cancelledBy, boolean fatal, String sqlState,
-            String detail) {
+            String detail, long snapshotXmin) {
     }
 
     private static final Map<String, ConflictType> DETAILS = Map.of(
@@ -110,13 +112,17 @@ final class StandbyReaders {
         if (c == null) {
             c = open();
         }
-        String sql = "SELECT count(*), pg_sleep(?) FROM " + p.relation();
+        String sql = "SELECT count(*), pg_sleep(?), pg_snapshot_xmin(pg_current_snapshot())::text FROM " + p.relation();
         long start = PgEpoch.now(clock);
         try (PreparedStatement s = c.prepareStatement(sql)) {
             s.setDouble(1, p.query().durationMicros() / 1e6);
-            s.executeQuery().close();
+            long xmin;
+            try (ResultSet rs = s.executeQuery()) {
+                rs.next();
+                xmin = Long.parseLong(rs.getString(3));
+            }
             idle.add(c);
-            return new Outcome(p.query().id(), start, PgEpoch.now(clock), null, false, null, null);
+            return new Outcome(p.query().id(), start, PgEpoch.now(clock), null, false, null, null, xmin);
         } catch (SQLException e) {
             long end = PgEpoch.now(clock);
             ServerErrorMessage m = e instanceof PSQLException pe ? pe.getServerErrorMessage() : null;
@@ -131,7 +137,7 @@ final class StandbyReaders {
             if (type == null && !"40001".equals(e.getSQLState()) && !"57P04".equals(e.getSQLState())) {
                 throw new IllegalStateException("standby query " + p.query().id() + " failed: " + e.getMessage(), e);
             }
-            return new Outcome(p.query().id(), start, end, type, fatal, e.getSQLState(), detail);
+            return new Outcome(p.query().id(), start, end, type, fatal, e.getSQLState(), detail, -1);
         }
     }
 

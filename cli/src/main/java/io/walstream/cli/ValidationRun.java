@@ -52,7 +52,8 @@ final class ValidationRun implements AutoCloseable {
     /** What the real standby did, and what the simulator predicted, for one scenario. */
     record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
             int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
-            long[] predictedLag, int commits, List<LagPoint> lagSeries) {
+            long[] predictedLag, int commits, List<LagPoint> lagSeries, int xminCompared, int xminEqual,
+            List<StandbyReaders.Outcome> outcomes) {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
@@ -161,6 +162,11 @@ final class ValidationRun implements AutoCloseable {
         }
     }
 
+    /** The standby's server log so far (its recovery-conflict wait and cancel lines, with {@code log_recovery_conflict_waits}). */
+    String standbyLog() {
+        return standby.readLog();
+    }
+
     String describe() {
         return "PostgreSQL " + primary.serverVersionNum() + " primary :" + primary.port() + ", hot standby :"
                 + standby.port() + ", walstream archive " + archive;
@@ -231,6 +237,17 @@ final class ValidationRun implements AutoCloseable {
                     series.add(new LagPoint(received, real.get(real.size() - 1), s.lagMicros()));
                 }
             }
+            int xminCompared = 0;
+            int xminEqual = 0;
+            for (SimulationResult.QueryOutcome q : predicted.queries()) {
+                StandbyReaders.Outcome o = byId.get(q.id());
+                if (o.snapshotXmin() >= 0 && q.snapshotXmin() != 0) {
+                    xminCompared++;
+                    if ((int) o.snapshotXmin() == q.snapshotXmin()) {
+                        xminEqual++;
+                    }
+                }
+            }
             Map<ConflictType, Integer> readers = new EnumMap<>(ConflictType.class);
             int errors = 0;
             int fatals = 0;
@@ -250,7 +267,8 @@ final class ValidationRun implements AutoCloseable {
                 }
             }
             comparisons.add(new Comparison(e.scenario(), queries.size(), e.stats(), readers, errors, fatals, completed,
-                    predicted, percentiles(real), percentiles(simulated), real.size(), series));
+                    predicted, percentiles(real), percentiles(simulated), real.size(), series,
+                    xminCompared, xminEqual, e.outcomes()));
         }
         return comparisons;
     }

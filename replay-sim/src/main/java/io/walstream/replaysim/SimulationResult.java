@@ -18,8 +18,12 @@ import java.util.Map;
 public record SimulationResult(Map<ConflictType, Integer> cancellations, int errors, int fatals, int completed,
         List<QueryOutcome> queries, List<ConflictEvent> events, List<LagSample> lag) {
 
-    /** How a query ended. {@code cancelledBy} is null when it completed. */
-    public record QueryOutcome(int id, long startMicros, long endMicros, ConflictType cancelledBy, boolean fatal) {
+    /**
+     * How a query ended. {@code cancelledBy} is null when it completed; {@code snapshotXmin} is the xmin its snapshot
+     * had (0 when the standby did not know the running transactions yet).
+     */
+    public record QueryOutcome(int id, long startMicros, long endMicros, ConflictType cancelledBy, boolean fatal,
+            int snapshotXmin) {
     }
 
     /** The startup process met a conflict at {@code lsn}: it waited {@code waitMicros} and cancelled {@code victims}. */

@@ -40,7 +40,8 @@ import java.util.Set;
  *       relation wait for it.</li>
  *   <li>Database drops cancel the database's sessions at once (FATAL, not counted).</li>
  *   <li>A query's snapshot xmin is the oldest transaction running at the replayed position when it
- *       starts (xids seen in records and RUNNING_XACTS, not yet ended), else latestCompletedXid + 1;
+ *       starts (as KnownAssignedXids: the first RUNNING_XACTS, then every xid up to the newest seen in a record,
+ *       until its end is replayed or a later RUNNING_XACTS's oldest running xid passes it), else latestCompletedXid + 1;
  *       before the first RUNNING_XACTS it has none and conflicts with no cleanup.</li>
  *   <li>hot_standby_feedback (approximation): feedback reaches the primary every status interval; a
  *       cleanup record received after the first feedback that followed a query's start would not
@@ -72,7 +73,9 @@ public final class Simulator {
 
     private final Set<Integer> runningXids = new HashSet<>();
     private int latestCompletedXid;
+    private int latestObservedXid;
     private boolean xidStateKnown;
+    private final Set<Integer> endedBeforeSnapshot = new HashSet<>();
 
     private long receiptTime;
     private long cachedFlushedUpto = -1;
@@ -289,27 +292,61 @@ public final class Simulator {
     // ------------------------------------------------------------------ replayed state
 
     private void apply(ReplayRecord r, long now, long received) {
-        if (r.xid() != 0 && !(r.effect() instanceof XactEnd)) {
-            runningXids.add(r.xid());
+        if (r.xid() != 0) {
+            observe(r.xid());
         }
         if (r.effect() instanceof XactEnd x) {
-            runningXids.remove(x.xid());
             for (int sub : x.subxids()) {
-                runningXids.remove(sub);
-                latestCompletedXid = later(latestCompletedXid, sub);
+                observe(sub);
             }
-            latestCompletedXid = later(latestCompletedXid, x.xid());
+            end(x.xid());
+            for (int sub : x.subxids()) {
+                end(sub);
+            }
             releaseLocksOf(x, now);
             lag.add(new LagSample(r.endLsn(), now, now - received));
         } else if (r.effect() instanceof RunningXacts rx) {
-            runningXids.removeIf(xid -> precedes(xid, rx.oldestRunningXid()));
-            for (int xid : rx.xids()) {
-                runningXids.add(xid);
+            if (!xidStateKnown) {
+                // ProcArrayApplyRecoveryInfo: the first one initialises the known xids, leaving out those whose end
+                // was already replayed (the record is written after it is taken: a commit can come in between)
+                for (int xid : rx.xids()) {
+                    if (!endedBeforeSnapshot.contains(xid)) {
+                        runningXids.add(xid);
+                    }
+                }
+                endedBeforeSnapshot.clear();
+                latestCompletedXid = rx.latestCompletedXid();
+                latestObservedXid = rx.nextXid() - 1;
+                xidStateKnown = true;
             }
-            latestCompletedXid = xidStateKnown ? later(latestCompletedXid, rx.latestCompletedXid())
-                    : rx.latestCompletedXid();
-            xidStateKnown = true;
+            // afterwards it only expires what is older than its oldest running xid: xids it lists may have ended since
+            runningXids.removeIf(xid -> precedes(xid, rx.oldestRunningXid()));
         }
+    }
+
+    /**
+     * RecordKnownAssignedTransactionIds: an xid newer than any seen means every xid up to it has been assigned
+     * (some may never write WAL), so all of them count as running until they end or a RUNNING_XACTS expires them.
+     */
+    private void observe(int xid) {
+        if (!xidStateKnown || !precedes(latestObservedXid, xid)) {
+            return;
+        }
+        for (int x = latestObservedXid + 1; precedesOrEquals(x, xid); x++) {
+            if (x != 0 && x != 1 && x != 2) { // not the special xids a counter passes after wraparound
+                runningXids.add(x);
+            }
+        }
+        latestObservedXid = xid;
+    }
+
+    private void end(int xid) {
+        if (!xidStateKnown) {
+            endedBeforeSnapshot.add(xid);
+            return;
+        }
+        runningXids.remove(xid);
+        latestCompletedXid = later(latestCompletedXid, xid);
     }
 
     private void releaseLocksOf(XactEnd x, long now) {
@@ -384,7 +421,7 @@ public final class Simulator {
             } else {
                 errors++;
             }
-            outcomes.add(new QueryOutcome(s.query.id(), s.start, s.end, s.cancelledBy, s.fatal));
+            outcomes.add(new QueryOutcome(s.query.id(), s.start, s.end, s.cancelledBy, s.fatal, s.xmin));
         }
         return new SimulationResult(Map.copyOf(counts), errors, fatals, completed, outcomes, List.copyOf(events),
                 List.copyOf(lag));
