@@ -2,6 +2,7 @@ package io.walstream.cli;
 
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ReceiptLog;
+import io.walstream.archiver.SegmentFiles;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
@@ -10,6 +11,8 @@ import io.walstream.protocol.wal.conflict.ConflictRecordDecoder;
 import io.walstream.replaysim.Receipt;
 import io.walstream.replaysim.ReplayRecord;
 import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
@@ -20,7 +23,8 @@ import java.util.Map;
 /**
  * The simulator's input from a walstream archive: its WAL decoded record by record
  * ({@link ConflictRecordDecoder}) and the receipt log {@code receive --receipt-log} wrote beside it.
- * Uncompressed segments of the newest timeline only, from the first segment the receipt log covers.
+ * Segments of the newest timeline only (compressed ones decompressed to a scratch directory first), from the
+ * first segment the receipt log covers.
  */
 final class ArchiveReplayInput {
 
@@ -57,26 +61,33 @@ final class ArchiveReplayInput {
         long last = receipts.get(receipts.size() - 1).dataEnd();
 
         List<WalFileName> segments = archive.segments(id.segmentSize()).stream()
-                .filter(n -> n.compression() == WalFileName.Compression.NONE)
                 .filter(n -> n.endLsn().value() > first && n.startLsn().value() < last).toList();
         int timeline = segments.stream().mapToInt(WalFileName::timeline).max().orElseThrow(
-                () -> new IllegalArgumentException(dir + " has no uncompressed segment the receipt log covers"));
-        List<Path> files = segments.stream().filter(n -> n.timeline() == timeline).map(n -> dir.resolve(n.toString()))
-                .toList();
+                () -> new IllegalArgumentException(dir + " has no segment the receipt log covers"));
         Map<Integer, Integer> cleanupsPerDatabase = new HashMap<>();
         List<ReplayRecord> records = new ArrayList<>();
-        try (WalRecordReader reader = WalRecordReader.open(files)) {
-            while (reader.next()) {
-                WalRecord r = reader.record();
-                if (r.lsn() < first || r.endLsn() > last) {
-                    continue; // no receipt time for it
+        Path plain = Files.createTempDirectory("walstream-simulate-");
+        try {
+            try (WalRecordReader reader = WalRecordReader.open(plainSegments(dir, segments, timeline, plain))) {
+                while (reader.next()) {
+                    WalRecord r = reader.record();
+                    if (r.lsn() < first || r.endLsn() > last) {
+                        continue; // no receipt time for it
+                    }
+                    ReplayRecord.Effect effect = effect(ConflictRecordDecoder.decode(r));
+                    if (effect instanceof ReplayRecord.SnapshotConflict c) {
+                        cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
+                    }
+                    records.add(new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect));
                 }
-                ReplayRecord.Effect effect = effect(ConflictRecordDecoder.decode(r));
-                if (effect instanceof ReplayRecord.SnapshotConflict c) {
-                    cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
-                }
-                records.add(new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect));
             }
+        } finally {
+            try (var files = Files.list(plain)) {
+                for (Path f : files.toList()) {
+                    Files.deleteIfExists(f);
+                }
+            }
+            Files.deleteIfExists(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
@@ -84,6 +95,34 @@ final class ArchiveReplayInput {
         input.records.addAll(records);
         input.receipts.addAll(receipts);
         return input;
+    }
+
+    /**
+     * The timeline's segments as plain files, one per segment (a complete one over a {@code .partial}): uncompressed
+     * ones where they are, compressed ones decompressed into {@code scratch}, one at a time.
+     */
+    private static List<Path> plainSegments(Path dir, List<WalFileName> segments, int timeline, Path scratch)
+            throws IOException {
+        Map<Long, WalFileName> chosen = new java.util.TreeMap<>();
+        for (WalFileName n : segments) {
+            if (n.timeline() == timeline) {
+                chosen.merge(n.segmentNumber(), n, (a, b) -> a.partial() && !b.partial() ? b : a);
+            }
+        }
+        List<Path> files = new ArrayList<>();
+        for (WalFileName n : chosen.values()) {
+            Path file = dir.resolve(n.toString());
+            if (n.compression() == WalFileName.Compression.NONE) {
+                files.add(file);
+                continue;
+            }
+            Path target = scratch.resolve(n.segmentName() + (n.partial() ? ".partial" : ""));
+            try (InputStream in = SegmentFiles.openDecompressed(file, n.compression())) {
+                Files.copy(in, target);
+            }
+            files.add(target);
+        }
+        return files;
     }
 
     /** The decoder's view of a record, in the simulator's terms (xids and OIDs are 32-bit there, as in PostgreSQL). */

@@ -42,7 +42,7 @@ final class SimulateCommand implements Callable<Integer> {
         boolean synthetic;
 
         @Option(names = "--archive", paramLabel = "DIR", description = "Replay the WAL of this walstream archive "
-                + "(uncompressed segments, received with --receipt-log); queries from --query-rate/--query-seconds.")
+                + "(received with --receipt-log; compressed segments too); queries from --query-rate/--query-seconds.")
         Path archive;
 
         @Option(names = "--validate", description = "Run each --delay (and --feedback) on a real primary and hot "

@@ -4,12 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ReceiveOptions;
+import io.walstream.archiver.SegmentCompression;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
@@ -28,11 +30,24 @@ class SimulateArchiveIT {
 
     @Test
     void simulatesFromAnArchiveWithReceiptTimes(@TempDir Path dir) throws Exception {
+        simulatesFrom(dir, SegmentCompression.NONE);
+    }
+
+    @Test
+    void simulatesFromACompressedArchive(@TempDir Path dir) throws Exception {
+        simulatesFrom(dir, SegmentCompression.parse("lz4"));
+        try (var files = Files.list(dir)) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(n -> n.endsWith(".lz4"));
+        }
+    }
+
+    private static void simulatesFrom(Path dir, SegmentCompression compression) throws Exception {
         try (PgCluster pg = PgCluster.builder().name("simulate_archive").setting("autovacuum", "off").start()) {
             ConnectionSettings settings = ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port()
                     + " user=" + pg.superuser() + " password=" + pg.password(), Map.of(), Map.of(),
                     Path.of("/nonexistent"), "nobody");
             try (ArchiveReceiver receiver = new ArchiveReceiver(dir, ReceiveOptions.of(settings).withReceiptLog(true)
+                    .withCompression(compression)
                     .withLoop(false, Duration.ofSeconds(1)).withStatusInterval(Duration.ofSeconds(1)))) {
                 CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
                 while (!receiver.progress().streaming()) {

@@ -215,6 +215,29 @@ class SimulatorTest {
     }
 
     @Test
+    void aRunningXactsNamingAnAlreadyReplayedCommitDoesNotHoldBackTheXmin() {
+        // the primary takes the snapshot, 1000 commits, then the RUNNING_XACTS that still lists 1000 is written
+        // (seen in real WAL by the validation run): the standby only expires older xids with it
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(30 * MS, 0, new RunningXacts(1001, 1000, 999, new int[] {1000}))
+                .add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        SimulationResult r = run(w, List.of(query(1, 50 * MS, 10_000 * MS)), delay(50 * MS));
+        assertThat(r.queries().get(0).snapshotXmin()).isEqualTo(1001);
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isZero();
+    }
+
+    @Test
+    void anXidSkippedInTheWalCountsAsRunningUntilARunningXactsExpiresIt() {
+        // xid 1000 was assigned but wrote nothing (yet); 1001 commits: a snapshot now has xmin 1000, as on a
+        // standby (RecordKnownAssignedTransactionIds fills the gap) ...
+        Wal w = committedDelete(start(), 20 * MS, 1001).add(100 * MS, 0, new SnapshotConflict(1000, DB))
+                .add(200 * MS, 0, new RunningXacts(1002, 1002, 1001, new int[0]));
+        SimulationResult r = run(w, List.of(query(1, 50 * MS, 10 * MS), query(2, 300 * MS, 10 * MS)), delay(50 * MS));
+        assertThat(r.queries().get(0).snapshotXmin()).isEqualTo(1000);
+        // ... until a RUNNING_XACTS says the oldest running xid is past it
+        assertThat(r.queries().get(1).snapshotXmin()).isEqualTo(1002);
+    }
+
+    @Test
     void theSameInputGivesTheSameResult() {
         Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS), query(2, 20 * MS, 50 * MS));
