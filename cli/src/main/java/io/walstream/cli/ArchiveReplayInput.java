@@ -31,6 +31,9 @@ final class ArchiveReplayInput {
     final List<ReplayRecord> records = new ArrayList<>();
     final List<Receipt> receipts = new ArrayList<>();
     final long segmentBytes;
+    /** WAL records read (before consecutive plain ones were merged) and the bytes of WAL they span. */
+    long walRecords;
+    long walBytes;
     /** The database most cleanup records are in: where synthetic queries run unless told otherwise. */
     final int busiestDatabase;
 
@@ -66,6 +69,11 @@ final class ArchiveReplayInput {
                 () -> new IllegalArgumentException(dir + " has no segment the receipt log covers"));
         Map<Integer, Integer> cleanupsPerDatabase = new HashMap<>();
         List<ReplayRecord> records = new ArrayList<>();
+        long walRecords = 0;
+        long segmentBytes = id.segmentSize().bytes();
+        int message = 0;
+        int groupMessage = -1;
+        long groupSegment = -1;
         Path plain = Files.createTempDirectory("walstream-simulate-");
         try {
             try (WalRecordReader reader = WalRecordReader.open(plainSegments(dir, segments, timeline, plain))) {
@@ -78,7 +86,22 @@ final class ArchiveReplayInput {
                     if (effect instanceof ReplayRecord.SnapshotConflict c) {
                         cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
                     }
-                    records.add(new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect));
+                    ReplayRecord next = new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect);
+                    while (receipts.get(message).dataEnd() < r.endLsn()) {
+                        message++;
+                    }
+                    int previous = records.size() - 1;
+                    // taken together only within one message (received at once: replayed back to back either way)
+                    // and one segment (the archive rule renews the receipt time per segment)
+                    if (previous >= 0 && message == groupMessage && r.lsn() / segmentBytes == groupSegment
+                            && records.get(previous).mergesWith(next)) {
+                        records.set(previous, records.get(previous).followedBy(next));
+                    } else {
+                        records.add(next);
+                        groupMessage = message;
+                        groupSegment = r.lsn() / segmentBytes;
+                    }
+                    walRecords++;
                 }
             }
         } finally {
@@ -93,6 +116,8 @@ final class ArchiveReplayInput {
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
         ArchiveReplayInput input = new ArchiveReplayInput(id.segmentSize().bytes(), busiest);
         input.records.addAll(records);
+        input.walRecords = walRecords;
+        input.walBytes = last - first;
         input.receipts.addAll(receipts);
         return input;
     }

@@ -158,9 +158,9 @@ final class SimulateCommand implements Callable<Integer> {
             int db = queryDb != null ? queryDb : a.busiestDatabase;
             queries = SyntheticWorkload.poissonQueries(seed, from, span, queryRate, (long) (querySeconds * 1_000_000), db,
                     queryRelations);
-            o.printf(Locale.ROOT, "archive %s: %d WAL records over %.1f s, %d standby queries in database %d, seed %d,"
-                    + " hot_standby_feedback %s%n", input.archive, records.size(), span / 1e6, queries.size(), db, seed,
-                    feedback);
+            o.printf(Locale.ROOT, "archive %s: %d WAL records (%.1f MB) over %.1f s, %d standby queries in database %d,"
+                    + " seed %d, hot_standby_feedback %s%n", input.archive, a.walRecords, a.walBytes / 1e6, span / 1e6,
+                    queries.size(), db, seed, feedback);
         } else {
             SyntheticWorkload w = SyntheticWorkload.generate(new SyntheticWorkload.Parameters(seconds * 1_000_000L,
                     commitRate, cleanupRate, lockRate, 200_000, queryRate, (long) (querySeconds * 1_000_000), seed));
@@ -250,7 +250,7 @@ final class SimulateCommand implements Callable<Integer> {
         StringBuilder csv = new StringBuilder("delay,feedback,queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
-                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,within\n");
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,within\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -275,7 +275,8 @@ final class SimulateCommand implements Callable<Integer> {
                     Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
                     ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
                     ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
-                    Integer.toString(c.xminEqual()), Boolean.toString(within))).append('\n');
+                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()), Boolean.toString(within)))
+                    .append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
                 + " by polling pg_last_wal_replay_lsn() every 10 ms minus walstream's receipt time; within: counts ±15% or"

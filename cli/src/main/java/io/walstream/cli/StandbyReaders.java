@@ -56,6 +56,7 @@ final class StandbyReaders {
     private final String database;
     private final Clock clock = Clock.systemUTC();
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
+    private final java.util.concurrent.atomic.AtomicInteger terminatedWhileIdle = new java.util.concurrent.atomic.AtomicInteger();
 
     StandbyReaders(PgCluster standby, String database) {
         this.standby = standby;
@@ -113,32 +114,47 @@ final class StandbyReaders {
             c = open();
         }
         String sql = "SELECT count(*), pg_sleep(?), pg_snapshot_xmin(pg_current_snapshot())::text FROM " + p.relation();
-        long start = PgEpoch.now(clock);
-        try (PreparedStatement s = c.prepareStatement(sql)) {
-            s.setDouble(1, p.query().durationMicros() / 1e6);
-            long xmin;
-            try (ResultSet rs = s.executeQuery()) {
-                rs.next();
-                xmin = Long.parseLong(rs.getString(3));
-            }
-            idle.add(c);
-            return new Outcome(p.query().id(), start, PgEpoch.now(clock), null, false, null, null, xmin);
-        } catch (SQLException e) {
-            long end = PgEpoch.now(clock);
-            ServerErrorMessage m = e instanceof PSQLException pe ? pe.getServerErrorMessage() : null;
-            boolean fatal = m != null && "FATAL".equals(m.getSeverity());
-            String detail = m != null ? m.getDetail() : e.getMessage();
-            ConflictType type = detail == null ? null : DETAILS.get(detail);
-            if (fatal || m == null) {
-                quietlyClose(c);
-            } else {
+        for (int attempt = 1; ; attempt++) {
+            long start = PgEpoch.now(clock);
+            try (PreparedStatement s = c.prepareStatement(sql)) {
+                s.setDouble(1, p.query().durationMicros() / 1e6);
+                long xmin;
+                try (ResultSet rs = s.executeQuery()) {
+                    rs.next();
+                    xmin = Long.parseLong(rs.getString(3));
+                }
                 idle.add(c);
+                return new Outcome(p.query().id(), start, PgEpoch.now(clock), null, false, null, null, xmin);
+            } catch (SQLException e) {
+                long end = PgEpoch.now(clock);
+                ServerErrorMessage m = e instanceof PSQLException pe ? pe.getServerErrorMessage() : null;
+                if (m == null && attempt == 1 && e.getSQLState() != null && e.getSQLState().startsWith("08")) {
+                    // the server ended this pooled connection while it was idle (before 17 a conflict that reaches
+                    // a session between commands is FATAL); the query has not started: run it on a new one
+                    terminatedWhileIdle.incrementAndGet();
+                    quietlyClose(c);
+                    c = open();
+                    continue;
+                }
+                boolean fatal = m != null && "FATAL".equals(m.getSeverity());
+                String detail = m != null ? m.getDetail() : e.getMessage();
+                ConflictType type = detail == null ? null : DETAILS.get(detail);
+                if (fatal || m == null) {
+                    quietlyClose(c);
+                } else {
+                    idle.add(c);
+                }
+                if (type == null && !"40001".equals(e.getSQLState()) && !"57P04".equals(e.getSQLState())) {
+                    throw new IllegalStateException("standby query " + p.query().id() + " failed: " + e.getMessage(), e);
+                }
+                return new Outcome(p.query().id(), start, end, type, fatal, e.getSQLState(), detail, -1);
             }
-            if (type == null && !"40001".equals(e.getSQLState()) && !"57P04".equals(e.getSQLState())) {
-                throw new IllegalStateException("standby query " + p.query().id() + " failed: " + e.getMessage(), e);
-            }
-            return new Outcome(p.query().id(), start, end, type, fatal, e.getSQLState(), detail, -1);
         }
+    }
+
+    /** Pooled connections the server had ended while they were idle, found when the next query was sent. */
+    int terminatedWhileIdle() {
+        return terminatedWhileIdle.get();
     }
 
     private Connection open() {

@@ -53,7 +53,7 @@ final class ValidationRun implements AutoCloseable {
     record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
             int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
             long[] predictedLag, int commits, List<LagPoint> lagSeries, int xminCompared, int xminEqual,
-            List<StandbyReaders.Outcome> outcomes) {
+            List<StandbyReaders.Outcome> outcomes, int idleTerminated) {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
@@ -85,7 +85,7 @@ final class ValidationRun implements AutoCloseable {
     private static final int ACCOUNTS = 20_000;
 
     private record Executed(Scenario scenario, long from, long to, List<StandbyReaders.Planned> plan,
-            List<StandbyReaders.Outcome> outcomes, Map<ConflictType, Integer> stats) {
+            List<StandbyReaders.Outcome> outcomes, Map<ConflictType, Integer> stats, int idleTerminated) {
     }
 
     private final PgCluster primary;
@@ -193,7 +193,8 @@ final class ValidationRun implements AutoCloseable {
         writes.get(60, TimeUnit.SECONDS);
         long to = PgEpoch.now(clock);
         awaitReplayOf(Lsn.parse(primary.currentWalLsn()).value(), Duration.ofMinutes(5));
-        executed.add(new Executed(scenario, from, to, plan, outcomes, delta(before, awaitStableStats())));
+        executed.add(new Executed(scenario, from, to, plan, outcomes, delta(before, awaitStableStats()),
+                readers.terminatedWhileIdle()));
     }
 
     /** Stops walstream and runs the simulator over its archive for every scenario run. */
@@ -268,7 +269,7 @@ final class ValidationRun implements AutoCloseable {
             }
             comparisons.add(new Comparison(e.scenario(), queries.size(), e.stats(), readers, errors, fatals, completed,
                     predicted, percentiles(real), percentiles(simulated), real.size(), series,
-                    xminCompared, xminEqual, e.outcomes()));
+                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated()));
         }
         return comparisons;
     }

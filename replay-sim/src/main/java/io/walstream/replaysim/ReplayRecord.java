@@ -4,14 +4,30 @@ import java.util.List;
 
 /**
  * One WAL record as the standby's startup process meets it: where it ends, the xid that wrote it
- * (0 for none), and what replaying it does that the simulator models.
+ * (0 for none), and what replaying it does that the simulator models. {@code records} &gt; 1 stands for that many
+ * consecutive {@link Plain} records of the same xid (or none) taken as one: replaying them costs as much, and
+ * nothing in between can conflict, so a long archive needs far fewer objects.
  */
-public record ReplayRecord(long lsn, long endLsn, int xid, Effect effect) {
+public record ReplayRecord(long lsn, long endLsn, int xid, Effect effect, int records) {
 
     public ReplayRecord {
-        if (endLsn <= lsn || effect == null) {
-            throw new IllegalArgumentException("a record ends after it starts and has an effect");
+        if (endLsn <= lsn || effect == null || records < 1 || records > 1 && !(effect instanceof Plain)) {
+            throw new IllegalArgumentException("a record ends after it starts and has an effect; only plain ones merge");
         }
+    }
+
+    public ReplayRecord(long lsn, long endLsn, int xid, Effect effect) {
+        this(lsn, endLsn, xid, effect, 1);
+    }
+
+    /** This plain record followed by {@code next}, a plain record of the same xid or none, as one. */
+    public ReplayRecord followedBy(ReplayRecord next) {
+        return new ReplayRecord(lsn, next.endLsn, xid != 0 ? xid : next.xid, Plain.INSTANCE, records + next.records);
+    }
+
+    /** Whether {@code next} can be taken together with this one (both plain, no new xid between them). */
+    public boolean mergesWith(ReplayRecord next) {
+        return effect instanceof Plain && next.effect instanceof Plain && (next.xid == 0 || next.xid == xid);
     }
 
     /** What replaying a record does to queries on the standby and to its transaction state. */

@@ -43,9 +43,10 @@ import java.util.Set;
  *       starts (as KnownAssignedXids: the first RUNNING_XACTS, then every xid up to the newest seen in a record,
  *       until its end is replayed or a later RUNNING_XACTS's oldest running xid passes it), else latestCompletedXid + 1;
  *       before the first RUNNING_XACTS it has none and conflicts with no cleanup.</li>
- *   <li>hot_standby_feedback (approximation): feedback reaches the primary every status interval; a
- *       cleanup record received after the first feedback that followed a query's start would not
- *       have been generated with a horizon that reaches that query, so the query is not a victim.
+ *   <li>hot_standby_feedback (approximation): the first feedback reaches the primary one status interval
+ *       after the stream starts; from then on no cleanup record is a snapshot conflict, because the standby
+ *       reports the oldest xmin of its queries and of what its replay sees running, and a later query's xmin is
+ *       never older than that (holding back cleanup changes the primary's WAL too; that is not modelled).
  *       Lock, database and tablespace conflicts are unaffected, as in PostgreSQL.</li>
  *   <li>Not modelled: buffer-pin and deadlock conflicts (they depend on which pages a query has
  *       pinned, which WAL does not tell), logical-slot conflicts.</li>
@@ -114,7 +115,7 @@ public final class Simulator {
             renewReceiptTime(r, now);
             now = resolve(r, now);
             startQueriesUntil(now);
-            now += settings.applyCostMicros();
+            now += settings.applyCostMicros() * r.records();
             apply(r, now, received);
         }
         startQueriesUntil(Long.MAX_VALUE);
@@ -195,21 +196,20 @@ public final class Simulator {
         List<Session> victims = new ArrayList<>();
         for (Session s : activeAt(now)) {
             boolean inDatabase = c.dbOid() == 0 || s.query.dbOid() == c.dbOid();
-            if (inDatabase && s.xmin != 0 && precedesOrEquals(s.xmin, c.horizon()) && !protectedByFeedback(s, recordReceived)) {
+            if (inDatabase && s.xmin != 0 && precedesOrEquals(s.xmin, c.horizon()) && !protectedByFeedback(recordReceived)) {
                 victims.add(s);
             }
         }
         return victims;
     }
 
-    private boolean protectedByFeedback(Session s, long recordReceived) {
-        if (!settings.hotStandbyFeedback()) {
-            return false;
-        }
-        long interval = Math.max(1, settings.statusIntervalMicros());
-        long sinceOrigin = Math.max(0, s.start - feedbackOrigin);
-        long firstFeedback = feedbackOrigin + (sinceOrigin + interval - 1) / interval * interval;
-        return firstFeedback <= recordReceived;
+    /**
+     * With hot_standby_feedback the standby reports the oldest xmin of its queries and of the transactions its
+     * replay still sees running; the primary removes nothing newer. A later query's xmin is never older than what
+     * its replay saw running, so once one feedback has reached the primary no cleanup it generates conflicts.
+     */
+    private boolean protectedByFeedback(long recordReceived) {
+        return settings.hotStandbyFeedback() && recordReceived >= feedbackOrigin + Math.max(1, settings.statusIntervalMicros());
     }
 
     /** ResolveRecoveryConflictWithVirtualXIDs: one victim at a time, polling with a doubling sleep. */
