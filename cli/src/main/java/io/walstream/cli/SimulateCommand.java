@@ -30,7 +30,7 @@ import picocli.CommandLine.Option;
             "recovery-conflict cancellations per pg_stat_database_conflicts column, ERROR/FATAL, completed",
             "queries, replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates), or",
             "--archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with synthetic queries.",
-            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv and cancellations.svg."
+            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv and cancellations.svg."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -175,6 +175,7 @@ final class SimulateCommand implements Callable<Integer> {
         List<String[]> rows = new ArrayList<>();
         StringBuilder json = new StringBuilder("[\n");
         StringBuilder lagCsv = new StringBuilder("delay,at_s,lag_ms\n");
+        StringBuilder eventsCsv = new StringBuilder("delay,lsn,type,at_s,wait_ms,victims\n");
         List<SvgBarChart.Bar> bars = new ArrayList<>();
         for (int i = 0; i < delayMicros.size(); i++) {
             StandbySettings s = StandbySettings.defaults().withDelay(delayMicros.get(i))
@@ -192,6 +193,12 @@ final class SimulateCommand implements Callable<Integer> {
                     + "\"lag_ms\": {\"p50\": %s, \"p95\": %s, \"p99\": %s, \"max\": %s}, \"conflict_events\": %d}%s%n",
                     label, row[1], row[2], row[3], row[4], row[5], row[6], queries.size(), row[7], row[8], row[9],
                     row[10], r.events().size(), i + 1 < delayMicros.size() ? "," : ""));
+            for (SimulationResult.ConflictEvent e : r.events()) {
+                eventsCsv.append(label).append(',').append(io.walstream.protocol.Lsn.of(e.lsn())).append(',')
+                        .append(e.type().column).append(',')
+                        .append(String.format(Locale.ROOT, "%.3f", e.atMicros() / 1e6)).append(',')
+                        .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
+            }
             for (SimulationResult.LagSample l : r.lag()) {
                 lagCsv.append(label).append(',').append(String.format(Locale.ROOT, "%.3f", l.atMicros() / 1e6)).append(',')
                         .append(ms(l.lagMicros())).append('\n');
@@ -207,9 +214,10 @@ final class SimulateCommand implements Callable<Integer> {
             rows.forEach(r -> csv.append(String.join(",", r)).append('\n'));
             Files.writeString(out.resolve("results.csv"), csv);
             Files.writeString(out.resolve("lag.csv"), lagCsv);
+            Files.writeString(out.resolve("events.csv"), eventsCsv);
             SvgBarChart.write(out.resolve("cancellations.svg"), "Cancelled standby queries by max_standby_streaming_delay",
                     "queries cancelled (ERROR + FATAL) of " + queries.size(), bars);
-            o.println("wrote " + out.resolve("results.json") + ", results.csv, lag.csv, cancellations.svg");
+            o.println("wrote " + out.resolve("results.json") + ", results.csv, lag.csv, events.csv, cancellations.svg");
         }
         o.flush();
         return 0;
