@@ -42,9 +42,18 @@ public record ReplayRecord(long lsn, long endLsn, int xid, Effect effect, int re
     /**
      * Removes row versions up to {@code horizon} in database {@code dbOid} (0: a shared relation, every
      * database): queries whose snapshot xmin precedes or equals it conflict (heap prune/freeze/visible,
-     * btree/hash/gist/spgist deletes and page reuse). A horizon of 0 conflicts with nothing.
+     * btree/hash/gist/spgist deletes and page reuse). A horizon of 0 conflicts with nothing. When
+     * {@code cleanupBlock} is not null, replay also needs a cleanup lock on that page (heap prune and vacuum):
+     * queries holding a pin on it conflict (buffer pin).
      */
-    public record SnapshotConflict(int horizon, int dbOid) implements Effect {
+    public record SnapshotConflict(int horizon, int dbOid, Block cleanupBlock) implements Effect {
+        public SnapshotConflict(int horizon, int dbOid) {
+            this(horizon, dbOid, null);
+        }
+    }
+
+    /** A page: relation file number and block number, in database {@code dbOid}. */
+    public record Block(int dbOid, int relNumber, int block) {
     }
 
     /** AccessExclusiveLocks taken on the primary (standby LOCK): queries holding any lock on those relations conflict. */

@@ -48,8 +48,10 @@ import java.util.Set;
  *       reports the oldest xmin of its queries and of what its replay sees running, and a later query's xmin is
  *       never older than that (holding back cleanup changes the primary's WAL too; that is not modelled).
  *       Lock, database and tablespace conflicts are unaffected, as in PostgreSQL.</li>
- *   <li>Not modelled: buffer-pin and deadlock conflicts (they depend on which pages a query has
- *       pinned, which WAL does not tell), logical-slot conflicts.</li>
+ *   <li>Buffer pins: a cleanup record's page pinned by a query (given as input: WAL does not tell) is waited
+ *       for until the last pin goes, and at the deadline, timer-precise, the holders are cancelled.</li>
+ *   <li>Not modelled: deadlock conflicts (a query holding a pin while waiting for a lock the startup process
+ *       holds), logical-slot conflicts.</li>
  * </ul>
  */
 public final class Simulator {
@@ -173,8 +175,9 @@ public final class Simulator {
     private long resolve(ReplayRecord r, long now) {
         ReplayRecord.Effect e = r.effect();
         if (e instanceof SnapshotConflict c) {
-            return c.horizon() == 0 ? now
+            long t = c.horizon() == 0 ? now
                     : waitForEach(r, ConflictType.SNAPSHOT, now, snapshotVictims(c, receivedAt(r.endLsn()), now));
+            return c.cleanupBlock() == null ? t : waitForCleanupLock(r, c.cleanupBlock(), t);
         }
         if (e instanceof TablespaceDrop) {
             return settings.tempFilesInTablespaces() ? waitForEach(r, ConflictType.TABLESPACE, now, activeAt(now)) : now;
@@ -234,6 +237,40 @@ public final class Simulator {
             }
         }
         events.add(new ConflictEvent(r.lsn(), type, now, t - now, cancelled));
+        return t;
+    }
+
+    /**
+     * LockBufferForCleanup in recovery (ResolveRecoveryConflictWithBufferPin): wait until no query pins the page,
+     * woken by the last unpin; at the deadline, timer-precise, every query still pinning it is cancelled; past the
+     * deadline already, at once.
+     */
+    private long waitForCleanupLock(ReplayRecord r, ReplayRecord.Block block, long now) {
+        List<Session> holders = new ArrayList<>();
+        for (Session s : activeAt(now)) {
+            if (s.query.pinnedBlocks().contains(block)) {
+                holders.add(s);
+            }
+        }
+        if (holders.isEmpty()) {
+            return now;
+        }
+        long deadline = deadline();
+        long released = holders.stream().mapToLong(s -> s.end).max().orElse(now);
+        long t;
+        List<Integer> cancelled = new ArrayList<>();
+        if (released <= deadline) {
+            t = released;
+        } else {
+            t = Math.max(now, deadline);
+            for (Session s : holders) {
+                if (s.end > t) {
+                    cancel(s, t, ConflictType.BUFFERPIN);
+                    cancelled.add(s.query.id());
+                }
+            }
+        }
+        events.add(new ConflictEvent(r.lsn(), ConflictType.BUFFERPIN, now, t - now, cancelled));
         return t;
     }
 

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The conflict scenarios of PostgreSQL's {@code src/test/recovery/t/031_recovery_conflict.pl} (snapshot, lock,
- * tablespace, database; buffer pin and deadlock are not modelled) as exact expectations, plus the timing rules
+ * tablespace, database, buffer pin; deadlock is not modelled) as exact expectations, plus the timing rules
  * of {@code standby.c}: the polls at 0, 1, 3, 7, ... ms for snapshot waits, timer-precise lock waits, the deadline
  * from receipt, delay 0 and -1, feedback, and the cascade of queries started while replay is blocked.
  */
@@ -103,6 +103,34 @@ class SimulatorTest {
         assertThat(r.cancellations(ConflictType.LOCK)).isEqualTo(1);
         assertThat(r.queries().get(0).endMicros()).isEqualTo(150 * MS);
         assertThat(r.events().get(0).waitMicros()).isEqualTo(50 * MS);
+    }
+
+    @Test
+    void bufferPinConflictCancelsTheCursorAtTheDeadline() {
+        // 031: an aborted insert (old enough not to be a snapshot conflict), a cursor on the standby stopped on the
+        // table's only page inside a transaction, then VACUUM on the primary: its prune needs a cleanup lock
+        ReplayRecord.Block page = new ReplayRecord.Block(DB, TABLE, 0);
+        Wal w = start().add(10 * MS, 1000, Plain.INSTANCE).add(11 * MS, 1000, new XactEnd(1000, new int[0], false, 0))
+                .add(100 * MS, 0, new SnapshotConflict(1000, DB, page));
+        StandbyQuery cursor = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE), true, List.of(page));
+        SimulationResult r = run(w, List.of(cursor), delay(50 * MS));
+
+        assertThat(r.cancellations(ConflictType.BUFFERPIN)).isEqualTo(1);
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(r.fatals()).isEqualTo(1); // idle in its transaction: the session is terminated, as in 031
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(150 * MS); // timer-precise: receipt + 50 ms
+        assertThat(r.events()).singleElement().satisfies(e -> {
+            assertThat(e.type()).isEqualTo(ConflictType.BUFFERPIN);
+            assertThat(e.waitMicros()).isEqualTo(50 * MS);
+        });
+
+        // a pin on another page, or no deadline, cancels nothing; -1 waits for the cursor to go
+        StandbyQuery elsewhere = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE), true,
+                List.of(new ReplayRecord.Block(DB, TABLE, 1)));
+        assertThat(run(w, List.of(elsewhere), delay(50 * MS)).cancellations(ConflictType.BUFFERPIN)).isZero();
+        SimulationResult forever = run(w, List.of(cursor), delay(StandbySettings.WAIT_FOREVER));
+        assertThat(forever.cancellations(ConflictType.BUFFERPIN)).isZero();
+        assertThat(forever.events().get(0).waitMicros()).isEqualTo(10_050 * MS - 100 * MS);
     }
 
     @Test
