@@ -54,7 +54,8 @@ public final class Benchmarks {
         return values.stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
     }
 
-    static void delete(Path dir) throws IOException {
+    /** Removes {@code dir} and everything under it, if it exists. */
+    public static void delete(Path dir) throws IOException {
         if (!Files.exists(dir)) {
             return;
         }

@@ -105,12 +105,7 @@ final class ArchiveReplayInput {
                 }
             }
         } finally {
-            try (var files = Files.list(plain)) {
-                for (Path f : files.toList()) {
-                    Files.deleteIfExists(f);
-                }
-            }
-            Files.deleteIfExists(plain);
+            io.walstream.benchmarks.Benchmarks.delete(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);

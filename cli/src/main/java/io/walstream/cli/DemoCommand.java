@@ -1,7 +1,6 @@
 package io.walstream.cli;
 
 import ch.qos.logback.classic.Level;
-import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ArchiveVerifier;
 import io.walstream.archiver.FsyncPolicy;
 import io.walstream.archiver.ReceiveOptions;
@@ -24,7 +23,6 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -400,7 +398,7 @@ final class DemoCommand implements Callable<Integer> {
                         + " demo directory; choose another with --dir");
             }
             // A previous demo's archive belongs to a cluster that is gone: receive would rightly refuse it.
-            deleteRecursively(archive);
+            io.walstream.benchmarks.Benchmarks.delete(archive);
         } else {
             Files.createDirectories(demoDir);
             createdDir = true;
@@ -469,17 +467,6 @@ final class DemoCommand implements Callable<Integer> {
         Files.setPosixFilePermissions(p, perms);
     }
 
-    private static void deleteRecursively(Path p) throws IOException {
-        if (!Files.exists(p)) {
-            return;
-        }
-        try (Stream<Path> all = Files.walk(p)) {
-            for (Path f : all.sorted(Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(f);
-            }
-        }
-    }
-
     // ---------------------------------------------------------------- cleanup
 
     /**
@@ -521,7 +508,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (removeFiles) {
                 try {
-                    deleteRecursively(demoDir.resolve("archive"));
+                    io.walstream.benchmarks.Benchmarks.delete(demoDir.resolve("archive"));
                     Files.deleteIfExists(demoDir.resolve("walstream.jar"));
                     Files.deleteIfExists(demoDir.resolve(MARKER));
                     if (createdDir) {

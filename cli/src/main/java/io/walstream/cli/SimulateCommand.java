@@ -249,7 +249,7 @@ final class SimulateCommand implements Callable<Integer> {
             }
         } finally {
             if (workDir == null) {
-                deleteTree(dir);
+                io.walstream.benchmarks.Benchmarks.delete(dir);
             }
         }
         o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
@@ -333,14 +333,6 @@ final class SimulateCommand implements Callable<Integer> {
         }
         o.flush();
         return all ? 0 : 3;
-    }
-
-    private static void deleteTree(Path dir) throws java.io.IOException {
-        try (var paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
     }
 
     private static String ms(long micros) {

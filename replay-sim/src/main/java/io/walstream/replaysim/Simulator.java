@@ -242,8 +242,7 @@ public final class Simulator {
 
     /**
      * LockBufferForCleanup in recovery (ResolveRecoveryConflictWithBufferPin): wait until no query pins the page,
-     * woken by the last unpin; at the deadline, timer-precise, every query still pinning it is cancelled; past the
-     * deadline already, at once.
+     * woken by the last unpin, the holders cancelled at the deadline.
      */
     private long waitForCleanupLock(ReplayRecord r, ReplayRecord.Block block, long now) {
         List<Session> holders = new ArrayList<>();
@@ -252,6 +251,27 @@ public final class Simulator {
                 holders.add(s);
             }
         }
+        return waitTimerPrecise(r, ConflictType.BUFFERPIN, holders, now);
+    }
+
+    /** StandbyAcquireAccessExclusiveLock: wait for the holders, cancelling them at the deadline. */
+    private long acquireLock(ReplayRecord r, LockedRelation rel, long now) {
+        List<Session> holders = new ArrayList<>();
+        for (Session s : activeAt(now)) {
+            if (s.query.relations().contains(rel.relOid()) && (rel.dbOid() == 0 || s.query.dbOid() == rel.dbOid())) {
+                holders.add(s);
+            }
+        }
+        long t = waitTimerPrecise(r, ConflictType.LOCK, holders, now);
+        heldLocks.put(lockKey(rel.dbOid(), rel.relOid()), rel.xid());
+        return t;
+    }
+
+    /**
+     * Lock and buffer-pin waits sleep on a timer, not on polls: replay goes on when the last holder ends, or at the
+     * deadline (at once when it has passed) with every holder still there cancelled.
+     */
+    private long waitTimerPrecise(ReplayRecord r, ConflictType type, List<Session> holders, long now) {
         if (holders.isEmpty()) {
             return now;
         }
@@ -265,42 +285,12 @@ public final class Simulator {
             t = Math.max(now, deadline);
             for (Session s : holders) {
                 if (s.end > t) {
-                    cancel(s, t, ConflictType.BUFFERPIN);
+                    cancel(s, t, type);
                     cancelled.add(s.query.id());
                 }
             }
         }
-        events.add(new ConflictEvent(r.lsn(), ConflictType.BUFFERPIN, now, t - now, cancelled));
-        return t;
-    }
-
-    /** StandbyAcquireAccessExclusiveLock: wait for the holders, timer-precise, cancelling them at the deadline. */
-    private long acquireLock(ReplayRecord r, LockedRelation rel, long now) {
-        List<Session> holders = new ArrayList<>();
-        for (Session s : activeAt(now)) {
-            if (s.query.relations().contains(rel.relOid()) && (rel.dbOid() == 0 || s.query.dbOid() == rel.dbOid())) {
-                holders.add(s);
-            }
-        }
-        long t = now;
-        List<Integer> cancelled = new ArrayList<>();
-        if (!holders.isEmpty()) {
-            long deadline = deadline();
-            long released = holders.stream().mapToLong(s -> s.end).max().orElse(now);
-            if (released <= deadline) {
-                t = released;
-            } else {
-                t = Math.max(now, deadline);
-                for (Session s : holders) {
-                    if (s.end > t) {
-                        cancel(s, t, ConflictType.LOCK);
-                        cancelled.add(s.query.id());
-                    }
-                }
-            }
-            events.add(new ConflictEvent(r.lsn(), ConflictType.LOCK, now, t - now, cancelled));
-        }
-        heldLocks.put(lockKey(rel.dbOid(), rel.relOid()), rel.xid());
+        events.add(new ConflictEvent(r.lsn(), type, now, t - now, cancelled));
         return t;
     }
 
