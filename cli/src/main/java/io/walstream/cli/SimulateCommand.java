@@ -8,6 +8,7 @@ import io.walstream.replaysim.Simulator;
 import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.SvgBarChart;
+import io.walstream.replaysim.SvgLineChart;
 import io.walstream.replaysim.SyntheticWorkload;
 import java.io.PrintWriter;
 import java.nio.file.Files;
@@ -30,7 +31,7 @@ import picocli.CommandLine.Option;
             "recovery-conflict cancellations per pg_stat_database_conflicts column, ERROR/FATAL, completed",
             "queries, replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates), or",
             "--archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with synthetic queries.",
-            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv and cancellations.svg."
+            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv, cancellations.svg and lag.svg."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -177,6 +178,7 @@ final class SimulateCommand implements Callable<Integer> {
         StringBuilder lagCsv = new StringBuilder("delay,at_s,lag_ms\n");
         StringBuilder eventsCsv = new StringBuilder("delay,lsn,type,at_s,wait_ms,victims\n");
         List<SvgBarChart.Bar> bars = new ArrayList<>();
+        List<SvgLineChart.Series> lagLines = new ArrayList<>();
         for (int i = 0; i < delayMicros.size(); i++) {
             StandbySettings s = StandbySettings.defaults().withDelay(delayMicros.get(i))
                     .withFeedback(feedback.equals("on")).withApplyCost(applyMicros);
@@ -204,6 +206,7 @@ final class SimulateCommand implements Callable<Integer> {
                         .append(ms(l.lagMicros())).append('\n');
             }
             bars.add(new SvgBarChart.Bar("delay " + label, r.errors() + r.fatals(), Double.NaN, Double.NaN));
+            lagLines.add(lagSeries("delay " + label, r.lag(), receipts.get(0).receivedMicros()));
         }
         o.println("(lag in ms: replay time of each commit minus its receipt; cancellations as pg_stat_database_conflicts counts them)");
         if (out != null) {
@@ -215,9 +218,11 @@ final class SimulateCommand implements Callable<Integer> {
             Files.writeString(out.resolve("results.csv"), csv);
             Files.writeString(out.resolve("lag.csv"), lagCsv);
             Files.writeString(out.resolve("events.csv"), eventsCsv);
+            SvgLineChart.write(out.resolve("lag.svg"), "Replay lag of each commit by max_standby_streaming_delay",
+                    "seconds into the WAL", "lag, ms", lagLines);
             SvgBarChart.write(out.resolve("cancellations.svg"), "Cancelled standby queries by max_standby_streaming_delay",
                     "queries cancelled (ERROR + FATAL) of " + queries.size(), bars);
-            o.println("wrote " + out.resolve("results.json") + ", results.csv, lag.csv, events.csv, cancellations.svg");
+            o.println("wrote " + out.resolve("results.json") + ", results.csv, lag.csv, events.csv, cancellations.svg, lag.svg");
         }
         o.flush();
         return 0;
@@ -302,6 +307,23 @@ final class SimulateCommand implements Callable<Integer> {
                 }
             }
             Files.writeString(out.resolve("validation-lag.csv"), lag);
+            for (ValidationRun.Comparison c : comparisons) {
+                List<ValidationRun.LagPoint> points = c.lagSeries();
+                double[] x = new double[points.size()];
+                double[] real = new double[points.size()];
+                double[] simulated = new double[points.size()];
+                long origin = points.isEmpty() ? 0 : points.get(0).receivedMicros();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (points.get(i).receivedMicros() - origin) / 1e6;
+                    real[i] = points.get(i).realMicros() / 1e3;
+                    simulated[i] = points.get(i).simulatedMicros() / 1e3;
+                }
+                String name = "delay " + c.scenario().label() + ", feedback " + (c.scenario().feedback() ? "on" : "off");
+                SvgLineChart.write(out.resolve("validation-lag-" + c.scenario().label() + "-"
+                        + (c.scenario().feedback() ? "on" : "off") + ".svg"), "Replay lag per commit, " + name,
+                        "seconds into the scenario", "lag, ms", List.of(new SvgLineChart.Series("real standby", x, real),
+                                new SvgLineChart.Series("simulator", x, simulated)));
+            }
             StringBuilder events = new StringBuilder("delay,feedback,lsn,type,at,wait_ms,victims\n");
             for (ValidationRun.Comparison c : comparisons) {
                 for (SimulationResult.ConflictEvent e : c.predicted().events()) {
@@ -329,10 +351,21 @@ final class SimulateCommand implements Callable<Integer> {
                 }
             }
             Files.writeString(out.resolve("validation-queries.csv"), queries);
-            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv, validation-events.csv, validation-queries.csv, standby.log");
+            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv, validation-events.csv, validation-queries.csv, validation-lag-*.svg, standby.log");
         }
         o.flush();
         return all ? 0 : 3;
+    }
+
+    /** A lag series for the chart: seconds since {@code origin}, lag in milliseconds. */
+    private static SvgLineChart.Series lagSeries(String label, List<SimulationResult.LagSample> lag, long origin) {
+        double[] x = new double[lag.size()];
+        double[] y = new double[lag.size()];
+        for (int i = 0; i < x.length; i++) {
+            x[i] = (lag.get(i).atMicros() - origin) / 1e6;
+            y[i] = lag.get(i).lagMicros() / 1e3;
+        }
+        return new SvgLineChart.Series(label, x, y);
     }
 
     private static String ms(long micros) {

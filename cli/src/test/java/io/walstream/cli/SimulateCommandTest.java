@@ -34,6 +34,7 @@ class SimulateCommandTest {
         assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(4).first().asString().startsWith("delay,");
         assertThat(Files.readString(dir.resolve("lag.csv"))).startsWith("delay,at_s,lag_ms\n0,");
         assertThat(Files.readString(dir.resolve("cancellations.svg"))).startsWith("<svg").contains("delay 1s");
+        assertThat(Files.readString(dir.resolve("lag.svg"))).startsWith("<svg").contains("delay 1s").contains("<polyline");
         // every conflict the startup process met at delay 0, with its wait and its victims
         assertThat(Files.readAllLines(dir.resolve("events.csv"))).first().isEqualTo("delay,lsn,type,at_s,wait_ms,victims");
         assertThat(Files.readAllLines(dir.resolve("events.csv"))).anyMatch(l -> l.matches("0,[0-9A-F]+/[0-9A-F]+,confl_snapshot,.*,[1-9][0-9]*"));

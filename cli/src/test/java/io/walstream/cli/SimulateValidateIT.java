@@ -62,7 +62,7 @@ class SimulateValidateIT {
         assertThat(compared).isPositive();
         assertThat(Integer.parseInt(never.get("xmin_equal"))).as(text).isGreaterThan(compared / 3);
 
-        for (String f : List.of("validation-lag.csv", "validation-events.csv", "validation-queries.csv", "standby.log")) {
+        for (String f : List.of("validation-lag-0-off.svg", "validation-lag--1-off.svg", "validation-lag.csv", "validation-events.csv", "validation-queries.csv", "standby.log")) {
             assertThat(results.resolve(f)).isNotEmptyFile();
         }
         assertThat(Files.readString(results.resolve("standby.log"))).contains("canceling statement due to conflict with recovery");

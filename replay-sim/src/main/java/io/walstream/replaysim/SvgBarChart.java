@@ -63,7 +63,7 @@ public final class SvgBarChart {
         return svg.append("</svg>\n").toString();
     }
 
-    private static String escape(String s) {
+    static String escape(String s) {
         return s.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;");
     }
 }
