@@ -148,7 +148,10 @@ final class ArchiveReplayInput {
     /** The decoder's view of a record, in the simulator's terms (xids and OIDs are 32-bit there, as in PostgreSQL). */
     static ReplayRecord.Effect effect(ConflictRecord c) {
         if (c instanceof ConflictRecord.SnapshotConflict s) {
-            return new ReplayRecord.SnapshotConflict((int) s.snapshotConflictHorizon(), (int) s.relation().database());
+            int db = (int) s.relation().database();
+            ReplayRecord.Block page = s.cleanupLock() && s.block() >= 0
+                    ? new ReplayRecord.Block(db, (int) s.relation().relation(), (int) s.block()) : null;
+            return new ReplayRecord.SnapshotConflict((int) s.snapshotConflictHorizon(), db, page);
         }
         if (c instanceof ConflictRecord.StandbyLocks l) {
             return new ReplayRecord.Locks(l.locks().stream()

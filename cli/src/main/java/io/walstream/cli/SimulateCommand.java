@@ -75,6 +75,11 @@ final class SimulateCommand implements Callable<Integer> {
             + "(default: a temporary directory, removed afterwards).")
     Path workDir;
 
+    @Option(names = "--queries", paramLabel = "FILE", description = "Standby queries from a trace instead of "
+            + "--query-rate: start_s,duration_s[,db[,relations[,in_transaction[,pinned]]]] per line, start from the "
+            + "start of the WAL; relations and pinned pages (relfilenumber:block) separated by ';'.")
+    Path queryTrace;
+
     @Option(names = "--query-db", paramLabel = "OID", description = "With --archive: the database queries run in "
             + "(default: the one with the most cleanup records).")
     Integer queryDb;
@@ -157,8 +162,8 @@ final class SimulateCommand implements Callable<Integer> {
             long from = receipts.get(0).receivedMicros();
             long span = receipts.get(receipts.size() - 1).receivedMicros() - from;
             int db = queryDb != null ? queryDb : a.busiestDatabase;
-            queries = SyntheticWorkload.poissonQueries(seed, from, span, queryRate, (long) (querySeconds * 1_000_000), db,
-                    queryRelations);
+            queries = queryTrace != null ? trace(from, db) : SyntheticWorkload.poissonQueries(seed, from, span, queryRate,
+                    (long) (querySeconds * 1_000_000), db, queryRelations);
             o.printf(Locale.ROOT, "archive %s: %d WAL records (%.1f MB) over %.1f s, %d standby queries in database %d,"
                     + " seed %d, hot_standby_feedback %s%n", input.archive, a.walRecords, a.walBytes / 1e6, span / 1e6,
                     queries.size(), db, seed, feedback);
@@ -167,7 +172,7 @@ final class SimulateCommand implements Callable<Integer> {
                     commitRate, cleanupRate, lockRate, 200_000, queryRate, (long) (querySeconds * 1_000_000), seed));
             records = w.records;
             receipts = w.receipts;
-            queries = w.queries;
+            queries = queryTrace != null ? trace(0, queryDb != null ? queryDb : SyntheticWorkload.DATABASE) : w.queries;
             o.printf(Locale.ROOT, "synthetic: %d s, %d WAL records, %d standby queries, seed %d, hot_standby_feedback %s%n",
                     seconds, records.size(), queries.size(), seed, feedback);
         }
@@ -355,6 +360,14 @@ final class SimulateCommand implements Callable<Integer> {
         }
         o.flush();
         return all ? 0 : 3;
+    }
+
+    private List<StandbyQuery> trace(long origin, int db) throws java.io.IOException {
+        try {
+            return QueryTrace.read(queryTrace, origin, db);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--queries: " + e.getMessage());
+        }
     }
 
     /** A lag series for the chart: seconds since {@code origin}, lag in milliseconds. */

@@ -41,6 +41,16 @@ class SimulateCommandTest {
     }
 
     @Test
+    void queriesFromATraceReplaceThePoissonArrivals(@TempDir Path dir) throws Exception {
+        Path trace = Files.writeString(dir.resolve("q.csv"), "1,5\n2,5\n3,0.1\n");
+        String[] r = run("simulate", "--synthetic", "--seconds", "30", "--queries", trace.toString(), "--delay", "0,-1");
+        assertThat(r[0]).as(r[2]).isEqualTo("0");
+        assertThat(r[1]).contains("3 standby queries").containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +3 ");
+        String[] bad = run("simulate", "--synthetic", "--queries", dir.resolve("missing.csv").toString());
+        assertThat(bad[0]).isNotEqualTo("0");
+    }
+
+    @Test
     void theSameSeedPrintsTheSameTable() {
         assertThat(run("simulate", "--synthetic", "--seconds", "30", "--seed", "3")[1])
                 .isEqualTo(run("simulate", "--synthetic", "--seconds", "30", "--seed", "3")[1]);

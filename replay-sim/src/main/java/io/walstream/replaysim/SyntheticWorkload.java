@@ -21,7 +21,8 @@ import java.util.SplittableRandom;
  */
 public final class SyntheticWorkload {
 
-    static final int DB = 16384;
+    /** The database the synthetic primary writes in and its queries run in. */
+    public static final int DATABASE = 16384;
     static final int TABLE = 16400;
     private static final long RUNNING_XACTS_INTERVAL = 15_000_000;
     private static final long RECORD_BYTES = 64;
@@ -74,7 +75,7 @@ public final class SyntheticWorkload {
         int nextXid = 1000;
         for (long t = next(random, p.cleanupsPerSecond(), 0); t < p.durationMicros();
                 t = next(random, p.cleanupsPerSecond(), t)) {
-            steps.add(new Step(t, order[0]++, new SnapshotConflict(0, DB), 0)); // horizon from the state at t
+            steps.add(new Step(t, order[0]++, new SnapshotConflict(0, DATABASE), 0)); // horizon from the state at t
         }
 
         List<ReplayRecord> records = new ArrayList<>();
@@ -94,7 +95,7 @@ public final class SyntheticWorkload {
                 if (effect instanceof XactEnd x) {
                     effect = new XactEnd(xid, new int[0], true, x.xactTimeMicros());
                 } else if (effect instanceof Locks) {
-                    effect = new Locks(List.of(new LockedRelation(xid, DB, TABLE)));
+                    effect = new Locks(List.of(new LockedRelation(xid, DATABASE, TABLE)));
                 }
             }
             if (effect == null) {
@@ -105,7 +106,7 @@ public final class SyntheticWorkload {
                 // vacuum removes what every finished transaction deleted: horizon = the newest completed xid,
                 // capped below the oldest running one (the primary's own xmin)
                 int horizon = running.isEmpty() ? latestCompleted : Math.min(latestCompleted, running.iterator().next() - 1);
-                effect = new SnapshotConflict(horizon, DB);
+                effect = new SnapshotConflict(horizon, DATABASE);
             } else if (effect instanceof XactEnd) {
                 running.remove(xid);
                 latestCompleted = Math.max(latestCompleted, xid);
@@ -118,7 +119,7 @@ public final class SyntheticWorkload {
         }
 
         List<StandbyQuery> queries = poissonQueries(random, 0, p.durationMicros(), p.queriesPerSecond(),
-                p.meanQueryMicros(), DB, List.of(TABLE));
+                p.meanQueryMicros(), DATABASE, List.of(TABLE));
         return new SyntheticWorkload(List.copyOf(records), List.copyOf(receipts), queries);
     }
 
