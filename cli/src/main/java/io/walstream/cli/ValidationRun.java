@@ -219,8 +219,8 @@ final class ValidationRun implements AutoCloseable {
                 long started = byId.get(q.id()).startMicros(); // when it really began: the snapshot was taken then
                 return new StandbyQuery(q.id(), started, q.durationMicros(), q.dbOid(), q.relations(), false);
             }).toList();
-            StandbySettings settings = new StandbySettings(e.scenario().delayMicros(), true, e.scenario().feedback(),
-                    STATUS_INTERVAL_MICROS, StandbySettings.defaults().applyCostMicros(), false);
+            StandbySettings settings = StandbySettings.defaults().withDelay(e.scenario().delayMicros())
+                    .withFeedback(e.scenario().feedback()).withStatusInterval(STATUS_INTERVAL_MICROS);
             SimulationResult predicted = Simulator.run(input.records, input.receipts, queries, settings,
                     input.segmentBytes);
             List<Long> real = new ArrayList<>();

@@ -49,9 +49,10 @@ import java.util.Set;
  *       never older than that (holding back cleanup changes the primary's WAL too; that is not modelled).
  *       Lock, database and tablespace conflicts are unaffected, as in PostgreSQL.</li>
  *   <li>Buffer pins: a cleanup record's page pinned by a query (given as input: WAL does not tell) is waited
- *       for until the last pin goes, and at the deadline, timer-precise, the holders are cancelled.</li>
- *   <li>Not modelled: deadlock conflicts (a query holding a pin while waiting for a lock the startup process
- *       holds), logical-slot conflicts.</li>
+ *       for until the last pin goes, and at the deadline, timer-precise, the holders are cancelled. A query
+ *       holds its pins from its start, also while it waits for a lock replay holds; such a query is a deadlock
+ *       and is cancelled after deadlock_timeout.</li>
+ *   <li>Not modelled: logical-slot conflicts.</li>
  * </ul>
  */
 public final class Simulator {
@@ -242,16 +243,40 @@ public final class Simulator {
 
     /**
      * LockBufferForCleanup in recovery (ResolveRecoveryConflictWithBufferPin): wait until no query pins the page,
-     * woken by the last unpin, the holders cancelled at the deadline.
+     * woken by the last unpin, the holders cancelled at the deadline. A holder that is itself waiting for a lock
+     * replay holds can never let go: when deadlock_timeout comes before the deadline it is cancelled then, as a
+     * deadlock (STARTUP_DEADLOCK), else with the others at the deadline.
      */
     private long waitForCleanupLock(ReplayRecord r, ReplayRecord.Block block, long now) {
+        long t = now;
+        List<Session> stuck = new ArrayList<>();
+        for (Session s : waitingForLock) {
+            if (s.query.pinnedBlocks().contains(block)) {
+                stuck.add(s);
+            }
+        }
+        if (!stuck.isEmpty()) {
+            long deadlockAt = now + settings.deadlockTimeoutMicros();
+            boolean deadlock = deadlockAt < deadline();
+            t = deadlock ? deadlockAt : Math.max(now, deadline());
+            ConflictType type = deadlock ? ConflictType.DEADLOCK : ConflictType.BUFFERPIN;
+            List<Integer> cancelled = new ArrayList<>();
+            for (Session s : stuck) {
+                waitingForLock.remove(s);
+                s.start = s.query.startMicros();
+                cancel(s, t, type);
+                s.fatal = false; // a statement waiting for a lock, not a session idle in a transaction
+                cancelled.add(s.query.id());
+            }
+            events.add(new ConflictEvent(r.lsn(), type, now, t - now, cancelled));
+        }
         List<Session> holders = new ArrayList<>();
-        for (Session s : activeAt(now)) {
+        for (Session s : activeAt(t)) {
             if (s.query.pinnedBlocks().contains(block)) {
                 holders.add(s);
             }
         }
-        return waitTimerPrecise(r, ConflictType.BUFFERPIN, holders, now);
+        return waitTimerPrecise(r, ConflictType.BUFFERPIN, holders, t);
     }
 
     /** StandbyAcquireAccessExclusiveLock: wait for the holders, cancelling them at the deadline. */

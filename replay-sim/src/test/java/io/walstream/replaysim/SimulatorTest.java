@@ -16,7 +16,7 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The conflict scenarios of PostgreSQL's {@code src/test/recovery/t/031_recovery_conflict.pl} (snapshot, lock,
- * tablespace, database, buffer pin; deadlock is not modelled) as exact expectations, plus the timing rules
+ * tablespace, database, buffer pin, startup deadlock) as exact expectations, plus the timing rules
  * of {@code standby.c}: the polls at 0, 1, 3, 7, ... ms for snapshot waits, timer-precise lock waits, the deadline
  * from receipt, delay 0 and -1, feedback, and the cascade of queries started while replay is blocked.
  */
@@ -131,6 +131,30 @@ class SimulatorTest {
         SimulationResult forever = run(w, List.of(cursor), delay(StandbySettings.WAIT_FOREVER));
         assertThat(forever.cancellations(ConflictType.BUFFERPIN)).isZero();
         assertThat(forever.events().get(0).waitMicros()).isEqualTo(10_050 * MS - 100 * MS);
+    }
+
+    @Test
+    void aPinHolderWaitingForAReplayedLockIsCancelledAsADeadlock() {
+        // 031's startup deadlock: a prepared transaction's LOCK on table 2 is held by replay; a standby session
+        // keeps a cursor's pin on table 1's page and then waits for table 2; VACUUM's prune needs that page
+        int table2 = TABLE + 1;
+        ReplayRecord.Block page = new ReplayRecord.Block(DB, TABLE, 0);
+        Wal w = start().add(10 * MS, 1000, Plain.INSTANCE).add(11 * MS, 1000, new XactEnd(1000, new int[0], false, 0))
+                .add(20 * MS, 1001, new Locks(List.of(new LockedRelation(1001, DB, table2))))
+                .add(100 * MS, 0, new SnapshotConflict(1000, DB, page));
+        StandbyQuery session = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE, table2), true, List.of(page));
+        StandbySettings longDelay = delay(180_000 * MS).withDeadlockTimeout(10 * MS); // as 031 sets them
+        SimulationResult r = run(w, List.of(session), longDelay);
+
+        assertThat(r.cancellations(ConflictType.DEADLOCK)).isEqualTo(1);
+        assertThat(r.cancellations(ConflictType.BUFFERPIN)).isZero();
+        assertThat(r.errors()).isEqualTo(1); // its statement was waiting for the lock: ERROR, not FATAL
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(110 * MS);
+        // with a delay shorter than deadlock_timeout the pin is taken at the deadline, as a buffer-pin conflict
+        SimulationResult shortDelay = run(w, List.of(session), delay(5 * MS).withDeadlockTimeout(10 * MS));
+        assertThat(shortDelay.cancellations(ConflictType.BUFFERPIN)).isEqualTo(1);
+        assertThat(shortDelay.cancellations(ConflictType.DEADLOCK)).isZero();
+        assertThat(shortDelay.queries().get(0).endMicros()).isEqualTo(105 * MS);
     }
 
     @Test
