@@ -176,8 +176,8 @@ final class SimulateCommand implements Callable<Integer> {
             o.printf(Locale.ROOT, "synthetic: %d s, %d WAL records, %d standby queries, seed %d, hot_standby_feedback %s%n",
                     seconds, records.size(), queries.size(), seed, feedback);
         }
-        o.printf(Locale.ROOT, "%-8s %9s %9s %9s %7s %7s %9s %10s %10s %10s %10s%n", "delay", "snapshot", "lock",
-                "tablespace", "errors", "fatals", "completed", "lag p50", "p95", "p99", "max");
+        o.printf(Locale.ROOT, "%-8s %9s %9s %9s %7s %7s %9s %10s %10s %10s %10s %9s %8s%n", "delay", "snapshot", "lock",
+                "tablespace", "errors", "fatals", "completed", "lag p50", "p95", "p99", "max", "bufferpin", "deadlock");
         List<String[]> rows = new ArrayList<>();
         StringBuilder json = new StringBuilder("[\n");
         StringBuilder lagCsv = new StringBuilder("delay,at_s,lag_ms\n");
@@ -192,14 +192,17 @@ final class SimulateCommand implements Callable<Integer> {
             String[] row = {label, Integer.toString(r.cancellations(ConflictType.SNAPSHOT)),
                 Integer.toString(r.cancellations(ConflictType.LOCK)), Integer.toString(r.cancellations(ConflictType.TABLESPACE)),
                 Integer.toString(r.errors()), Integer.toString(r.fatals()), Integer.toString(r.completed()),
-                ms(r.lagPercentile(50)), ms(r.lagPercentile(95)), ms(r.lagPercentile(99)), ms(r.lagPercentile(100))};
+                ms(r.lagPercentile(50)), ms(r.lagPercentile(95)), ms(r.lagPercentile(99)), ms(r.lagPercentile(100)),
+                Integer.toString(r.cancellations(ConflictType.BUFFERPIN)),
+                Integer.toString(r.cancellations(ConflictType.DEADLOCK))};
             rows.add(row);
-            o.printf(Locale.ROOT, "%-8s %9s %9s %9s %7s %7s %9s %10s %10s %10s %10s%n", (Object[]) row);
+            o.printf(Locale.ROOT, "%-8s %9s %9s %9s %7s %7s %9s %10s %10s %10s %10s %9s %8s%n", (Object[]) row);
             json.append(String.format(Locale.ROOT, "  {\"delay\": \"%s\", \"confl_snapshot\": %s, \"confl_lock\": %s, "
                     + "\"confl_tablespace\": %s, \"errors\": %s, \"fatals\": %s, \"completed\": %s, \"queries\": %d, "
-                    + "\"lag_ms\": {\"p50\": %s, \"p95\": %s, \"p99\": %s, \"max\": %s}, \"conflict_events\": %d}%s%n",
+                    + "\"lag_ms\": {\"p50\": %s, \"p95\": %s, \"p99\": %s, \"max\": %s}, \"confl_bufferpin\": %s, "
+                    + "\"confl_deadlock\": %s, \"conflict_events\": %d}%s%n",
                     label, row[1], row[2], row[3], row[4], row[5], row[6], queries.size(), row[7], row[8], row[9],
-                    row[10], r.events().size(), i + 1 < delayMicros.size() ? "," : ""));
+                    row[10], row[11], row[12], r.events().size(), i + 1 < delayMicros.size() ? "," : ""));
             for (SimulationResult.ConflictEvent e : r.events()) {
                 eventsCsv.append(label).append(',').append(io.walstream.protocol.Lsn.of(e.lsn())).append(',')
                         .append(e.type().column).append(',')
@@ -218,7 +221,7 @@ final class SimulateCommand implements Callable<Integer> {
             Files.createDirectories(out);
             Files.writeString(out.resolve("results.json"), json.append("]\n"));
             StringBuilder csv = new StringBuilder("delay,confl_snapshot,confl_lock,confl_tablespace,errors,fatals,completed,"
-                    + "lag_p50_ms,lag_p95_ms,lag_p99_ms,lag_max_ms\n");
+                    + "lag_p50_ms,lag_p95_ms,lag_p99_ms,lag_max_ms,confl_bufferpin,confl_deadlock\n");
             rows.forEach(r -> csv.append(String.join(",", r)).append('\n'));
             Files.writeString(out.resolve("results.csv"), csv);
             Files.writeString(out.resolve("lag.csv"), lagCsv);
