@@ -503,6 +503,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 if (receipts != null) {
                     receipts.onShutdown();
                 }
+                writer.onShutdown();
                 flusher.onShutdown();
             }
         }

@@ -4,10 +4,12 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.protocol.PgServerException;
 import io.walstream.protocol.PgWalError;
+import io.walstream.protocol.ProtocolViolationException;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.replication.IdentifySystem;
 import io.walstream.protocol.replication.ReplicationSlotInfo;
+import io.walstream.protocol.wal.WalFormatException;
 import io.walstream.walreceiver.ConnectionException;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.ReplicationStream;
@@ -60,6 +62,19 @@ public final class ArchiveReceiver implements AutoCloseable {
     private volatile boolean slotCreated;
     private final ServerPosition server = new ServerPosition();
     private volatile long reconnects;
+    /** The settings the first pipeline was built with (compressor, verifier): a replacement reuses them. */
+    private ArchivePipeline.Settings builtSettings;
+    private WalSegmentSize builtFor;
+    /** Counters of pipelines discarded after refusing received WAL, so the metrics stay monotonic. */
+    private volatile long retiredReceived;
+    private volatile long retiredSegments;
+    private volatile long retiredFsyncs;
+    private volatile long retiredVerificationFailures;
+    private volatile long retiredDiskFullEvents;
+    /** End of the WAL received on the last stream; -1 before a stream starts. Run thread only. */
+    private long lastReceived = -1;
+    /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
+    private long lastRefusedAt = -1;
 
     public ArchiveReceiver(Path directory, ReceiveOptions options) {
         this(directory, options, ArchivePipeline.Settings.defaults());
@@ -126,6 +141,8 @@ public final class ArchiveReceiver implements AutoCloseable {
                     throw e;
                 }
                 log.warn("{}; reconnecting in {} s", e.getMessage(), options.retryInterval().toSeconds());
+            } catch (WalFormatException | ProtocolViolationException e) {
+                refused(e);
             }
             try {
                 if (stopRequested.await(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -137,6 +154,45 @@ public final class ArchiveReceiver implements AutoCloseable {
                 return Outcome.STOPPED;
             }
         }
+    }
+
+    /**
+     * Received data was refused: WAL that fails its checks (CRC, headers) or a message the protocol does not allow.
+     * Bytes damaged in transit look the same as bad WAL on the server, so the first refusal discards what was not
+     * made durable (nothing past the last good record was reported flushed or completed) and fetches it again on a
+     * new connection, from where the archive ends. Only when the same position is refused again from a fresh
+     * connection is it the server's WAL (or the server) that is bad, and the run stops naming it.
+     */
+    private void refused(RuntimeException e) {
+        long at = e instanceof WalFormatException w ? w.lsn().value() : lastReceived;
+        retireFailedPipeline();
+        if (!options.loop() || stopRequested.getCount() == 0) {
+            throw e;
+        }
+        if (at == lastRefusedAt) {
+            log.error("{}: refused again at the same position from a new connection, so it is not damage in transit;"
+                    + " stopping (nothing from there on was reported flushed or completed)", e.getMessage());
+            throw e;
+        }
+        lastRefusedAt = at;
+        log.warn("{}; nothing from there on was reported flushed or kept as a complete segment. Fetching it again"
+                + " on a new connection in {} s (bytes damaged in transit come right; if the same position fails"
+                + " again, walstream stops)", e.getMessage(), options.retryInterval().toSeconds());
+    }
+
+    /** A pipeline that refused WAL stays failed: close it (its unflushed tail is dropped) and build a new one. */
+    private void retireFailedPipeline() {
+        ArchivePipeline p = pipeline;
+        if (p == null || !p.failure().isCompletedExceptionally()) {
+            return;
+        }
+        retiredReceived += p.receivedBytes();
+        retiredSegments += p.segmentsCompleted();
+        retiredFsyncs += p.fsyncs();
+        retiredVerificationFailures += p.verificationFailures();
+        retiredDiskFullEvents += p.diskFullEvents();
+        pipeline = null;
+        p.close();
     }
 
     /** Errors that are the same however often we reconnect: stop instead of retrying forever. */
@@ -159,17 +215,25 @@ public final class ArchiveReceiver implements AutoCloseable {
             IdentifySystem id = c.identifySystem();
             WalSegmentSize segmentSize = WalSegmentSize.parse(c.show("wal_segment_size"));
             dir.bindTo(id.systemId(), segmentSize);
+            lastReceived = -1;
             ArchivePipeline p = pipeline;
             if (p == null) {
-                ArchivePipeline.Settings settings = pipelineSettings;
-                if (options.compression().method() != WalFileName.Compression.NONE) {
-                    settings = withCompressor(settings, segmentSize);
+                if (builtSettings == null) {
+                    ArchivePipeline.Settings settings = pipelineSettings;
+                    if (options.compression().method() != WalFileName.Compression.NONE) {
+                        settings = withCompressor(settings, segmentSize);
+                    }
+                    if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
+                        settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(),
+                                id.systemId(), c.serverVersion().major()));
+                    }
+                    builtSettings = settings;
+                    builtFor = segmentSize;
+                } else if (!builtFor.equals(segmentSize)) {
+                    throw new ArchiveException("the server's wal_segment_size changed from " + builtFor + " to "
+                            + segmentSize, dir.path(), null);
                 }
-                if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
-                    settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(), id.systemId(),
-                            c.serverVersion().major()));
-                }
-                p = new ArchivePipeline(dir, segmentSize, settings);
+                p = new ArchivePipeline(dir, segmentSize, builtSettings);
                 pipeline = p;
             } else if (!p.segmentSize().equals(segmentSize)) {
                 throw new ArchiveException("the server's wal_segment_size changed from " + p.segmentSize() + " to "
@@ -193,11 +257,13 @@ public final class ArchiveReceiver implements AutoCloseable {
                     start.why(), dir.path());
             p.startAt(start.timeline(), start.lsn());
             ArchivePipeline running = p;
+            ReplicationStream[] current = new ReplicationStream[1];
             StreamEnd end;
             try {
                 end = c.streamFollowingTimelines(options.slot(), start.lsn(), start.timeline(), p, s -> {
                     running.attach(s);
                     stream = s;
+                    current[0] = s;
                     if (stopRequested.getCount() == 0) {
                         s.stop();
                     }
@@ -207,6 +273,9 @@ public final class ArchiveReceiver implements AutoCloseable {
             } finally {
                 stream = null;
                 running.attach(null);
+                if (current[0] != null) {
+                    lastReceived = current[0].receivedLsn();
+                }
             }
             throwIfPipelineFailed(p);
             p.flush();
@@ -327,8 +396,9 @@ public final class ArchiveReceiver implements AutoCloseable {
         if (p == null) {
             return new Progress(0, 0, 0, 0, 0, 0, 0, false, false);
         }
-        return new Progress(p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(), p.segmentsCompleted(),
-                p.fsyncs(), s != null ? s.timeline() : 0, s != null, p.diskFull());
+        return new Progress(retiredReceived + p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
+                retiredSegments + p.segmentsCompleted(), retiredFsyncs + p.fsyncs(), s != null ? s.timeline() : 0,
+                s != null, p.diskFull());
     }
 
     /** Everything a monitoring system wants, now. Any thread; allocates only the snapshot. */
@@ -337,8 +407,9 @@ public final class ArchiveReceiver implements AutoCloseable {
         ReplicationStream s = stream;
         long serverEnd = server.walEnd;
         if (p == null) {
-            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, 0, 0, 0, 0, false, reconnects, 0, 0,
-                    0, 0, ReceiverMetrics.NO_FSYNCS, ReceiverMetrics.Storage.NONE);
+            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, retiredReceived, retiredSegments,
+                    retiredFsyncs, 0, false, reconnects, 0, 0, 0, retiredVerificationFailures, ReceiverMetrics.NO_FSYNCS,
+                    new ReceiverMetrics.Storage(false, retiredDiskFullEvents, 0, 0, 0));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
         long flushed = p.flushedLsn();
@@ -346,14 +417,15 @@ public final class ArchiveReceiver implements AutoCloseable {
         double lagSeconds = lagBytes == 0 ? 0 : sendTime == 0 ? Double.NaN
                 : Math.max(0, PgEpoch.now(Clock.systemUTC()) - sendTime) / 1e6;
         return new ReceiverMetrics(server.receivedEnd, p.writtenLsn(), flushed, p.verifiedLsn(), serverEnd, lagBytes,
-                lagSeconds, p.receivedBytes(), p.segmentsCompleted(), p.fsyncs(), s != null ? s.timeline() : 0, s != null,
-                reconnects, p.ringOccupancy(), p.ringCapacity(), p.bytesInFlight(), p.verificationFailures(),
+                lagSeconds, retiredReceived + p.receivedBytes(), retiredSegments + p.segmentsCompleted(),
+                retiredFsyncs + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
+                p.ringCapacity(), p.bytesInFlight(), retiredVerificationFailures + p.verificationFailures(),
                 p.fsyncLatency(), storage(p));
     }
 
     private ReceiverMetrics.Storage storage(ArchivePipeline p) {
         SegmentCompressor sc = compressor;
-        return new ReceiverMetrics.Storage(p.diskFull(), p.diskFullEvents(), sc == null ? 0 : sc.segmentsCompressed(),
+        return new ReceiverMetrics.Storage(p.diskFull(), retiredDiskFullEvents + p.diskFullEvents(), sc == null ? 0 : sc.segmentsCompressed(),
                 sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
     }
 

@@ -21,10 +21,12 @@ public interface WalChunkVerifier {
 
     /**
      * Page headers, record headers and record CRC32C, by {@link WalStreamVerifier}: what
-     * PostgreSQL's own reader would check before replaying.
+     * PostgreSQL's own reader would check before replaying; and that the space between and after
+     * records holds the zeros the server wrote there, so that no received byte goes unchecked.
      */
     static WalChunkVerifier records(WalSegmentSize segmentSize, int timeline, long systemId, int serverMajor) {
-        WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor);
+        WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor)
+                .requireZeroUnusedSpace();
         return new WalChunkVerifier() {
             @Override
             public void restart(int tli, long lsn) {

@@ -154,12 +154,18 @@ final class FaultProxy implements AutoCloseable {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
+    /** Bytes held back by a delay until {@code due}; a null buffer closes the connection. */
+    private record Held(ByteBuf buf, long due) {
+    }
+
     /** Copies what one side reads to the other, one read at a time, and passes a close on. */
     private final class Relay extends ChannelInboundHandlerAdapter {
         private final Channel other;
         private final boolean fromServer;
-        /** When the last delayed write is due: later writes never overtake it. */
-        private long lastDueNanos;
+        /** Delayed bytes in arrival order, drained by one scheduled task (the scheduler alone could reorder ties). */
+        private final java.util.ArrayDeque<Held> held = new java.util.ArrayDeque<>();
+        private long lastDue;
+        private boolean drainScheduled;
 
         Relay(Channel other, boolean fromServer) {
             this.other = other;
@@ -181,13 +187,9 @@ final class FaultProxy implements AutoCloseable {
                 }
             }
             int bytes = buf.readableBytes();
-            long now = System.nanoTime();
-            long due = fromServer ? Math.max(lastDueNanos, now + delayNanos) : now;
-            if (due - now > 0) {
-                // Delayed: read on at once (the delay is latency, not a bandwidth cap); the writes keep their order.
-                lastDueNanos = due;
-                ctx.executor().schedule(() -> other.writeAndFlush(buf).addListener(closeOnFailure(ctx)),
-                        due - now, TimeUnit.NANOSECONDS);
+            if (fromServer && (delayNanos > 0 || !held.isEmpty())) {
+                // Delayed: read on at once (the delay is latency, not a bandwidth cap).
+                hold(ctx, buf);
                 readNext(ctx, bytes);
                 return;
             }
@@ -200,12 +202,36 @@ final class FaultProxy implements AutoCloseable {
             });
         }
 
-        private ChannelFutureListener closeOnFailure(ChannelHandlerContext ctx) {
-            return f -> {
-                if (!f.isSuccess()) {
+        private void hold(ChannelHandlerContext ctx, ByteBuf buf) {
+            lastDue = Math.max(lastDue, System.nanoTime() + delayNanos);
+            held.add(new Held(buf, lastDue));
+            if (!drainScheduled) {
+                drainScheduled = true;
+                ctx.executor().schedule(() -> drain(ctx), Math.max(0, held.peek().due() - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+            }
+        }
+
+        private void drain(ChannelHandlerContext ctx) {
+            drainScheduled = false;
+            while (!held.isEmpty() && held.peek().due() - System.nanoTime() <= 0) {
+                Held h = held.poll();
+                if (h.buf() == null) {
+                    other.close();
                     ctx.close();
+                } else {
+                    other.writeAndFlush(h.buf()).addListener((ChannelFutureListener) f -> {
+                        if (!f.isSuccess()) {
+                            ctx.close();
+                        }
+                    });
                 }
-            };
+            }
+            if (!held.isEmpty()) {
+                drainScheduled = true;
+                ctx.executor().schedule(() -> drain(ctx), Math.max(0, held.peek().due() - System.nanoTime()),
+                        TimeUnit.NANOSECONDS);
+            }
         }
 
         /** The next read, unless stalled; throttled, after the time {@code bytes} take at the cap. */
@@ -253,23 +279,19 @@ final class FaultProxy implements AutoCloseable {
             truncated++;
             ByteBuf head = buf.readRetainedSlice((int) left);
             buf.release();
-            // Whatever is still delayed goes first, then the head of this read, then both sides close.
-            long wait = Math.max(0, lastDueNanos - System.nanoTime());
-            ctx.executor().schedule(() -> other.writeAndFlush(head).addListener((ChannelFutureListener) f -> {
-                other.close();
-                ctx.close();
-            }), wait, TimeUnit.NANOSECONDS);
+            // After whatever is still delayed: the head of this read, then both sides close.
+            hold(ctx, head);
+            hold(ctx, null);
             return true;
         }
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
             channels.remove(ctx.channel());
-            if (other.isActive()) {
-                // after any delayed writes: they are scheduled, and so is this
-                long wait = Math.max(0, lastDueNanos - System.nanoTime());
-                ctx.executor().schedule(() -> other.writeAndFlush(Unpooled.EMPTY_BUFFER)
-                        .addListener(ChannelFutureListener.CLOSE), wait, TimeUnit.NANOSECONDS);
+            if (!held.isEmpty()) {
+                hold(ctx, null); // after the delayed bytes
+            } else if (other.isActive()) {
+                other.writeAndFlush(Unpooled.EMPTY_BUFFER).addListener(ChannelFutureListener.CLOSE);
             }
         }
 
