@@ -377,8 +377,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private void onXLogData(XLogData x) {
         if (state != State.STREAMING) {
-            x.release();
-            throw new ConnectionException("XLogData outside of streaming, in state " + state);
+            throw new ConnectionException("XLogData outside of streaming, in state " + state); // released by channelRead
         }
         // A walsender sends WAL in order from where it was asked to start; anything else (a message lost or
         // damaged on the way, a broken server) would leave a gap or an overlap in what the sink writes.
@@ -387,7 +386,6 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
                     + Lsn.format(nextWal) + ", where the " + (nextWal == stream.start() ? "stream started"
                     : "previous one ended") + ")" : "XLogData at " + Lsn.format(x.dataStart()) + " with walEnd "
                     + Lsn.format(x.walEnd()) + " before it";
-            x.release();
             throw new ProtocolViolationException(what);
         }
         nextWal = x.dataEnd();
