@@ -165,15 +165,15 @@ public final class ArchiveReceiver implements AutoCloseable {
      */
     private void refused(RuntimeException e) {
         long at = e instanceof WalFormatException w ? w.lsn().value() : lastReceived;
-        retireFailedPipeline();
         if (!options.loop() || stopRequested.getCount() == 0) {
             throw e;
         }
         if (at == lastRefusedAt) {
             log.error("{}: refused again at the same position from a new connection, so it is not damage in transit;"
                     + " stopping (nothing from there on was reported flushed or completed)", e.getMessage());
-            throw e;
+            throw e; // the failed pipeline is closed by run(), and its positions stay readable in progress()
         }
+        retireFailedPipeline();
         lastRefusedAt = at;
         log.warn("{}; nothing from there on was reported flushed or kept as a complete segment. Fetching it again"
                 + " on a new connection in {} s (bytes damaged in transit come right; if the same position fails"

@@ -41,6 +41,7 @@ public final class FakeWalsender implements AutoCloseable {
         private final Channel channel;
         private final long start;
         private final int connection;
+        private boolean clientDone;
 
         Stream(Channel channel, long start, int connection) {
             this.channel = channel;
@@ -68,8 +69,30 @@ public final class FakeWalsender implements AutoCloseable {
 
         /** Bytes exactly as given (released by the channel). */
         public Stream raw(ByteBuf bytes) {
-            channel.writeAndFlush(bytes).syncUninterruptibly();
+            io.netty.channel.ChannelFuture written;
+            synchronized (this) {
+                if (clientDone) {
+                    bytes.release();
+                    throw new IllegalStateException("the client ended the stream");
+                }
+                written = channel.writeAndFlush(bytes);
+            }
+            written.syncUninterruptibly(); // outside the lock: the event loop takes it in clientCopyDone
             return this;
+        }
+
+        /** The client's CopyDone: end the stream as a walsender does (after what was written before). */
+        synchronized void clientCopyDone() {
+            if (!clientDone) {
+                clientDone = true;
+                channel.write(frame('c', b -> { }));
+                channel.write(frame('C', b -> cString(b, "START_STREAMING")));
+                channel.writeAndFlush(frame('Z', b -> b.writeByte('I')));
+            }
+        }
+
+        synchronized boolean clientDone() {
+            return clientDone;
         }
 
         public void close() {
@@ -154,6 +177,7 @@ public final class FakeWalsender implements AutoCloseable {
 
     private final class Walsender extends SimpleChannelInboundHandler<ClientMessage> {
         private final int connection;
+        private Stream stream;
 
         Walsender(int connection) {
             this.connection = connection;
@@ -168,8 +192,14 @@ public final class FakeWalsender implements AutoCloseable {
                     ctx.writeAndFlush(frame('Z', b -> b.writeByte('I')));
                 }
                 case 'Q' -> query(ctx, msg.text().replace("\0", "").trim());
+                case 'c' -> {
+                    if (stream != null) {
+                        stream.clientCopyDone();
+                    }
+                }
+                case 'X' -> ctx.close();
                 default -> {
-                    // status updates ('d'), CopyDone, Terminate: a hostile walsender does not listen
+                    // status updates: not listened to
                 }
             }
         }
@@ -190,12 +220,15 @@ public final class FakeWalsender implements AutoCloseable {
                 }
                 ctx.writeAndFlush(frame('W', b -> b.writeByte(0).writeShort(0))); // CopyBothResponse
                 Stream out = new Stream(ctx.channel(), Lsn.parse(m.group(1)).value(), connection);
+                stream = out;
                 // off the event loop: the script blocks on its writes
                 new Thread(() -> {
                     try {
                         script.stream(out);
                     } catch (Exception e) {
-                        ctx.close();
+                        if (!out.clientDone()) {
+                            ctx.close();
+                        }
                     }
                 }, "fake-walsender-" + connection).start();
             }
