@@ -65,7 +65,7 @@ class FaultInjectionIT {
         }
         System.out.printf("FaultInjectionIT seed %d (-Dfaults.seed=%d to replay): %s%n", seed, seed, counts);
         try (PgCluster pg = PgCluster.builder().name("faults").setting("wal_sender_timeout", "2s")
-                .setting("wal_keep_size", "1GB").start();
+                .setting("wal_keep_size", "16GB").start(); // every segment stays to compare, even after 100+ faults
                 FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
             pg.execute("CREATE TABLE t (id int, payload text)");
             WalSegmentSize size = WalSegmentSize.ofBytes(pg.walSegmentSize());
