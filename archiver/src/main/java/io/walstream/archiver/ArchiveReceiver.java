@@ -257,13 +257,11 @@ public final class ArchiveReceiver implements AutoCloseable {
                     start.why(), dir.path());
             p.startAt(start.timeline(), start.lsn());
             ArchivePipeline running = p;
-            ReplicationStream[] current = new ReplicationStream[1];
             StreamEnd end;
             try {
                 end = c.streamFollowingTimelines(options.slot(), start.lsn(), start.timeline(), p, s -> {
                     running.attach(s);
                     stream = s;
-                    current[0] = s;
                     if (stopRequested.getCount() == 0) {
                         s.stop();
                     }
@@ -271,11 +269,12 @@ public final class ArchiveReceiver implements AutoCloseable {
             } catch (PgServerException e) {
                 throw explainStartFailure(e, start, segmentSize);
             } finally {
+                ReplicationStream last = stream;
+                if (last != null) {
+                    lastReceived = last.receivedLsn(); // where a protocol violation came, for refused()
+                }
                 stream = null;
                 running.attach(null);
-                if (current[0] != null) {
-                    lastReceived = current[0].receivedLsn();
-                }
             }
             throwIfPipelineFailed(p);
             p.flush();
