@@ -66,11 +66,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     private ArchivePipeline.Settings builtSettings;
     private WalSegmentSize builtFor;
     /** Counters of pipelines discarded after refusing received WAL, so the metrics stay monotonic. */
-    private volatile long retiredReceived;
-    private volatile long retiredSegments;
-    private volatile long retiredFsyncs;
-    private volatile long retiredVerificationFailures;
-    private volatile long retiredDiskFullEvents;
+    private volatile Retired retired = new Retired(0, 0, 0, 0, 0);
     /** End of the WAL received on the last stream; -1 before a stream starts. Run thread only. */
     private long lastReceived = -1;
     /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
@@ -180,19 +176,27 @@ public final class ArchiveReceiver implements AutoCloseable {
                 + " again, walstream stops)", e.getMessage(), options.retryInterval().toSeconds());
     }
 
-    /** A pipeline that refused WAL stays failed: close it (its unflushed tail is dropped) and build a new one. */
+    /** What discarded pipelines counted. */
+    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents) {
+        Retired plus(ArchivePipeline p) {
+            return new Retired(received + p.receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
+                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents());
+        }
+    }
+
+    /**
+     * A pipeline that refused WAL stays failed: close it (what it had not made durable is given up) and let the
+     * next session build a new one with the same settings.
+     */
     private void retireFailedPipeline() {
         ArchivePipeline p = pipeline;
         if (p == null || !p.failure().isCompletedExceptionally()) {
             return;
         }
-        retiredReceived += p.receivedBytes();
-        retiredSegments += p.segmentsCompleted();
-        retiredFsyncs += p.fsyncs();
-        retiredVerificationFailures += p.verificationFailures();
-        retiredDiskFullEvents += p.diskFullEvents();
-        pipeline = null;
         p.close();
+        Retired next = retired.plus(p); // counters are final once the stages stopped
+        pipeline = null;
+        retired = next;
     }
 
     /** Errors that are the same however often we reconnect: stop instead of retrying forever. */
@@ -395,8 +399,9 @@ public final class ArchiveReceiver implements AutoCloseable {
         if (p == null) {
             return new Progress(0, 0, 0, 0, 0, 0, 0, false, false);
         }
-        return new Progress(retiredReceived + p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
-                retiredSegments + p.segmentsCompleted(), retiredFsyncs + p.fsyncs(), s != null ? s.timeline() : 0,
+        Retired r = retired;
+        return new Progress(r.received() + p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
+                r.segments() + p.segmentsCompleted(), r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0,
                 s != null, p.diskFull());
     }
 
@@ -405,10 +410,11 @@ public final class ArchiveReceiver implements AutoCloseable {
         ArchivePipeline p = pipeline;
         ReplicationStream s = stream;
         long serverEnd = server.walEnd;
+        Retired r = retired;
         if (p == null) {
-            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, retiredReceived, retiredSegments,
-                    retiredFsyncs, 0, false, reconnects, 0, 0, 0, retiredVerificationFailures, ReceiverMetrics.NO_FSYNCS,
-                    new ReceiverMetrics.Storage(false, retiredDiskFullEvents, 0, 0, 0));
+            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, r.received(), r.segments(),
+                    r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(), ReceiverMetrics.NO_FSYNCS,
+                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
         long flushed = p.flushedLsn();
@@ -416,16 +422,16 @@ public final class ArchiveReceiver implements AutoCloseable {
         double lagSeconds = lagBytes == 0 ? 0 : sendTime == 0 ? Double.NaN
                 : Math.max(0, PgEpoch.now(Clock.systemUTC()) - sendTime) / 1e6;
         return new ReceiverMetrics(server.receivedEnd, p.writtenLsn(), flushed, p.verifiedLsn(), serverEnd, lagBytes,
-                lagSeconds, retiredReceived + p.receivedBytes(), retiredSegments + p.segmentsCompleted(),
-                retiredFsyncs + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
-                p.ringCapacity(), p.bytesInFlight(), retiredVerificationFailures + p.verificationFailures(),
-                p.fsyncLatency(), storage(p));
+                lagSeconds, r.received() + p.receivedBytes(), r.segments() + p.segmentsCompleted(),
+                r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
+                p.ringCapacity(), p.bytesInFlight(), r.verificationFailures() + p.verificationFailures(),
+                p.fsyncLatency(), storage(p, r));
     }
 
-    private ReceiverMetrics.Storage storage(ArchivePipeline p) {
+    private ReceiverMetrics.Storage storage(ArchivePipeline p, Retired r) {
         SegmentCompressor sc = compressor;
-        return new ReceiverMetrics.Storage(p.diskFull(), retiredDiskFullEvents + p.diskFullEvents(), sc == null ? 0 : sc.segmentsCompressed(),
-                sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
+        return new ReceiverMetrics.Storage(p.diskFull(), r.diskFullEvents() + p.diskFullEvents(),
+                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
     }
 
     @Override
