@@ -63,7 +63,8 @@ final class RecordVerifier implements EventHandler<WalEvent> {
      * segment before; on its own the verifier can only skip that tail, unchecked. When the archive holds that segment
      * complete (it was checked when it arrived), its last megabyte goes through the verifier first (from a page
      * boundary, as after any jump into WAL), so a crossing record up to about that long is checked whole; the rest of a
-     * segment of up to 1 GB is not read again at every reconnect. Anything in the way (no such file, a compressor renaming it, a defect in it) leaves the plain
+     * segment of up to 1 GB is not read again at every reconnect. If that window ends in zeros (it began after a
+     * switch), there is no record to cross and it is of no use. Anything in the way (no such file, a compressor renaming it, a defect in it) leaves the plain
      * restart, which is what there was before.
      */
     private void restart(int timeline, long lsn) {
@@ -86,9 +87,11 @@ final class RecordVerifier implements EventHandler<WalEvent> {
                         verifier.verify(chunk.setIndex(0, n), at);
                         at += n;
                     }
-                    if (at == lsn) {
+                    if (at == lsn && !verifier.atEndOfWal()) {
                         return;
                     }
+                    // Zeros up to the restart (the window began after a switch, whose record it did not see):
+                    // they say nothing about the next segment, which a verifier in that state would refuse.
                 } catch (IOException | RuntimeException e) {
                     log.debug("restarting the verifier at {} without {}: {}", io.walstream.protocol.Lsn.format(lsn),
                             previous, e.toString());

@@ -19,6 +19,11 @@ public interface WalChunkVerifier {
     /** End of the last record verified, 0 if none. */
     long verifiedLsn();
 
+    /** True when the bytes so far ended in zeros where WAL would continue (nothing may follow but zeros). */
+    default boolean atEndOfWal() {
+        return false;
+    }
+
     /**
      * Page headers, record headers and record CRC32C, by {@link WalStreamVerifier}: what
      * PostgreSQL's own reader would check before replaying; and that the space between and after
@@ -41,6 +46,11 @@ public interface WalChunkVerifier {
             @Override
             public long verifiedLsn() {
                 return v.verifiedEnd();
+            }
+
+            @Override
+            public boolean atEndOfWal() {
+                return v.endOfWal();
             }
         };
     }
