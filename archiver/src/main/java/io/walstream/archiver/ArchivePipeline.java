@@ -97,7 +97,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         this.segmentSize = segmentSize;
         this.settings = settings;
         SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
-        RecordVerifier verifier = new RecordVerifier(settings.verifier(), state);
+        RecordVerifier verifier = new RecordVerifier(settings.verifier(), state, dir, segmentSize);
         Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
                 settings.verifier() != WalChunkVerifier.NONE);
@@ -503,6 +503,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 if (receipts != null) {
                     receipts.onShutdown();
                 }
+                writer.onShutdown();
                 flusher.onShutdown();
             }
         }

@@ -4,10 +4,12 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.protocol.PgServerException;
 import io.walstream.protocol.PgWalError;
+import io.walstream.protocol.ProtocolViolationException;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.replication.IdentifySystem;
 import io.walstream.protocol.replication.ReplicationSlotInfo;
+import io.walstream.protocol.wal.WalFormatException;
 import io.walstream.walreceiver.ConnectionException;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.ReplicationStream;
@@ -60,6 +62,15 @@ public final class ArchiveReceiver implements AutoCloseable {
     private volatile boolean slotCreated;
     private final ServerPosition server = new ServerPosition();
     private volatile long reconnects;
+    /** The settings the first pipeline was built with (compressor, verifier): a replacement reuses them. */
+    private ArchivePipeline.Settings builtSettings;
+    private WalSegmentSize builtFor;
+    /** Counters of pipelines discarded after refusing received WAL, so the metrics stay monotonic. */
+    private volatile Retired retired = new Retired(0, 0, 0, 0, 0);
+    /** End of the WAL received on the last stream; -1 before a stream starts. Run thread only. */
+    private long lastReceived = -1;
+    /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
+    private long lastRefusedAt = -1;
 
     public ArchiveReceiver(Path directory, ReceiveOptions options) {
         this(directory, options, ArchivePipeline.Settings.defaults());
@@ -126,6 +137,8 @@ public final class ArchiveReceiver implements AutoCloseable {
                     throw e;
                 }
                 log.warn("{}; reconnecting in {} s", e.getMessage(), options.retryInterval().toSeconds());
+            } catch (WalFormatException | ProtocolViolationException e) {
+                refused(e);
             }
             try {
                 if (stopRequested.await(options.retryInterval().toMillis(), TimeUnit.MILLISECONDS)) {
@@ -137,6 +150,53 @@ public final class ArchiveReceiver implements AutoCloseable {
                 return Outcome.STOPPED;
             }
         }
+    }
+
+    /**
+     * Received data was refused: WAL that fails its checks (CRC, headers) or a message the protocol does not allow.
+     * Bytes damaged in transit look the same as bad WAL on the server, so the first refusal discards what was not
+     * made durable (nothing past the last good record was reported flushed or completed) and fetches it again on a
+     * new connection, from where the archive ends. Only when the same position is refused again from a fresh
+     * connection is it the server's WAL (or the server) that is bad, and the run stops naming it.
+     */
+    private void refused(RuntimeException e) {
+        long at = e instanceof WalFormatException w ? w.lsn().value() : lastReceived;
+        if (!options.loop() || stopRequested.getCount() == 0) {
+            throw e;
+        }
+        if (at == lastRefusedAt) {
+            log.error("{}: refused again at the same position from a new connection, so it is not damage in transit;"
+                    + " stopping (nothing from there on was reported flushed or completed)", e.getMessage());
+            throw e; // the failed pipeline is closed by run(), and its positions stay readable in progress()
+        }
+        retireFailedPipeline();
+        lastRefusedAt = at;
+        log.warn("{}; nothing from there on was reported flushed or kept as a complete segment. Fetching it again"
+                + " on a new connection in {} s (bytes damaged in transit come right; if the same position fails"
+                + " again, walstream stops)", e.getMessage(), options.retryInterval().toSeconds());
+    }
+
+    /** What discarded pipelines counted. */
+    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents) {
+        Retired plus(ArchivePipeline p) {
+            return new Retired(received + p.receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
+                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents());
+        }
+    }
+
+    /**
+     * A pipeline that refused WAL stays failed: close it (what it had not made durable is given up) and let the
+     * next session build a new one with the same settings.
+     */
+    private void retireFailedPipeline() {
+        ArchivePipeline p = pipeline;
+        if (p == null || !p.failure().isCompletedExceptionally()) {
+            return;
+        }
+        p.close();
+        Retired next = retired.plus(p); // counters are final once the stages stopped
+        pipeline = null;
+        retired = next;
     }
 
     /** Errors that are the same however often we reconnect: stop instead of retrying forever. */
@@ -159,17 +219,25 @@ public final class ArchiveReceiver implements AutoCloseable {
             IdentifySystem id = c.identifySystem();
             WalSegmentSize segmentSize = WalSegmentSize.parse(c.show("wal_segment_size"));
             dir.bindTo(id.systemId(), segmentSize);
+            lastReceived = -1;
             ArchivePipeline p = pipeline;
             if (p == null) {
-                ArchivePipeline.Settings settings = pipelineSettings;
-                if (options.compression().method() != WalFileName.Compression.NONE) {
-                    settings = withCompressor(settings, segmentSize);
+                if (builtSettings == null) {
+                    ArchivePipeline.Settings settings = pipelineSettings;
+                    if (options.compression().method() != WalFileName.Compression.NONE) {
+                        settings = withCompressor(settings, segmentSize);
+                    }
+                    if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
+                        settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(),
+                                id.systemId(), c.serverVersion().major()));
+                    }
+                    builtSettings = settings;
+                    builtFor = segmentSize;
+                } else if (!builtFor.equals(segmentSize)) {
+                    throw new ArchiveException("the server's wal_segment_size changed from " + builtFor + " to "
+                            + segmentSize, dir.path(), null);
                 }
-                if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
-                    settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(), id.systemId(),
-                            c.serverVersion().major()));
-                }
-                p = new ArchivePipeline(dir, segmentSize, settings);
+                p = new ArchivePipeline(dir, segmentSize, builtSettings);
                 pipeline = p;
             } else if (!p.segmentSize().equals(segmentSize)) {
                 throw new ArchiveException("the server's wal_segment_size changed from " + p.segmentSize() + " to "
@@ -205,6 +273,10 @@ public final class ArchiveReceiver implements AutoCloseable {
             } catch (PgServerException e) {
                 throw explainStartFailure(e, start, segmentSize);
             } finally {
+                ReplicationStream last = stream;
+                if (last != null) {
+                    lastReceived = last.receivedLsn(); // where a protocol violation came, for refused()
+                }
                 stream = null;
                 running.attach(null);
             }
@@ -327,8 +399,10 @@ public final class ArchiveReceiver implements AutoCloseable {
         if (p == null) {
             return new Progress(0, 0, 0, 0, 0, 0, 0, false, false);
         }
-        return new Progress(p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(), p.segmentsCompleted(),
-                p.fsyncs(), s != null ? s.timeline() : 0, s != null, p.diskFull());
+        Retired r = retired;
+        return new Progress(r.received() + p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
+                r.segments() + p.segmentsCompleted(), r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0,
+                s != null, p.diskFull());
     }
 
     /** Everything a monitoring system wants, now. Any thread; allocates only the snapshot. */
@@ -336,9 +410,11 @@ public final class ArchiveReceiver implements AutoCloseable {
         ArchivePipeline p = pipeline;
         ReplicationStream s = stream;
         long serverEnd = server.walEnd;
+        Retired r = retired;
         if (p == null) {
-            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, 0, 0, 0, 0, false, reconnects, 0, 0,
-                    0, 0, ReceiverMetrics.NO_FSYNCS, ReceiverMetrics.Storage.NONE);
+            return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, r.received(), r.segments(),
+                    r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(), ReceiverMetrics.NO_FSYNCS,
+                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
         long flushed = p.flushedLsn();
@@ -346,15 +422,16 @@ public final class ArchiveReceiver implements AutoCloseable {
         double lagSeconds = lagBytes == 0 ? 0 : sendTime == 0 ? Double.NaN
                 : Math.max(0, PgEpoch.now(Clock.systemUTC()) - sendTime) / 1e6;
         return new ReceiverMetrics(server.receivedEnd, p.writtenLsn(), flushed, p.verifiedLsn(), serverEnd, lagBytes,
-                lagSeconds, p.receivedBytes(), p.segmentsCompleted(), p.fsyncs(), s != null ? s.timeline() : 0, s != null,
-                reconnects, p.ringOccupancy(), p.ringCapacity(), p.bytesInFlight(), p.verificationFailures(),
-                p.fsyncLatency(), storage(p));
+                lagSeconds, r.received() + p.receivedBytes(), r.segments() + p.segmentsCompleted(),
+                r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
+                p.ringCapacity(), p.bytesInFlight(), r.verificationFailures() + p.verificationFailures(),
+                p.fsyncLatency(), storage(p, r));
     }
 
-    private ReceiverMetrics.Storage storage(ArchivePipeline p) {
+    private ReceiverMetrics.Storage storage(ArchivePipeline p, Retired r) {
         SegmentCompressor sc = compressor;
-        return new ReceiverMetrics.Storage(p.diskFull(), p.diskFullEvents(), sc == null ? 0 : sc.segmentsCompressed(),
-                sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
+        return new ReceiverMetrics.Storage(p.diskFull(), r.diskFullEvents() + p.diskFullEvents(),
+                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
     }
 
     @Override

@@ -258,9 +258,17 @@ final class Flusher implements EventHandler<WalEvent> {
 
     @Override
     public void onShutdown() {
-        if (current != null) {
+        // After a failure, segments held for the verifier stay .partial; their files are closed all the same.
+        for (SegmentFile held : completed) {
+            closeQuietly(held);
+        }
+        closeQuietly(current);
+    }
+
+    private static void closeQuietly(SegmentFile file) {
+        if (file != null) {
             try {
-                current.close();
+                file.close();
             } catch (RuntimeException ignored) {
                 // shutting down
             }

@@ -172,6 +172,18 @@ final class SegmentWriter implements EventHandler<WalEvent> {
         }
     }
 
+    /** A segment opened after the last one the flusher saw (the pipeline failed in between) is closed here. */
+    @Override
+    public void onShutdown() {
+        if (current != null) {
+            try {
+                current.close();
+            } catch (RuntimeException ignored) {
+                // shutting down
+            }
+        }
+    }
+
     private String where(SegmentFile file) {
         return file != null ? file.toString() : "a new segment in " + dir.path();
     }

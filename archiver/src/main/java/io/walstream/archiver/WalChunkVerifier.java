@@ -19,12 +19,19 @@ public interface WalChunkVerifier {
     /** End of the last record verified, 0 if none. */
     long verifiedLsn();
 
+    /** True when the bytes so far ended in zeros where WAL would continue (nothing may follow but zeros). */
+    default boolean atEndOfWal() {
+        return false;
+    }
+
     /**
      * Page headers, record headers and record CRC32C, by {@link WalStreamVerifier}: what
-     * PostgreSQL's own reader would check before replaying.
+     * PostgreSQL's own reader would check before replaying; and that the space between and after
+     * records holds the zeros the server wrote there, so that no received byte goes unchecked.
      */
     static WalChunkVerifier records(WalSegmentSize segmentSize, int timeline, long systemId, int serverMajor) {
-        WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor);
+        WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor)
+                .requireZeroUnusedSpace();
         return new WalChunkVerifier() {
             @Override
             public void restart(int tli, long lsn) {
@@ -39,6 +46,11 @@ public interface WalChunkVerifier {
             @Override
             public long verifiedLsn() {
                 return v.verifiedEnd();
+            }
+
+            @Override
+            public boolean atEndOfWal() {
+                return v.endOfWal();
             }
         };
     }

@@ -87,16 +87,21 @@ class DefectiveWalIT {
 
     /** Feeds {@code bytes} as a walsender would: 128 kB XLogData messages from the first segment's start. */
     private static ArchivePipeline feed(Path dir, byte[] bytes, boolean synchronous) {
+        return feed(dir, start(), bytes, synchronous);
+    }
+
+    /** The same from {@code from}, a segment start, into the archive in {@code dir}. */
+    private static ArchivePipeline feed(Path dir, long from, byte[] bytes, boolean synchronous) {
         ArchiveDirectory archive = ArchiveDirectory.create(dir);
         archive.bindTo(sysid, size);
         ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
                 .withVerifier(WalChunkVerifier.records(size, 1, sysid, major))
                 .withFsync(synchronous ? FsyncPolicy.synchronous() : FsyncPolicy.defaults()));
-        pipeline.startAt(1, Lsn.of(start()));
+        pipeline.startAt(1, Lsn.of(from));
         int chunk = 128 * 1024;
         for (int at = 0; at < bytes.length; at += chunk) {
             int n = Math.min(chunk, bytes.length - at);
-            pipeline.onWal(new XLogData(start() + at, start() + bytes.length, 0,
+            pipeline.onWal(new XLogData(from + at, from + bytes.length, 0,
                     Unpooled.wrappedBuffer(bytes, at, n)));
             pipeline.onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
             // Each message made as durable as it may be before the next arrives, as on a slow
@@ -146,5 +151,42 @@ class DefectiveWalIT {
         assertThat(dir.resolve(first.toString())).as("not completed: it holds the defect").doesNotExist();
         assertThat(dir.resolve(first.withPartial(true).toString())).exists();
         assertThat(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString())).doesNotExist();
+    }
+
+    /**
+     * Streaming restarts at the second segment (a reconnect) while the first is complete in the archive: the second
+     * begins with the tail of the record that crosses the edge. With the first segment's bytes from the archive the
+     * verifier checks that record whole, so a byte flipped in its tail (in transit, say) is refused too, instead of
+     * being skipped as the continuation of a record whose start was not seen.
+     */
+    @ParameterizedTest(name = "synchronous={0}")
+    @ValueSource(booleans = {false, true})
+    void afterARestartTheTailOfTheRecordFromThePreviousSegmentIsCheckedToo(boolean synchronous, @TempDir Path dir)
+            throws Exception {
+        long edge = WalFileName.of(1, firstSegment + 1, size).startLsn().value();
+        int tail = (int) (crossing.endLsn() - edge);
+        assertThat(tail).as("the crossing record's tail goes past the long page header").isGreaterThan(48);
+        Files.write(dir.resolve(WalFileName.of(1, firstSegment, size).toString()),
+                java.util.Arrays.copyOf(wal, size.bytes()));
+        byte[] second = java.util.Arrays.copyOfRange(wal, size.bytes(), 2 * size.bytes());
+
+        try (ArchivePipeline good = feed(dir, edge, second, synchronous)) {
+            good.flush();
+            assertThat(good.failure()).as("the good copy verifies, primed or not").isNotDone();
+        }
+        Files.delete(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString()));
+
+        second[40 + (tail - 40) / 2] ^= 0x01;
+        ArchivePipeline pipeline = feed(dir, edge, second, synchronous);
+        try {
+            assertThatThrownBy(pipeline::flush).isInstanceOf(RuntimeException.class);
+            assertThatThrownBy(() -> pipeline.failure().join()).isInstanceOf(CompletionException.class)
+                    .hasMessageContaining("record CRC mismatch at " + Lsn.format(crossing.lsn()));
+            assertThat(pipeline.flushedLsn()).isLessThan(crossing.endLsn());
+        } finally {
+            pipeline.close();
+        }
+        assertThat(dir.resolve(WalFileName.of(1, firstSegment + 1, size).toString())).as("not completed")
+                .doesNotExist();
     }
 }

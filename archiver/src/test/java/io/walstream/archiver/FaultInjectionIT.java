@@ -25,37 +25,51 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Network faults under a write load, through {@link FaultProxy}: the connection cut, and stalled past
- * {@code wal_sender_timeout} (the server drops us). Each round ends when walstream has reconnected on its
- * own and made durable everything the server had written at the fault. At the end every complete segment
- * is byte-identical to the server's, {@code verify} is clean, and nothing was lost. Seeded: the seed is
- * printed, {@code -Dfaults.seed=N} replays it.
+ * Network and server faults under a write load, through {@link FaultProxy}: the connection cut, stalled past
+ * {@code wal_sender_timeout} (the server drops us), delayed, throttled, a byte of the server's stream flipped, the
+ * stream truncated mid-read; the server crashed or shut down and restarted. Each round ends when walstream has made
+ * durable everything the server had written at the fault (after reconnecting on its own where the fault ends the
+ * connection). At the end every complete segment is byte-identical to the server's, {@code verify} is clean, and
+ * nothing was lost. Seeded: the seed is printed, {@code -Dfaults.seed=N} replays it; {@code -Dfaults.KIND=N} sets
+ * the rounds of each kind.
  */
 @ExtendWith(PgClusterExtension.class)
 class FaultInjectionIT {
 
-    private record Round(String fault, long recoveryMillis) {
+    /** A kind of fault, the system property that sets its rounds, and its rounds per CI run. */
+    private record Kind(String name, String property, int perRun) {
+    }
+
+    private static final List<Kind> KINDS = List.of(new Kind("cut", "faults.cuts", 8),
+            new Kind("stall", "faults.stalls", 3), new Kind("crash", "faults.crashes", 2),
+            new Kind("shutdown", "faults.shutdowns", 2), new Kind("delay", "faults.delays", 2),
+            new Kind("throttle", "faults.throttles", 2), new Kind("corrupt", "faults.corruptions", 4),
+            new Kind("truncate", "faults.truncations", 3));
+
+    /** How a round went: for a flipped byte, what caught it (or that it landed where it does no harm). */
+    private record Round(String fault, long recoveryMillis, String outcome) {
     }
 
     @Test
-    void cutsAndStallsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
+    void faultsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
         long seed = Long.getLong("faults.seed", System.nanoTime());
         Random random = new Random(seed);
-        int cuts = Integer.getInteger("faults.cuts", 8);
-        int stalls = Integer.getInteger("faults.stalls", 3);
-        int crashes = Integer.getInteger("faults.crashes", 2);
-        int shutdowns = Integer.getInteger("faults.shutdowns", 2);
-        System.out.printf("FaultInjectionIT seed %d (-Dfaults.seed=%d to replay): %d cuts, %d stalls, %d server crashes,"
-                + " %d fast shutdowns%n", seed, seed, cuts, stalls, crashes, shutdowns);
+        List<String> faults = new ArrayList<>();
+        StringBuilder counts = new StringBuilder();
+        for (Kind kind : KINDS) {
+            int n = Integer.getInteger(kind.property(), kind.perRun());
+            for (int i = 0; i < n; i++) {
+                faults.add(kind.name());
+            }
+            counts.append(counts.length() == 0 ? "" : ", ").append(kind.property()).append('=').append(n);
+        }
+        System.out.printf("FaultInjectionIT seed %d (-Dfaults.seed=%d to replay): %s%n", seed, seed, counts);
         try (PgCluster pg = PgCluster.builder().name("faults").setting("wal_sender_timeout", "2s")
-                .setting("wal_keep_size", "1GB").start();
+                .setting("wal_keep_size", "16GB").start(); // every segment stays to compare, even after 100+ faults
                 FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
             pg.execute("CREATE TABLE t (id int, payload text)");
             WalSegmentSize size = WalSegmentSize.ofBytes(pg.walSegmentSize());
-            ConnectionSettings viaProxy = ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port="
-                    + proxy.port() + " user=" + pg.superuser() + " password=" + pg.password()
-                    + " application_name=faults connect_timeout=5", Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
-            ReceiveOptions opts = ReceiveOptions.of(viaProxy).withSlot("faults", true, true)
+            ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, pg, "faults")).withSlot("faults", true, true)
                     .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
             List<Round> rounds = new ArrayList<>();
             AtomicBoolean loading = new AtomicBoolean(true);
@@ -71,23 +85,12 @@ class FaultInjectionIT {
                         }
                     }
                 });
-                List<String> faults = new ArrayList<>();
-                for (int i = 0; i < cuts; i++) {
-                    faults.add("cut");
-                }
-                for (int i = 0; i < stalls; i++) {
-                    faults.add("stall");
-                }
-                for (int i = 0; i < crashes; i++) {
-                    faults.add("crash");
-                }
-                for (int i = 0; i < shutdowns; i++) {
-                    faults.add("shutdown");
-                }
                 java.util.Collections.shuffle(faults, random);
                 for (String fault : faults) {
                     Thread.sleep(200 + random.nextInt(800));
                     long connectionsBefore = proxy.connections();
+                    long refusedBefore = receiver.metrics().verificationFailures();
+                    boolean reconnects = true;
                     long t0 = System.nanoTime();
                     switch (fault) {
                         case "cut" -> proxy.cut();
@@ -100,21 +103,65 @@ class FaultInjectionIT {
                             pg.crash(); // SIGKILL of the postmaster and its children; crash recovery at start
                             pg.start();
                         }
-                        default -> {
+                        case "shutdown" -> {
                             pg.stop(io.walstream.pgcluster.StopMode.FAST);
                             pg.start();
                         }
+                        case "delay" -> {
+                            // below wal_sender_timeout: late, but the connection must survive it
+                            proxy.delay(200 + random.nextInt(600));
+                            Thread.sleep(1_500);
+                            proxy.delay(0);
+                            reconnects = false;
+                        }
+                        case "throttle" -> {
+                            proxy.throttle(64 * 1024 + random.nextInt(448 * 1024));
+                            Thread.sleep(1_500);
+                            proxy.throttle(0);
+                            reconnects = false;
+                        }
+                        case "corrupt" -> {
+                            long flipped = proxy.corrupted();
+                            // Half of them the first byte of a read: often a message's type byte (the framing);
+                            // the others anywhere in the next 256 kB: mostly WAL.
+                            proxy.corrupt(random.nextBoolean() ? 0 : random.nextInt(256 * 1024),
+                                    1 + random.nextInt(255));
+                            awaitTrue(() -> proxy.corrupted() > flipped);
+                            // Time to notice it (if it was caught: reconnect after 200 ms), so that the next round
+                            // starts on a settled connection; a flip in a field that does no harm goes unnoticed.
+                            Thread.sleep(500);
+                            reconnects = false;
+                        }
+                        default -> {
+                            long cutShort = proxy.truncated();
+                            proxy.truncate(random.nextInt(256 * 1024));
+                            awaitTrue(() -> proxy.truncated() > cutShort);
+                        }
                     }
                     Lsn atFault = Lsn.parse(pg.currentWalLsn());
-                    awaitTrue(() -> proxy.connections() > connectionsBefore
-                            && receiver.progress().durableLsn() >= atFault.value());
-                    rounds.add(new Round(fault, (System.nanoTime() - t0) / 1_000_000));
+                    boolean mustReconnect = reconnects;
+                    awaitTrue(() -> run.isDone() || (!mustReconnect || proxy.connections() > connectionsBefore)
+                            && receiver.progress().streaming() && receiver.progress().durableLsn() >= atFault.value());
+                    assertThat(run).as("the receiver keeps running").isNotDone();
+                    long millis = (System.nanoTime() - t0) / 1_000_000;
+                    String outcome = "";
+                    if (fault.equals("delay") || fault.equals("throttle")) {
+                        assertThat(proxy.connections()).as("the same connection throughout the " + fault)
+                                .isEqualTo(connectionsBefore);
+                    } else if (fault.equals("corrupt")) {
+                        outcome = receiver.metrics().verificationFailures() > refusedBefore ? "refused as bad WAL"
+                                : proxy.connections() > connectionsBefore ? "protocol error" : "harmless field";
+                    }
+                    rounds.add(new Round(fault, millis, outcome));
                 }
                 loading.set(false);
                 load.get(60, TimeUnit.SECONDS);
                 Lsn end = Lsn.parse(pg.switchWal());
-                awaitTrue(() -> receiver.progress().durableLsn() >= end.value());
-                assertThat(receiver.metrics().reconnects()).isGreaterThanOrEqualTo(faults.size());
+                awaitTrue(() -> run.isDone() || receiver.progress().durableLsn() >= end.value());
+                assertThat(run).as("the receiver keeps running").isNotDone();
+                long mustReconnect = rounds.stream().filter(r -> !List.of("delay", "throttle", "corrupt")
+                        .contains(r.fault())).count();
+                assertThat(receiver.metrics().reconnects()).isGreaterThanOrEqualTo(mustReconnect);
                 receiver.stop();
                 assertThat(run.get(60, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
             }
@@ -134,19 +181,23 @@ class FaultInjectionIT {
                 compared++;
             }
             VerifyReport report = ArchiveVerifier.verify(dir);
-            System.out.println("fault   rounds  bytes lost  recovery p50 / max (ms)");
-            for (String kind : List.of("cut", "stall", "crash", "shutdown")) {
+            System.out.println("fault     rounds  bytes lost  recovery p50 / max (ms)");
+            for (String kind : KINDS.stream().map(Kind::name).toList()) {
                 long[] ms = rounds.stream().filter(r -> r.fault().equals(kind)).mapToLong(Round::recoveryMillis).sorted()
                         .toArray();
                 if (ms.length > 0) {
-                    System.out.printf("%-7s %6d %11d  %6d / %d%n", kind, ms.length, lostBytes, ms[(ms.length - 1) / 2],
+                    System.out.printf("%-9s %6d %11d  %6d / %d%n", kind, ms.length, lostBytes, ms[(ms.length - 1) / 2],
                             ms[ms.length - 1]);
                 }
             }
             System.out.printf(
                     "(bytes lost: bytes of complete segments that differ from the server's, over the whole run)%n");
-            System.out.printf("%d complete segments compared with the server's, verify clean: %s%n", compared,
-                    report.clean());
+            Map<String, Long> outcomes = new java.util.TreeMap<>();
+            rounds.stream().filter(r -> r.fault().equals("corrupt"))
+                    .forEach(r -> outcomes.merge(r.outcome(), 1L, Long::sum));
+            System.out.printf("flipped bytes: %s%n", outcomes);
+            System.out.printf("%d faults; %d complete segments compared with the server's, verify clean: %s%n",
+                    rounds.size(), compared, report.clean());
             assertThat(compared).isGreaterThanOrEqualTo(2);
             assertThat(lostBytes).as("bytes differing from the server's").isZero();
             assertThat(report.clean()).as(report.toString()).isTrue();

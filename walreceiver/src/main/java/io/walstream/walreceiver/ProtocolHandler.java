@@ -10,7 +10,9 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.walstream.protocol.PgEpoch;
+import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgServerException;
+import io.walstream.protocol.ProtocolViolationException;
 import io.walstream.protocol.message.backend.Authentication;
 import io.walstream.protocol.message.backend.BackendKeyData;
 import io.walstream.protocol.message.backend.CommandComplete;
@@ -91,6 +93,8 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private ScheduledFuture<?> statusTimer;
     private boolean clientCopyDoneSent;
     private String streamEndTag;
+    /** Where the next XLogData must start: the requested start, then the end of the previous one. */
+    private long nextWal;
 
     ProtocolHandler(Login login, Clock clock) {
         this(login, clock, ReplicationEventListener.NONE);
@@ -351,6 +355,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
         state = State.STREAM_STARTING;
         stream = s;
+        nextWal = s.start();
         clientCopyDoneSent = false;
         streamEndTag = null;
         beginCommand(new CompletableFuture<>(), command);
@@ -372,9 +377,18 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private void onXLogData(XLogData x) {
         if (state != State.STREAMING) {
-            x.release();
-            throw new ConnectionException("XLogData outside of streaming, in state " + state);
+            throw new ConnectionException("XLogData outside of streaming, in state " + state); // released by channelRead
         }
+        // A walsender sends WAL in order from where it was asked to start; anything else (a message lost or
+        // damaged on the way, a broken server) would leave a gap or an overlap in what the sink writes.
+        if (x.dataStart() != nextWal || Long.compareUnsigned(x.walEnd(), x.dataStart()) < 0) {
+            String what = x.dataStart() != nextWal ? "XLogData at " + Lsn.format(x.dataStart()) + " (expected: "
+                    + Lsn.format(nextWal) + ", where the " + (nextWal == stream.start() ? "stream started"
+                    : "previous one ended") + ")" : "XLogData at " + Lsn.format(x.dataStart()) + " with walEnd "
+                    + Lsn.format(x.walEnd()) + " before it";
+            throw new ProtocolViolationException(what);
+        }
+        nextWal = x.dataEnd();
         listener.onXLogData(x.dataStart(), x.walEnd(), x.sendTime(), x.content().readableBytes());
         stream.received(x.dataEnd());
         if (!stream.sink().onWal(x)) {

@@ -367,7 +367,8 @@ public final class ReplicationConnection implements AutoCloseable {
      * until the returned stream ends; one stream at a time.
      */
     public ReplicationStream startReplication(String slot, Lsn start, int timeline, WalSink sink) {
-        ReplicationStream stream = new ReplicationStream(channel, handler, sink, timeline, options.statusInterval());
+        ReplicationStream stream = new ReplicationStream(channel, handler, sink, start.value(), timeline,
+                options.statusInterval());
         String command = ReplicationCommands.startPhysicalReplication(slot, start, timeline);
         channel.eventLoop().execute(() -> handler.startStream(stream, command));
         return stream;

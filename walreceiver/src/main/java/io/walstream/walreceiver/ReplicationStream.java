@@ -16,22 +16,30 @@ public final class ReplicationStream implements StreamControl {
     private final Channel channel;
     private final ProtocolHandler handler;
     private final WalSink sink;
+    private final long start;
     private final int timeline;
     private final Duration statusInterval;
     private final CompletableFuture<Void> started = new CompletableFuture<>();
     private final CompletableFuture<StreamEnd> end = new CompletableFuture<>();
     private volatile long receivedLsn;
 
-    ReplicationStream(Channel channel, ProtocolHandler handler, WalSink sink, int timeline, Duration statusInterval) {
+    ReplicationStream(Channel channel, ProtocolHandler handler, WalSink sink, long start, int timeline,
+            Duration statusInterval) {
         this.channel = channel;
         this.handler = handler;
         this.sink = sink;
+        this.start = start;
         this.timeline = timeline;
         this.statusInterval = statusInterval;
     }
 
     public WalSink sink() {
         return sink;
+    }
+
+    /** Where this stream was asked to start: its first XLogData must start there. */
+    long start() {
+        return start;
     }
 
     /** The timeline this stream was started on. */

@@ -47,7 +47,7 @@ final class ProtocolHandlerTest {
         channel.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
         assertThat(handler.ready).isCompleted();
         sink = new MemorySink();
-        stream = new ReplicationStream(channel, handler, sink, 1, Duration.ZERO);
+        stream = new ReplicationStream(channel, handler, sink, 0x1000000, 1, Duration.ZERO);
         handler.startStream(stream, "START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
         assertThat(readQuery()).isEqualTo("START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
         channel.writeInbound(new CopyBothResponse(0, List.of()));
@@ -100,7 +100,7 @@ final class ProtocolHandlerTest {
                 Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
         EmbeddedChannel ch = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
         ch.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
-        ReplicationStream s = new ReplicationStream(ch, handler, sink, 1, Duration.ZERO);
+        ReplicationStream s = new ReplicationStream(ch, handler, sink, 0x3000158, 1, Duration.ZERO);
         handler.startStream(s, "START_REPLICATION PHYSICAL 0/3000158 TIMELINE 1");
         ch.writeInbound(nextTimelineRow(), new DataRow(bytes("2"), bytes("0/3000158")),
                 new CommandComplete("SELECT 1"), new CommandComplete("START_STREAMING"), ReadyForQuery.IDLE);
@@ -122,6 +122,40 @@ final class ProtocolHandlerTest {
         channel.pipeline().fireExceptionCaught(new java.net.SocketException("Connection reset"));
         assertThat(stream.result().join()).isEqualTo(new StreamEnd.ServerShutdown("COPY 0"));
         assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void xlogDataThatDoesNotStartWhereTheStreamStartedIsAProtocolViolation() {
+        XLogData ahead = xlog(0x1002000, 100);
+        channel.writeInbound(ahead);
+        assertThat(ahead.refCnt()).as("released").isZero();
+        assertThat(stream.result()).failsWithin(java.time.Duration.ZERO).withThrowableThat()
+                .havingCause().isInstanceOf(io.walstream.protocol.ProtocolViolationException.class)
+                .withMessage("XLogData at 0/1002000 (expected: 0/1000000, where the stream started)");
+        assertThat(channel.isOpen()).isFalse();
+        assertThat(sink.written).as("nothing given to the sink").isZero();
+    }
+
+    @Test
+    void xlogDataGoingBackOrSkippingAheadIsAProtocolViolation() {
+        channel.writeInbound(xlog(0x1000000, 8192));
+        XLogData back = xlog(0x1001000, 100);
+        channel.writeInbound(back);
+        assertThat(back.refCnt()).isZero();
+        assertThat(stream.result()).failsWithin(java.time.Duration.ZERO).withThrowableThat()
+                .havingCause().withMessage("XLogData at 0/1001000 (expected: 0/1002000, where the previous one ended)");
+        assertThat(sink.written).as("only the valid message").isEqualTo(0x1002000);
+        assertThat(channel.isOpen()).isFalse();
+    }
+
+    @Test
+    void walEndBeforeDataStartIsAProtocolViolation() {
+        XLogData x = new XLogData(0x1000000, 0xFFF000, 0, Unpooled.buffer(8).writeZero(8));
+        channel.writeInbound(x);
+        assertThat(x.refCnt()).isZero();
+        assertThat(stream.result()).failsWithin(java.time.Duration.ZERO).withThrowableThat()
+                .havingCause().withMessage("XLogData at 0/1000000 with walEnd 0/FFF000 before it");
+        assertThat(sink.written).isZero();
     }
 
     @Test

@@ -87,7 +87,7 @@ final class ReplicationEventListenerTest {
         channel.writeInbound(Authentication.Ok.INSTANCE, new ParameterStatus("server_version", "17.2"),
                 ReadyForQuery.IDLE);
         sink = new MemorySink();
-        stream = new ReplicationStream(channel, handler, sink, 1, Duration.ZERO);
+        stream = new ReplicationStream(channel, handler, sink, 0x1000000, 1, Duration.ZERO);
         handler.startStream(stream, "START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
         channel.writeInbound(new CopyBothResponse(0, List.of()));
         drainOutbound();
@@ -137,7 +137,7 @@ final class ReplicationEventListenerTest {
         handler.stopStream();
         channel.writeInbound(new CommandComplete("COPY 0"), ReadyForQuery.IDLE);
         drainOutbound();
-        ReplicationStream s = new ReplicationStream(channel, handler, sink, 1, Duration.ZERO);
+        ReplicationStream s = new ReplicationStream(channel, handler, sink, 0x1000000, 1, Duration.ZERO);
         handler.startStream(s, "START_REPLICATION SLOT \"gone\" PHYSICAL 0/1000000 TIMELINE 1");
         channel.writeInbound(new ErrorResponse(new ErrorFields(Map.of('S', "ERROR", 'C', "42704",
                 'M', "replication slot \"gone\" does not exist"))), ReadyForQuery.IDLE);

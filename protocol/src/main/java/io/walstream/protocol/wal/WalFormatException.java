@@ -31,6 +31,7 @@ public final class WalFormatException extends PgWalException {
         CRC_MISMATCH("record CRC mismatch"),
         BAD_RECORD_BODY("invalid record body"),
         DATA_AFTER_END("data after end of WAL"),
+        BAD_UNUSED_SPACE("non-zero bytes in unused WAL space"),
         NOT_CONTIGUOUS("WAL chunk out of sequence"),
         TRUNCATED("WAL ends inside a record");
 

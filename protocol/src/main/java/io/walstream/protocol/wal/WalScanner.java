@@ -46,6 +46,8 @@ final class WalScanner {
     private final int maxRecordLength;
     private final boolean assemble;
     private final boolean failOnCrcMismatch;
+    /** Whether padding, the page header's pad and the rest of a segment after a switch must be zeros. */
+    private boolean unusedMustBeZero;
     private final CRC32C crc = new CRC32C();
     private final byte[] pageHeader = new byte[XLogPageHeader.LONG_SIZE];
     private final byte[] recordHeader = new byte[HDR];
@@ -60,6 +62,8 @@ final class WalScanner {
     private State afterSkip;
     private long pos;
     private long skipTarget;
+    /** The bytes being skipped are unused space (padding, after a switch), not bytes not looked at. */
+    private boolean skippingUnused;
     private int pageHeaderFill;
     private int lastPageTimeline;
     private long lastPageLsn;
@@ -127,6 +131,14 @@ final class WalScanner {
         }
     }
 
+    /**
+     * Requires unused space to be zeros, as a server writes it (WAL pages start zeroed; since PostgreSQL 11 the pages
+     * after a switch are zeroed, headers included): no byte of the stream then goes unchecked.
+     */
+    void requireZeroUnusedSpace() {
+        unusedMustBeZero = true;
+    }
+
     boolean started() {
         return state != State.IDLE;
     }
@@ -162,7 +174,7 @@ final class WalScanner {
                             consumed(n);
                             skipRemaining -= n;
                             if (skipRemaining == 0) {
-                                skipTo(XLogRecordHeader.align(pos), State.RECORD_HEADER);
+                                skipTo(XLogRecordHeader.align(pos), State.RECORD_HEADER, true);
                             }
                         } else {
                             throw new IllegalStateException("SYNC off a page boundary at " + Lsn.format(pos));
@@ -191,19 +203,38 @@ final class WalScanner {
     }
 
     private void skipTo(long target, State next) {
+        skipTo(target, next, false);
+    }
+
+    private void skipTo(long target, State next, boolean unused) {
         if (target == pos) {
             state = next;
         } else {
             skipTarget = target;
             afterSkip = next;
+            skippingUnused = unused;
             state = State.SKIP;
         }
     }
 
     private void skip(ByteBuffer in) {
         int n = (int) Math.min(skipTarget - pos, in.remaining());
+        if (skippingUnused && unusedMustBeZero) {
+            for (int i = 0; i < n; i++) {
+                byte b = in.get(in.position() + i);
+                if (b != 0) {
+                    long at = pos + i;
+                    throw defect(Defect.BAD_UNUSED_SPACE, at, "byte 0x" + Integer.toHexString(b & 0xFF) + " at "
+                        + Lsn.format(at) + " (expected: zeros up to " + Lsn.format(skipTarget) + ")");
+                }
+            }
+        }
         in.position(in.position() + n);
         consumed(n);
+        if (skippingUnused && unusedMustBeZero && lastCrcValid && lastEnd <= pos && afterSkip == State.RECORD_HEADER
+            && prevRecord == lastLsn) {
+            verifiedEnd = pos; // zeros checked after a good record: as good as the record
+        }
         if (pos == skipTarget) {
             state = afterSkip;
         }
@@ -244,6 +275,10 @@ final class WalScanner {
             // An unwritten page: the WAL ends here (a .partial file, or a record cut at a page boundary).
             enterEndOfWal(pageLsn);
             return;
+        }
+        if (unusedMustBeZero && Le.i32(pageHeader, XLogPageHeader.OFF_REM_LEN + 4) != 0) {
+            throw defect(Defect.BAD_UNUSED_SPACE, pageLsn, "page header padding 0x"
+                + hex8(Le.i32(pageHeader, XLogPageHeader.OFF_REM_LEN + 4)) + " (expected: zeros)");
         }
         int pageMagic = Le.u16(pageHeader, XLogPageHeader.OFF_MAGIC);
         if (magic == 0) {
@@ -472,12 +507,12 @@ final class WalScanner {
         if (XLogRecordHeader.isSwitch(lastRmid(), lastInfo())) {
             // The rest of the segment is unused; xlogreader jumps to the next segment without reading it.
             long segmentEnd = (pos + segmentMask) & ~segmentMask;
-            if (lastCrcValid) {
+            if (lastCrcValid && !unusedMustBeZero) {
                 verifiedEnd = segmentEnd; // nothing more in this segment can be wrong
             }
-            skipTo(segmentEnd, State.RECORD_HEADER);
+            skipTo(segmentEnd, State.RECORD_HEADER, true);
         } else {
-            skipTo(XLogRecordHeader.align(pos), State.RECORD_HEADER);
+            skipTo(XLogRecordHeader.align(pos), State.RECORD_HEADER, true);
         }
         return true;
     }

@@ -50,6 +50,18 @@ public final class WalStreamVerifier {
     }
 
     /**
+     * Also requires the space no record uses to be zeros: the padding between records, the pad of each page header and
+     * the rest of a segment after a switch, which the server writes as zeros (PostgreSQL 11 and later zero the pages
+     * after a switch, headers included). xlogreader ignores those bytes, so without this a byte damaged there (in
+     * transit, say) would pass unnoticed and the copy would differ from the server's. A non-zero byte is a
+     * {@link WalFormatException.Defect#BAD_UNUSED_SPACE}. Returns this verifier.
+     */
+    public WalStreamVerifier requireZeroUnusedSpace() {
+        scanner.requireZeroUnusedSpace();
+        return this;
+    }
+
+    /**
      * Checks the remaining bytes of {@code chunk} (its position is left unchanged), which start at
      * {@code chunkStartLsn}. Every chunk after the first must start where the previous one ended.
      *

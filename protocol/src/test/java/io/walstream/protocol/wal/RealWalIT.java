@@ -94,6 +94,15 @@ class RealWalIT {
                 verifier.accept(ByteBuffer.wrap(wal, at, n), base + at);
                 at += n;
             }
+            // As the archiver runs it: unused space must be the zeros the server wrote.
+            WalStreamVerifier strict = new WalStreamVerifier(segmentSize, 1, sysid, major).requireZeroUnusedSpace();
+            for (int at = 0; at < wal.length; ) {
+                int n = Math.min(wal.length - at, 1 + random.nextInt(140_000));
+                strict.accept(ByteBuffer.wrap(wal, at, n), base + at);
+                at += n;
+            }
+            assertThat(strict.recordsVerified()).isEqualTo(verifier.recordsVerified());
+            assertThat(strict.verifiedEnd()).isEqualTo(verifier.verifiedEnd());
             long mask = segmentSize.bytes() - 1L;
             Lsn switchedSegmentEnd = Lsn.of((switchEnd.value() + mask) & ~mask);
             assertThat(verifier.verifiedFrontier()).as("a switch record verifies the rest of its segment")

@@ -98,13 +98,13 @@ public final class SyntheticWal {
         }
     }
 
-    /** XLOG_SWITCH, then the rest of the segment as the server leaves it: initialised pages. */
+    /**
+     * XLOG_SWITCH, then the rest of the segment as the server leaves it: zeros, page headers included (PostgreSQL 11
+     * and later zero them, CopyXLogRecordToWAL; RealWalIT checks it on 13 to 18).
+     */
     public long appendSwitch() {
         long lsn = append(RmgrId.XLOG.id(), XLogRecordHeader.XLOG_SWITCH, 0, new byte[0]);
         long segEnd = (pos + segmentBytes - 1) / segmentBytes * segmentBytes;
-        for (long p = (pos + PAGE - 1) / PAGE * PAGE; p < segEnd; p += PAGE) {
-            pageHeader(p, 0, 0);
-        }
         pos = segEnd;
         return lsn;
     }

@@ -203,6 +203,65 @@ final class WalStreamVerifierTest {
         assertThat(v.recordsVerified()).isEqualTo(3);
     }
 
+    @ParameterizedTest
+    @ValueSource(ints = {13, 18})
+    void strictVerifierAcceptsZeroedUnusedSpaceAsTheServerWritesIt(int major) {
+        SyntheticWal wal = mixed(major);
+        WalStreamVerifier loose = verifier(major);
+        loose.accept(ByteBuffer.wrap(wal.bytes), BASE);
+        WalStreamVerifier strict = verifier(major).requireZeroUnusedSpace();
+        strict.accept(ByteBuffer.wrap(wal.bytes), BASE);
+        assertThat(strict.recordsVerified()).isEqualTo(loose.recordsVerified());
+        assertThat(strict.verifiedEnd()).isEqualTo(loose.verifiedEnd());
+    }
+
+    @Test
+    void aByteInThePaddingBetweenRecordsIsRefusedWhenUnusedSpaceMustBeZero() {
+        SyntheticWal wal = new SyntheticWal(MB, BASE, 2, 15, 1);
+        wal.append(100);
+        long end = wal.ends.get(0);
+        assertThat(XLogRecordHeader.align(end)).as("padding after the record").isGreaterThan(end);
+        wal.append(100);
+        wal.bytes[wal.off(end)] = 0x20;
+
+        WalStreamVerifier loose = verifier(15);
+        loose.accept(ByteBuffer.wrap(wal.bytes), BASE);
+        assertThat(loose.recordsVerified()).as("xlogreader ignores padding").isEqualTo(2);
+
+        WalFormatException e = defectOf(wal, verifier(15).requireZeroUnusedSpace());
+        assertThat(e.defect()).isEqualTo(Defect.BAD_UNUSED_SPACE);
+        assertThat(e.lsn()).isEqualTo(Lsn.of(end));
+    }
+
+    @Test
+    void aByteInAPageHeadersPadIsRefusedWhenUnusedSpaceMustBeZero() {
+        SyntheticWal wal = small();
+        wal.bytes[wal.off(BASE + 8192 + 21)] = 1;
+        WalFormatException e = defectOf(wal, verifier(15).requireZeroUnusedSpace());
+        assertThat(e.defect()).isEqualTo(Defect.BAD_UNUSED_SPACE);
+        assertThat(e.lsn()).isEqualTo(Lsn.of(BASE + 8192));
+    }
+
+    @Test
+    void afterASwitchOnlyZerosPassAndTheyAreVerifiedAsTheyArrive() {
+        SyntheticWal wal = new SyntheticWal(MB, BASE, 2, 15, 1);
+        wal.append(100);
+        long switchEnd = wal.appendSwitch();
+        wal.append(100);
+        WalStreamVerifier strict = verifier(15).requireZeroUnusedSpace();
+        int half = wal.off(switchEnd) + 100_000;
+        strict.accept(ByteBuffer.wrap(wal.bytes, 0, half), BASE);
+        assertThat(strict.verifiedEnd()).as("only as far as the zeros were seen").isEqualTo(BASE + half);
+        strict.accept(ByteBuffer.wrap(wal.bytes, half, wal.bytes.length - half), BASE + half);
+        assertThat(strict.recordsVerified()).isEqualTo(3);
+
+        wal.bytes[wal.off(switchEnd) + 200_000] = 0x5A;
+        WalFormatException e = defectOf(wal, verifier(15).requireZeroUnusedSpace());
+        assertThat(e.defect()).isEqualTo(Defect.BAD_UNUSED_SPACE);
+        assertThat(e.lsn()).isEqualTo(Lsn.of(switchEnd + 200_000));
+        assertThat(e).hasMessageContaining("byte 0x5a at ");
+    }
+
     // ------------------------------------------------------------ defects
 
     private static WalFormatException defectOf(SyntheticWal wal, WalStreamVerifier v) {
