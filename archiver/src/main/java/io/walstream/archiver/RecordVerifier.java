@@ -3,6 +3,7 @@ package io.walstream.archiver;
 import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
+import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
@@ -20,13 +21,9 @@ final class RecordVerifier implements EventHandler<WalEvent> {
 
     private final WalChunkVerifier verifier;
     private final PipelineState state;
-    /** Where the segment before a restart may be found; null: restart without it. */
+    /** Where the segment before a restart may be found. */
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
-
-    RecordVerifier(WalChunkVerifier verifier, PipelineState state) {
-        this(verifier, state, null, null);
-    }
 
     RecordVerifier(WalChunkVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
         this.verifier = verifier;
@@ -68,7 +65,7 @@ final class RecordVerifier implements EventHandler<WalEvent> {
      * restart, which is what there was before.
      */
     private void restart(int timeline, long lsn) {
-        if (dir != null && verifier != WalChunkVerifier.NONE && lsn >= segmentSize.bytes()
+        if (verifier != WalChunkVerifier.NONE && lsn >= segmentSize.bytes()
                 && (lsn & (segmentSize.bytes() - 1L)) == 0) {
             long previousStart = lsn - segmentSize.bytes();
             long from = lsn - Math.min(PRIME_WINDOW, segmentSize.bytes());
@@ -93,7 +90,7 @@ final class RecordVerifier implements EventHandler<WalEvent> {
                     // Zeros up to the restart (the window began after a switch, whose record it did not see):
                     // they say nothing about the next segment, which a verifier in that state would refuse.
                 } catch (IOException | RuntimeException e) {
-                    log.debug("restarting the verifier at {} without {}: {}", io.walstream.protocol.Lsn.format(lsn),
+                    log.debug("restarting the verifier at {} without {}: {}", Lsn.format(lsn),
                             previous, e.toString());
                 }
             }

@@ -1,5 +1,6 @@
 package io.walstream.cli;
 
+import io.walstream.benchmarks.Benchmarks;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ReceiptLog;
 import io.walstream.archiver.SegmentFiles;
@@ -105,7 +106,7 @@ final class ArchiveReplayInput {
                 }
             }
         } finally {
-            io.walstream.benchmarks.Benchmarks.delete(plain);
+            Benchmarks.delete(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);

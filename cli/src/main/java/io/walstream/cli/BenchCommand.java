@@ -51,12 +51,8 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path work = common.workDir();
-            CatchUpBenchmark.Options options;
-            try {
-                options = new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
-            }
+            CatchUpBenchmark.Options options = common.options(() ->
+                    new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only));
             var results = CatchUpBenchmark.run(options, common.spec.commandLine().getOut());
             if (common.svg != null) {
                 CatchUpBenchmark.writeSvg(results, "Catching up on a backlog", common.svg);
@@ -91,12 +87,8 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path work = common.workDir();
-            SyncBenchmark.Options options;
-            try {
-                options = new SyncBenchmark.Options(rounds, seconds, clients, common.pgVersion, work);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
-            }
+            SyncBenchmark.Options options = common.options(() ->
+                    new SyncBenchmark.Options(rounds, seconds, clients, common.pgVersion, work));
             var results = SyncBenchmark.run(options, common.spec.commandLine().getOut());
             if (common.svg != null) {
                 SyncBenchmark.writeSvg(results, "As the synchronous standby", common.svg);
@@ -131,12 +123,8 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path work = common.workDir();
-            LagBenchmark.Options options;
-            try {
-                options = new LagBenchmark.Options(rounds, seconds, rate, common.pgVersion, work);
-            } catch (IllegalArgumentException e) {
-                throw new CommandLine.ParameterException(common.spec.commandLine(), e.getMessage());
-            }
+            LagBenchmark.Options options = common.options(() ->
+                    new LagBenchmark.Options(rounds, seconds, rate, common.pgVersion, work));
             var results = LagBenchmark.run(options, common.spec.commandLine().getOut());
             if (common.svg != null) {
                 LagBenchmark.writeSvg(results, "Flush lag under a steady load", common.svg);
@@ -161,6 +149,15 @@ final class BenchCommand implements Callable<Integer> {
 
         @CommandLine.Spec(CommandLine.Spec.Target.MIXEE)
         CommandLine.Model.CommandSpec spec;
+
+        /** Options built from the command line; what they refuse is a usage error, as picocli's own. */
+        <T> T options(java.util.function.Supplier<T> make) {
+            try {
+                return make.get();
+            } catch (IllegalArgumentException e) {
+                throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+            }
+        }
 
         Path workDir() throws java.io.IOException {
             Path work = dir != null ? dir : Path.of(System.getProperty("java.io.tmpdir"));

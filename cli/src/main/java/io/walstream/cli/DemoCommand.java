@@ -1,5 +1,6 @@
 package io.walstream.cli;
 
+import io.walstream.benchmarks.Benchmarks;
 import ch.qos.logback.classic.Level;
 import io.walstream.archiver.ArchiveVerifier;
 import io.walstream.archiver.FsyncPolicy;
@@ -398,7 +399,7 @@ final class DemoCommand implements Callable<Integer> {
                         + " demo directory; choose another with --dir");
             }
             // A previous demo's archive belongs to a cluster that is gone: receive would rightly refuse it.
-            io.walstream.benchmarks.Benchmarks.delete(archive);
+            Benchmarks.delete(archive);
         } else {
             Files.createDirectories(demoDir);
             createdDir = true;
@@ -508,7 +509,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (removeFiles) {
                 try {
-                    io.walstream.benchmarks.Benchmarks.delete(demoDir.resolve("archive"));
+                    Benchmarks.delete(demoDir.resolve("archive"));
                     Files.deleteIfExists(demoDir.resolve("walstream.jar"));
                     Files.deleteIfExists(demoDir.resolve(MARKER));
                     if (createdDir) {

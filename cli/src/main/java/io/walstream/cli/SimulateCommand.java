@@ -1,5 +1,10 @@
 package io.walstream.cli;
 
+import java.util.HashMap;
+import java.util.Map;
+import io.walstream.protocol.PgEpoch;
+import io.walstream.protocol.Lsn;
+import io.walstream.benchmarks.Benchmarks;
 import io.walstream.replaysim.ConflictType;
 import io.walstream.replaysim.Receipt;
 import io.walstream.replaysim.ReplayRecord;
@@ -205,7 +210,7 @@ final class SimulateCommand implements Callable<Integer> {
                     label, row[1], row[2], row[3], row[4], row[5], row[6], queries.size(), row[7], row[8], row[9],
                     row[10], row[11], row[12], r.events().size(), i + 1 < delayMicros.size() ? "," : ""));
             for (SimulationResult.ConflictEvent e : r.events()) {
-                eventsCsv.append(label).append(',').append(io.walstream.protocol.Lsn.of(e.lsn())).append(',')
+                eventsCsv.append(label).append(',').append(Lsn.of(e.lsn())).append(',')
                         .append(e.type().column).append(',')
                         .append(String.format(Locale.ROOT, "%.3f", e.atMicros() / 1e6)).append(',')
                         .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
@@ -263,7 +268,7 @@ final class SimulateCommand implements Callable<Integer> {
             }
         } finally {
             if (workDir == null) {
-                io.walstream.benchmarks.Benchmarks.delete(dir);
+                Benchmarks.delete(dir);
             }
         }
         o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
@@ -337,8 +342,8 @@ final class SimulateCommand implements Callable<Integer> {
             for (ValidationRun.Comparison c : comparisons) {
                 for (SimulationResult.ConflictEvent e : c.predicted().events()) {
                     events.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off")
-                            .append(',').append(io.walstream.protocol.Lsn.of(e.lsn())).append(',').append(e.type())
-                            .append(',').append(io.walstream.protocol.PgEpoch.toInstant(e.atMicros())).append(',')
+                            .append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
+                            .append(',').append(PgEpoch.toInstant(e.atMicros())).append(',')
                             .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
                 }
             }
@@ -346,7 +351,7 @@ final class SimulateCommand implements Callable<Integer> {
             StringBuilder queries = new StringBuilder("delay,feedback,id,start_s,real_end_s,sim_end_s,real_outcome,"
                     + "sim_outcome,real_xmin,sim_xmin\n");
             for (ValidationRun.Comparison c : comparisons) {
-                java.util.Map<Integer, SimulationResult.QueryOutcome> sim = new java.util.HashMap<>();
+                Map<Integer, SimulationResult.QueryOutcome> sim = new HashMap<>();
                 c.predicted().queries().forEach(q -> sim.put(q.id(), q));
                 long origin = c.outcomes().stream().mapToLong(StandbyReaders.Outcome::startMicros).min().orElse(0);
                 for (StandbyReaders.Outcome r : c.outcomes()) {

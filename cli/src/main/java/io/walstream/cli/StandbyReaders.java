@@ -1,5 +1,6 @@
 package io.walstream.cli;
 
+import java.util.concurrent.atomic.AtomicInteger;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
@@ -56,7 +57,7 @@ final class StandbyReaders {
     private final String database;
     private final Clock clock = Clock.systemUTC();
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
-    private final java.util.concurrent.atomic.AtomicInteger terminatedWhileIdle = new java.util.concurrent.atomic.AtomicInteger();
+    private final AtomicInteger terminatedWhileIdle = new AtomicInteger();
 
     StandbyReaders(PgCluster standby, String database) {
         this.standby = standby;

@@ -21,7 +21,6 @@ import java.sql.Statement;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
@@ -276,16 +275,9 @@ final class ValidationRun implements AutoCloseable {
 
     /** p50, p99 and max of {@code values}, nearest rank (as {@link SimulationResult#lagPercentile}). */
     static long[] percentiles(List<Long> values) {
-        if (values.isEmpty()) {
-            return new long[3];
-        }
         long[] sorted = values.stream().mapToLong(Long::longValue).sorted().toArray();
-        return new long[] {rank(sorted, 50), rank(sorted, 99), sorted[sorted.length - 1]};
-    }
-
-    private static long rank(long[] sorted, double p) {
-        int r = (int) Math.ceil(p / 100.0 * sorted.length);
-        return sorted[Math.max(0, Math.min(sorted.length - 1, r - 1))];
+        return new long[] {SimulationResult.nearestRank(sorted, 50), SimulationResult.nearestRank(sorted, 99),
+            SimulationResult.nearestRank(sorted, 100)};
     }
 
     private List<StandbyReaders.Planned> plan(Load load, int index, long from) {
@@ -395,10 +387,5 @@ final class ValidationRun implements AutoCloseable {
         try (primary; standby; probe; receiver) {
             receiver.stop();
         }
-    }
-
-    static String formatLag(long[] lag) {
-        return Arrays.stream(lag).mapToObj(v -> String.format(java.util.Locale.ROOT, "%.0f", v / 1000.0))
-                .reduce((a, b) -> a + "/" + b).orElse("");
     }
 }

@@ -36,10 +36,14 @@ public record SimulationResult(Map<ConflictType, Integer> cancellations, int err
 
     /** The {@code p}-th percentile (0–100) of the lag samples in microseconds, nearest rank; 0 when there are none. */
     public long lagPercentile(double p) {
-        if (lag.isEmpty()) {
+        return nearestRank(lag.stream().mapToLong(LagSample::lagMicros).sorted().toArray(), p);
+    }
+
+    /** The {@code p}-th percentile (0–100) of {@code sorted} (ascending), nearest rank; 0 when it is empty. */
+    public static long nearestRank(long[] sorted, double p) {
+        if (sorted.length == 0) {
             return 0;
         }
-        long[] sorted = lag.stream().mapToLong(LagSample::lagMicros).sorted().toArray();
         int rank = (int) Math.ceil(p / 100.0 * sorted.length);
         return sorted[Math.max(0, Math.min(sorted.length - 1, rank - 1))];
     }
