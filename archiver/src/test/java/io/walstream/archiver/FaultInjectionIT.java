@@ -229,7 +229,9 @@ class FaultInjectionIT {
 
     @Test
     void aSlotDroppedWhileStreamingIsAClearErrorNotASkip(@TempDir Path dir) throws Exception {
-        try (PgCluster pg = PgCluster.builder().name("faults_slot").start();
+        // A terminated walsender whose client stopped reading (the stall) blocks on sending its goodbye until
+        // wal_sender_timeout (60 s by default) before it releases the slot: keep that short.
+        try (PgCluster pg = PgCluster.builder().name("faults_slot").setting("wal_sender_timeout", "2s").start();
                 FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
             ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, pg, "dropped")).withSlot("dropped", true, true)
                     .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
