@@ -229,22 +229,25 @@ class FaultInjectionIT {
 
     @Test
     void aSlotDroppedWhileStreamingIsAClearErrorNotASkip(@TempDir Path dir) throws Exception {
-        // A terminated walsender whose client stopped reading (the stall) blocks on sending its goodbye until
-        // wal_sender_timeout (60 s by default) before it releases the slot: keep that short.
-        try (PgCluster pg = PgCluster.builder().name("faults_slot").setting("wal_sender_timeout", "2s").start();
+        try (PgCluster pg = PgCluster.builder().name("faults_slot").start();
                 FaultProxy proxy = new FaultProxy("127.0.0.1", pg.port())) {
             ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, pg, "dropped")).withSlot("dropped", true, true)
                     .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
             try (ArchiveReceiver receiver = new ArchiveReceiver(dir, opts)) {
                 CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
                 awaitTrue(() -> receiver.progress().streaming());
-                proxy.stall(true); // keep walstream from reconnecting before the slot is gone
-                pg.query("SELECT pg_terminate_backend(active_pid) FROM pg_replication_slots WHERE slot_name = 'dropped'");
+                // Reconnects go nowhere while the slot is dropped. (Stalling the proxy instead left the terminated
+                // walsender blocked on sending its goodbye to a client that did not read, holding the slot.)
+                int nowhere;
+                try (java.net.ServerSocket free = new java.net.ServerSocket(0)) {
+                    nowhere = free.getLocalPort();
+                }
+                proxy.retarget(nowhere);
+                proxy.cut(); // the walsender sees its client go and exits
                 awaitTrue(() -> pg.query("SELECT active FROM pg_replication_slots WHERE slot_name = 'dropped'")
                         .equals(List.of(List.of("f"))));
                 pg.execute("SELECT pg_drop_replication_slot('dropped')");
-                proxy.stall(false);
-                proxy.cut();
+                proxy.retarget(pg.port());
                 assertThat(run).failsWithin(Duration.ofSeconds(60)).withThrowableThat()
                         .havingRootCause().withMessageContaining("dropped");
             }
