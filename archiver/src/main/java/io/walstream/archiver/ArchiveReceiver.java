@@ -1,5 +1,7 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.protocol.PgServerException;

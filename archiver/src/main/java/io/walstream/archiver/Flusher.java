@@ -1,5 +1,7 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import com.lmax.disruptor.EventHandler;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.XLogRecordHeader;

@@ -14,7 +14,7 @@ import net.jpountz.xxhash.XXHashFactory;
  * Header, block and content checksums are checked when the frame has them; concatenated and
  * skippable frames are read as lz4 reads them.
  */
-final class Lz4FrameInputStream extends InputStream {
+public final class Lz4FrameInputStream extends InputStream {
 
     private static final int MAGIC = 0x184D2204;
     private static final int SKIPPABLE_MAGIC_MASK = 0xFFFFFFF0;
@@ -42,7 +42,7 @@ final class Lz4FrameInputStream extends InputStream {
     private StreamingXXHash32 content;
     private boolean eof;
 
-    Lz4FrameInputStream(InputStream in) {
+    public Lz4FrameInputStream(InputStream in) {
         this.in = in;
     }
 

@@ -1,5 +1,9 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.WalRestore;
+import io.walstream.archiver.store.SegmentFiles;
+
 import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -71,9 +75,9 @@ final class RecordVerifier implements EventHandler<WalEvent> {
             long from = lsn - Math.min(PRIME_WINDOW, segmentSize.bytes());
             String previous = WalFileName.of(timeline, previousStart >>> segmentSize.log2(), segmentSize)
                     .segmentName();
-            Optional<WalRestore.Found> found = WalRestore.find(dir, previous, false);
+            Optional<WalRestore.Found> found = findQuietly(previous);
             if (found.isPresent()) {
-                try (InputStream in = SegmentFiles.openDecompressed(found.get().file())) {
+                try (InputStream in = SegmentFiles.openDecompressed(dir, found.get().file().name())) {
                     in.skipNBytes(from - previousStart);
                     verifier.restart(timeline, from);
                     byte[] buffer = new byte[64 * 1024];
@@ -96,5 +100,14 @@ final class RecordVerifier implements EventHandler<WalEvent> {
             }
         }
         verifier.restart(timeline, lsn);
+    }
+
+    private Optional<WalRestore.Found> findQuietly(String segment) {
+        try {
+            return WalRestore.find(dir, segment, false);
+        } catch (IOException e) {
+            log.debug("restarting the verifier without {}: {}", segment, e.toString());
+            return Optional.empty();
+        }
     }
 }

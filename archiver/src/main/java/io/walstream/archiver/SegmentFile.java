@@ -1,5 +1,7 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import io.walstream.protocol.WalFileName;
 import java.io.IOException;
 import java.io.UncheckedIOException;

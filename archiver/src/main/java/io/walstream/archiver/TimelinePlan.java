@@ -11,15 +11,15 @@ import java.util.List;
  * (XLogFileReadAnyTLI): the newest timeline whose start lies in or before the segment. The segment that holds a
  * switch point therefore belongs to the new timeline; the old timeline's copy of it is optional.
  */
-final class TimelinePlan {
+public final class TimelinePlan {
 
     /**
      * One timeline of the history: it holds WAL from {@code begin} (null = the start) up to {@code end} (null = still
      * open); segments {@code firstSegment..lastSegment} may exist for it.
      */
-    record Span(int timeline, Lsn begin, Lsn end, long firstSegment, long lastSegment) {
+    public record Span(int timeline, Lsn begin, Lsn end, long firstSegment, long lastSegment) {
 
-        boolean contains(long segment) {
+        public boolean contains(long segment) {
             return segment >= firstSegment && segment <= lastSegment;
         }
     }
@@ -30,7 +30,7 @@ final class TimelinePlan {
         this.spans = List.copyOf(spans);
     }
 
-    static TimelinePlan of(TimelineHistory history, WalSegmentSize segmentSize) {
+    public static TimelinePlan of(TimelineHistory history, WalSegmentSize segmentSize) {
         List<Span> spans = new ArrayList<>();
         Lsn begin = null;
         for (TimelineHistory.Entry entry : history.entries()) {
@@ -51,12 +51,12 @@ final class TimelinePlan {
         return new Span(timeline, begin, end, first, last);
     }
 
-    List<Span> spans() {
+    public List<Span> spans() {
         return spans;
     }
 
     /** The timeline whose copy of {@code segment} recovery reads. */
-    int owner(long segment) {
+    public int owner(long segment) {
         int owner = spans.get(0).timeline();
         for (Span span : spans) {
             if (span.firstSegment() <= segment) {
@@ -67,7 +67,7 @@ final class TimelinePlan {
     }
 
     /** The span of {@code timeline}, or null if it is not on this history. */
-    Span span(int timeline) {
+    public Span span(int timeline) {
         for (Span span : spans) {
             if (span.timeline() == timeline) {
                 return span;
@@ -77,7 +77,7 @@ final class TimelinePlan {
     }
 
     /** True if a file of {@code timeline} for {@code segment} belongs to this history (owner or old copy). */
-    boolean onPath(int timeline, long segment) {
+    public boolean onPath(int timeline, long segment) {
         Span span = span(timeline);
         return span != null && span.contains(segment);
     }

@@ -1,5 +1,9 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveEnd;
+
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.protocol.Lsn;

@@ -1,13 +1,19 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.verify.VerifyReport;
+
+import io.walstream.archiver.verify.ArchiveVerifier;
+
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import static io.walstream.archiver.ArchiveReceiverIT.awaitTrue;
 import static io.walstream.archiver.ArchiveReceiverIT.options;
 import static io.walstream.archiver.ArchiveReceiverIT.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.archiver.VerifyReport.Finding;
-import io.walstream.archiver.VerifyReport.Kind;
-import io.walstream.archiver.VerifyReport.Severity;
+import io.walstream.archiver.verify.VerifyReport.Finding;
+import io.walstream.archiver.verify.VerifyReport.Kind;
+import io.walstream.archiver.verify.VerifyReport.Severity;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.junit.PgClusterExtension;

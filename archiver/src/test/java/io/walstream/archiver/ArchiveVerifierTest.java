@@ -1,12 +1,16 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.verify.VerifyReport;
+
+import io.walstream.archiver.verify.ArchiveVerifier;
+
 import static io.walstream.archiver.SyntheticArchive.name;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.walstream.archiver.VerifyReport.Finding;
-import io.walstream.archiver.VerifyReport.Kind;
-import io.walstream.archiver.VerifyReport.Severity;
+import io.walstream.archiver.verify.VerifyReport.Finding;
+import io.walstream.archiver.verify.VerifyReport.Kind;
+import io.walstream.archiver.verify.VerifyReport.Severity;
 import io.walstream.protocol.Lsn;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;

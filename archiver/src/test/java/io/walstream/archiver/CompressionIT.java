@@ -1,5 +1,15 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.verify.VerifyReport;
+
+import io.walstream.archiver.verify.ArchiveVerifier;
+
+import io.walstream.archiver.store.SegmentFiles;
+
+import io.walstream.archiver.store.WalRestore;
+
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.pgcluster.PgBinaries;

@@ -1,5 +1,7 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 

@@ -1,5 +1,11 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.verify.VerifyReport;
+
+import io.walstream.archiver.verify.ArchiveVerifier;
+
+import io.walstream.archiver.store.ArchiveDirectory;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.pgcluster.PgCluster;

@@ -1,5 +1,9 @@
 package io.walstream.archiver;
 
+import io.walstream.archiver.verify.VerifyReport;
+
+import io.walstream.archiver.verify.ArchiveVerifier;
+
 import static io.walstream.archiver.ArchiveReceiverIT.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 

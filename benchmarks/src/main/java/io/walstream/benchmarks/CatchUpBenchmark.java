@@ -1,6 +1,6 @@
 package io.walstream.benchmarks;
 
-import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.ArchivePipeline;
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ReceiveOptions;

@@ -2,7 +2,7 @@ package io.walstream.benchmarks;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.ArchivePipeline;
 import io.walstream.archiver.FsyncPolicy;
 import io.walstream.archiver.WalChunkVerifier;

@@ -1,9 +1,9 @@
 package io.walstream.cli;
 
 import io.walstream.benchmarks.Benchmarks;
-import io.walstream.archiver.ArchiveDirectory;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.ReceiptLog;
-import io.walstream.archiver.SegmentFiles;
+import io.walstream.archiver.store.SegmentFiles;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;

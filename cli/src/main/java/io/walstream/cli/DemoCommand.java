@@ -2,10 +2,10 @@ package io.walstream.cli;
 
 import io.walstream.benchmarks.Benchmarks;
 import ch.qos.logback.classic.Level;
-import io.walstream.archiver.ArchiveVerifier;
+import io.walstream.archiver.verify.ArchiveVerifier;
 import io.walstream.archiver.FsyncPolicy;
 import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.VerifyReport;
+import io.walstream.archiver.verify.VerifyReport;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.PgClusterException;
 import io.walstream.pgcluster.StandbyOptions;

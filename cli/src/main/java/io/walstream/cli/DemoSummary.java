@@ -1,6 +1,6 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.VerifyReport;
+import io.walstream.archiver.verify.VerifyReport;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import java.io.PrintWriter;

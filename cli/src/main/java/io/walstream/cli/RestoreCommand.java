@@ -1,7 +1,7 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveDirectory;
-import io.walstream.archiver.WalRestore;
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.WalRestore;
 import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;

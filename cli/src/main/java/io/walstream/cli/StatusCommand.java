@@ -1,7 +1,8 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveDirectory;
-import io.walstream.archiver.ArchiveEnd;
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.ArchiveEnd;
+import io.walstream.archiver.store.WalStore;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
@@ -21,7 +22,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -70,14 +73,14 @@ final class StatusCommand implements Callable<Integer> {
      *
      * @param walEnd     end of the last whole WAL record on disk (what the receiver wrote; durable once it stopped)
      * @param resumeLsn  where a receiver resumes streaming
-     * @param freeBytes  usable space on the archive's filesystem
+     * @param freeBytes  usable space on the archive's filesystem; null for object storage
      * @param lowOnSpace less than two segments free: a receiver will soon pause for space
      * @param server     null without a connection
      */
     record Status(String directory, String systemIdentifier, Integer segmentSize, boolean receiverRunning,
             List<Integer> timelines, int completeSegments, int partialSegments, int compressedSegments,
             String firstSegment, String lastSegment, String receivingSegment, Long secondsSinceLastWrite,
-            long bytes, Lsn walEnd, Lsn resumeLsn, long freeBytes, boolean lowOnSpace, Server server) {
+            long bytes, Lsn walEnd, Lsn resumeLsn, Long freeBytes, boolean lowOnSpace, Server server) {
 
         Status withServer(Server s) {
             return new Status(directory, systemIdentifier, segmentSize, receiverRunning, timelines, completeSegments,
@@ -185,7 +188,7 @@ final class StatusCommand implements Callable<Integer> {
         return new Slot(slot, exists, type, restart, restartTli, retained, active, walStatus, safeWalSize, error);
     }
 
-    static Status status(ArchiveDirectory dir) throws IOException {
+    static Status status(WalStore dir) throws IOException {
         var identity = dir.identity();
         WalSegmentSize size = identity.map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
         List<WalFileName> segments = dir.segments(size);
@@ -195,10 +198,15 @@ final class StatusCommand implements Callable<Integer> {
         long bytes = 0;
         WalFileName receiving = null;
         Instant newest = null;
+        Map<String, WalStore.StoredFile> files = new HashMap<>();
+        dir.list().forEach(f -> files.put(f.name(), f));
         for (WalFileName name : segments) {
-            Path file = dir.resolve(name.toString());
-            bytes += Files.size(file);
-            Instant modified = Files.getLastModifiedTime(file).toInstant();
+            WalStore.StoredFile file = files.get(name.toString());
+            if (file == null) {
+                continue; // renamed or compressed by the receiver between two listings
+            }
+            bytes += file.size();
+            Instant modified = file.modified();
             if (newest == null || modified.isAfter(newest)) {
                 newest = modified;
             }
@@ -213,20 +221,21 @@ final class StatusCommand implements Callable<Integer> {
             }
         }
         Optional<ArchiveEnd> end = ArchiveEnd.of(dir, size);
-        long free = Files.getFileStore(dir.path()).getUsableSpace();
-        return new Status(dir.path().toString(),
+        // Free space matters where the receiver writes: a directory (for object storage, its spool).
+        Long free = dir instanceof ArchiveDirectory d ? Files.getFileStore(d.path()).getUsableSpace() : null;
+        return new Status(dir.location(),
                 identity.map(ArchiveDirectory.Identity::systemIdString).orElse(null),
                 identity.map(i -> i.segmentSize().bytes()).orElse(null),
-                dir.isLockedByReceiver(), timelines(dir, segments), complete, partial, compressed,
+                dir.receiverActive(), timelines(dir, segments), complete, partial, compressed,
                 segments.isEmpty() ? null : segments.get(0).toString(),
                 segments.isEmpty() ? null : segments.get(segments.size() - 1).toString(),
                 receiving == null ? null : receiving.toString(),
                 newest == null ? null : Duration.between(newest, Instant.now()).toSeconds(), bytes,
                 end.map(ArchiveEnd::walEnd).orElse(null), end.map(ArchiveEnd::resumePoint).orElse(null), free,
-                free < 2L * size.bytes(), null);
+                free != null && free < 2L * size.bytes(), null);
     }
 
-    private static List<Integer> timelines(ArchiveDirectory dir, List<WalFileName> segments) {
+    private static List<Integer> timelines(WalStore dir, List<WalFileName> segments) {
         java.util.TreeSet<Integer> tlis = new java.util.TreeSet<>(dir.historyTimelines());
         segments.forEach(s -> tlis.add(s.timeline()));
         return List.copyOf(tlis);
@@ -255,8 +264,10 @@ final class StatusCommand implements Callable<Integer> {
         if (s.secondsSinceLastWrite() != null) {
             out.printf("last write:         %d s ago%n", s.secondsSinceLastWrite());
         }
-        out.printf("free space:         %.1f MB%s%n", s.freeBytes() / 1e6, s.lowOnSpace()
-                ? " - LOW: less than two segments; a receiver pauses (losing nothing) when the disk is full" : "");
+        if (s.freeBytes() != null) {
+            out.printf("free space:         %.1f MB%s%n", s.freeBytes() / 1e6, s.lowOnSpace()
+                    ? " - LOW: less than two segments; a receiver pauses (losing nothing) when the disk is full" : "");
+        }
         Server srv = s.server();
         if (srv != null) {
             out.printf("server:             %s, PostgreSQL %d, system %s%s%n", srv.host(), srv.version(),

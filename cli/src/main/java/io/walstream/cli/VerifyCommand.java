@@ -1,7 +1,7 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveVerifier;
-import io.walstream.archiver.VerifyReport;
+import io.walstream.archiver.verify.ArchiveVerifier;
+import io.walstream.archiver.verify.VerifyReport;
 import io.walstream.protocol.PgWalException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
@@ -72,7 +72,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     private static void printHuman(VerifyReport r, PrintWriter err) {
         err.printf("walstream verify: %s: %d segments (%d complete, %d partial, %d compressed), %d records verified,"
-            + " %d MiB read%n", r.directory(), r.segments(), r.completeSegments(), r.partialSegments(),
+            + " %d MiB read%n", r.location(), r.segments(), r.completeSegments(), r.partialSegments(),
             r.compressedSegments(), r.recordsVerified(), r.bytesRead() >> 20);
         for (VerifyReport.TimelineSummary t : r.timelines()) {
             err.printf("timeline %s: %s%s%s%s%n", Integer.toUnsignedString(t.timeline()),
@@ -90,7 +90,7 @@ final class VerifyCommand implements Callable<Integer> {
 
     static Map<String, Object> toJson(VerifyReport r) {
         Map<String, Object> m = new LinkedHashMap<>();
-        m.put("directory", r.directory().toString());
+        m.put("directory", r.location());
         m.put("clean", r.clean());
         m.put("errors", r.errorCount());
         m.put("warnings", r.warningCount());

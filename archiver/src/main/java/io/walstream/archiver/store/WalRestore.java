@@ -1,14 +1,18 @@
-package io.walstream.archiver;
+package io.walstream.archiver.store;
 
+import io.walstream.archiver.ArchiveException;
+import io.walstream.archiver.Durable;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.nio.channels.Channels;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.List;
 import java.util.Optional;
 
@@ -22,57 +26,81 @@ public final class WalRestore {
     private WalRestore() {
     }
 
-    /** What restore found for a requested name. */
-    public record Found(Path file, boolean partial) {
+    /** What restore found for a requested name: the stored file and whether it is a segment still being received. */
+    public record Found(WalStore.StoredFile file, boolean partial) {
+
+        public WalFileName.Compression compression() {
+            return SegmentFiles.compressionOf(file.name());
+        }
     }
 
     /**
      * Finds {@code walFileName} (a segment, a {@code .history} or a {@code .backup} file) in the
      * archive: plain, then compressed; with {@code allowPartial}, a segment still being received
      * ({@code .partial}) is served too, so an archive-fed standby can replay WAL before its segment completes.
+     *
+     * @throws IllegalArgumentException when {@code walFileName} is not such a name
      */
-    public static Optional<Found> find(ArchiveDirectory dir, String walFileName, boolean allowPartial) {
+    public static Optional<Found> find(WalStore store, String walFileName, boolean allowPartial) throws IOException {
         if (!isRestorableName(walFileName)) {
             throw new IllegalArgumentException("not a WAL, history or backup history file name: \"" + walFileName + "\"");
         }
-        if (!WalFileName.isWalFileName(walFileName) || walFileName.length() != 24) {
-            Path p = dir.resolve(walFileName);
-            return Files.isRegularFile(p) ? Optional.of(new Found(p, false)) : Optional.empty();
+        if (!isSegmentName(walFileName)) {
+            return store.stat(walFileName).map(f -> new Found(f, false));
         }
         for (WalFileName.Compression c : WalFileName.Compression.values()) {
-            Path p = dir.resolve(walFileName + c.suffix());
-            if (Files.isRegularFile(p)) {
-                return Optional.of(new Found(p, false));
+            Optional<WalStore.StoredFile> f = store.stat(walFileName + c.suffix());
+            if (f.isPresent()) {
+                return Optional.of(new Found(f.get(), false));
             }
         }
         if (allowPartial) {
-            for (WalFileName.Compression c : List.of(WalFileName.Compression.NONE, WalFileName.Compression.GZIP,
-                    WalFileName.Compression.LZ4)) {
-                Path p = dir.resolve(walFileName + c.suffix() + ".partial");
-                if (Files.isRegularFile(p)) {
-                    return Optional.of(new Found(p, true));
-                }
+            return findPartial(store, walFileName);
+        }
+        return Optional.empty();
+    }
+
+    /** The segment still being received, if that is what {@code segmentName} is now. */
+    public static Optional<Found> findPartial(WalStore store, String segmentName) throws IOException {
+        for (WalFileName.Compression c : List.of(WalFileName.Compression.NONE, WalFileName.Compression.GZIP,
+                WalFileName.Compression.LZ4)) {
+            Optional<WalStore.StoredFile> f = store.stat(segmentName + c.suffix() + ".partial");
+            if (f.isPresent()) {
+                return Optional.of(new Found(f.get(), true));
             }
         }
         return Optional.empty();
     }
 
+    /** A segment file name (24 hex digits), as opposed to a history or backup history file. */
+    public static boolean isSegmentName(String walFileName) {
+        return WalFileName.isWalFileName(walFileName) && walFileName.length() == 24;
+    }
+
+    /**
+     * The segment size a restored segment must have: the archive's (its identity), else empty, when any valid
+     * segment size will do.
+     */
+    public static Optional<Integer> expectedSegmentSize(WalStore store) {
+        return store.identity().map(i -> i.segmentSize().bytes());
+    }
+
     /**
      * A restored segment must be a whole segment: PostgreSQL would reject a short one anyway, with
-     * less to go on. The size is the archive's (its identity), else any valid segment size.
+     * less to go on.
+     *
+     * @throws ArchiveException naming the file when {@code size} is not a whole segment
      */
-    private static void checkSegmentSize(ArchiveDirectory dir, String walFileName, Path restored) throws IOException {
-        if (!WalFileName.isWalFileName(walFileName)) {
+    public static void checkSegmentSize(WalStore store, String walFileName, long size, Optional<Integer> expected) {
+        if (!isSegmentName(walFileName)) {
             return;
         }
-        long size = Files.size(restored);
-        Optional<Integer> expected = dir.identity().map(i -> i.segmentSize().bytes());
         boolean ok = expected.isPresent() ? size == expected.get() : isValidSegmentSize(size);
         if (!ok) {
-            Files.deleteIfExists(restored);
             throw new ArchiveException("archived WAL file " + walFileName + " holds " + size + " bytes, not a whole "
                     + "segment" + expected.map(e -> " (" + e + " bytes)").orElse("")
-                    + "; the archive is damaged: run walstream verify", dir.resolve(walFileName), null);
+                    + "; the archive is damaged: run walstream verify", store.localFile(walFileName).orElse(null),
+                    null);
         }
     }
 
@@ -95,20 +123,21 @@ public final class WalRestore {
      * Restores {@code walFileName} to {@code target}: written to a temporary name beside it and
      * renamed, so PostgreSQL never sees half a file. Returns false when the archive does not have it.
      */
-    public static boolean restore(ArchiveDirectory dir, String walFileName, Path target, boolean allowPartial)
+    public static boolean restore(WalStore store, String walFileName, Path target, boolean allowPartial)
             throws IOException {
         Path tmp = target.resolveSibling(target.getFileName() + ".walstream-tmp");
         for (int attempt = 1; ; attempt++) {
-            Optional<Found> found = find(dir, walFileName, allowPartial);
+            Optional<Found> found = find(store, walFileName, allowPartial);
             if (found.isEmpty()) {
                 return false;
             }
-            try (InputStream in = SegmentFiles.openDecompressed(found.get().file());
-                    OutputStream out = java.nio.channels.Channels.newOutputStream(
+            String stored = found.get().file().name();
+            try (InputStream in = SegmentFiles.openDecompressed(store, stored);
+                    OutputStream out = Channels.newOutputStream(
                             Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING))) {
                 in.transferTo(out);
                 break;
-            } catch (java.nio.file.NoSuchFileException e) {
+            } catch (NoSuchFileException e) {
                 // a running receiver replaced it (NAME by NAME.gz, NAME.partial by NAME): look again
                 Files.deleteIfExists(tmp);
                 if (attempt == 3) {
@@ -116,14 +145,20 @@ public final class WalRestore {
                 }
             } catch (IOException e) {
                 Files.deleteIfExists(tmp);
-                throw new ArchiveException("could not restore " + found.get().file().getFileName() + ": " + e
-                        + "; the archive is damaged: run walstream verify", found.get().file(), null, e);
+                throw new ArchiveException("could not restore " + stored + ": " + e
+                        + "; the archive is damaged: run walstream verify", store.localFile(stored).orElse(null),
+                        null, e);
             } catch (RuntimeException e) {
                 Files.deleteIfExists(tmp);
                 throw e;
             }
         }
-        checkSegmentSize(dir, walFileName, tmp);
+        try {
+            checkSegmentSize(store, walFileName, Files.size(tmp), expectedSegmentSize(store));
+        } catch (ArchiveException e) {
+            Files.deleteIfExists(tmp);
+            throw e;
+        }
         Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
         return true;
     }

@@ -1,9 +1,15 @@
-package io.walstream.archiver;
+package io.walstream.archiver.verify;
 
-import io.walstream.archiver.VerifyReport.Finding;
-import io.walstream.archiver.VerifyReport.Kind;
-import io.walstream.archiver.VerifyReport.Severity;
-import io.walstream.archiver.VerifyReport.TimelineSummary;
+import io.walstream.archiver.ArchiveException;
+import io.walstream.archiver.TimelinePlan;
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.SegmentFiles;
+import io.walstream.archiver.store.WalStore;
+
+import io.walstream.archiver.verify.VerifyReport.Finding;
+import io.walstream.archiver.verify.VerifyReport.Kind;
+import io.walstream.archiver.verify.VerifyReport.Severity;
+import io.walstream.archiver.verify.VerifyReport.TimelineSummary;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.TimelineHistory;
 import io.walstream.protocol.TimelineHistoryException;
@@ -58,7 +64,7 @@ public final class ArchiveVerifier {
         public static final Options DEFAULTS = new Options(true);
     }
 
-    private final ArchiveDirectory archive;
+    private final WalStore archive;
     private final Options options;
     private final List<Finding> findings = new ArrayList<>();
     private final byte[] buffer = new byte[CHUNK];
@@ -72,7 +78,7 @@ public final class ArchiveVerifier {
     private long recordsVerified;
     private long bytesRead;
 
-    private ArchiveVerifier(ArchiveDirectory archive, Options options) {
+    private ArchiveVerifier(WalStore archive, Options options) {
         this.archive = archive;
         this.options = options;
     }
@@ -93,17 +99,22 @@ public final class ArchiveVerifier {
      * @throws UncheckedIOException  if it cannot be listed
      */
     public static VerifyReport verify(Path dir, Options options) {
-        return new ArchiveVerifier(ArchiveDirectory.open(dir), options).run();
+        return verify(ArchiveDirectory.open(dir), options);
+    }
+
+    /** Verifies the archive in {@code store}, wherever it lives. */
+    public static VerifyReport verify(WalStore store, Options options) {
+        return new ArchiveVerifier(store, options).run();
     }
 
     private VerifyReport run() {
         long t0 = System.nanoTime();
-        receiverRunning = archive.isLockedByReceiver();
+        receiverRunning = archive.receiverActive();
         Optional<ArchiveDirectory.Identity> fileIdentity = readIdentity();
         ArchiveDirectory.Identity identity = probeHeaders(fileIdentity);
         List<WalFileName> segments = archive.segments(segmentSize);
         if (segments.isEmpty()) {
-            add(Severity.WARNING, Kind.EMPTY, null, null, "no WAL segments in " + archive.path());
+            add(Severity.WARNING, Kind.EMPTY, null, null, "no WAL segments in " + archive.location());
         }
         readHistories();
         int target = newestTimeline(segments);
@@ -130,10 +141,10 @@ public final class ArchiveVerifier {
                 compressed++;
             }
         }
-        VerifyReport report = new VerifyReport(archive.path(), identity, fileIdentity.isPresent(), major,
+        VerifyReport report = new VerifyReport(archive.location(), identity, fileIdentity.isPresent(), major,
             summaries(segments, plan), segments.size(), complete, partial, compressed, recordsVerified, bytesRead,
             findings);
-        log.debug("verified {} in {} ms: {} segments, {} records, {} errors, {} warnings", archive.path(),
+        log.debug("verified {} in {} ms: {} segments, {} records, {} errors, {} warnings", archive.location(),
             (System.nanoTime() - t0) / 1_000_000, segments.size(), recordsVerified, report.errorCount(),
             report.warningCount());
         return report;
@@ -161,14 +172,9 @@ public final class ArchiveVerifier {
      */
     private ArchiveDirectory.Identity probeHeaders(Optional<ArchiveDirectory.Identity> fileIdentity) {
         fileIdentity.ifPresent(id -> segmentSize = id.segmentSize());
-        List<String> names;
-        try (Stream<Path> files = Files.list(archive.path())) {
-            names = files.map(p -> p.getFileName().toString()).filter(WalFileName::isWalFileName).sorted().toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not list archive directory " + archive.path(), e);
-        }
+        List<String> names = archive.names().stream().filter(WalFileName::isWalFileName).sorted().toList();
         for (String name : names) {
-            XLogPageHeader header = readLongHeader(archive.resolve(name));
+            XLogPageHeader header = readLongHeader(name);
             if (header == null || !header.isLong() || header.major() < 0) {
                 continue;
             }
@@ -198,9 +204,9 @@ public final class ArchiveVerifier {
         return fileIdentity.orElse(null);
     }
 
-    private XLogPageHeader readLongHeader(Path file) {
+    private XLogPageHeader readLongHeader(String file) {
         byte[] header = new byte[XLogPageHeader.LONG_SIZE];
-        try (InputStream in = SegmentFiles.openDecompressed(file)) {
+        try (InputStream in = SegmentFiles.openDecompressed(archive, file)) {
             if (in.readNBytes(header, 0, header.length) < header.length) {
                 return null;
             }
@@ -212,11 +218,17 @@ public final class ArchiveVerifier {
 
     // ------------------------------------------------------------------ histories
 
+    private byte[] readAll(String name) throws IOException {
+        try (InputStream in = archive.open(name)) {
+            return in.readAllBytes();
+        }
+    }
+
     private void readHistories() {
         for (int tli : archive.historyTimelines()) {
             String name = WalFileName.historyFileName(tli);
             try {
-                histories.put(tli, TimelineHistory.parse(tli, Files.readAllBytes(archive.resolve(name))));
+                histories.put(tli, TimelineHistory.parse(tli, readAll(name)));
             } catch (TimelineHistoryException e) {
                 add(Severity.ERROR, Kind.HISTORY_INVALID, name, null, e.getMessage());
             } catch (IOException e) {
@@ -497,7 +509,7 @@ public final class ArchiveVerifier {
         long read = 0;
         boolean tooLong = false;
         log.debug("verifying {}", file);
-        try (InputStream in = SegmentFiles.openDecompressed(archive.resolve(file), name.compression())) {
+        try (InputStream in = SegmentFiles.decompress(archive.open(file), name.compression())) {
             for (;;) {
                 int want = (int) Math.min(buffer.length, size - read);
                 if (want == 0) {

@@ -1,4 +1,6 @@
-package io.walstream.archiver;
+package io.walstream.archiver.store;
+
+import io.walstream.archiver.Lz4FrameInputStream;
 
 import com.github.luben.zstd.ZstdInputStream;
 import io.walstream.protocol.WalFileName;
@@ -17,7 +19,12 @@ public final class SegmentFiles {
 
     /** The segment's plain bytes as a stream: gzip (.gz), LZ4 frame (.lz4, as pg_receivewal writes), zstd (.zst). */
     public static InputStream openDecompressed(Path file, WalFileName.Compression compression) throws IOException {
-        InputStream raw = new BufferedInputStream(Files.newInputStream(file), 1 << 16);
+        return decompress(Files.newInputStream(file), compression);
+    }
+
+    /** Wraps a stored file's bytes (closed with the result, or on failure) in the decoder its compression needs. */
+    public static InputStream decompress(InputStream stored, WalFileName.Compression compression) throws IOException {
+        InputStream raw = new BufferedInputStream(stored, 1 << 16);
         try {
             return switch (compression) {
                 case NONE -> raw;
@@ -33,14 +40,23 @@ public final class SegmentFiles {
 
     /** Opens an archived file by its name, decompressing by its suffix. */
     public static InputStream openDecompressed(Path file) throws IOException {
-        String name = file.getFileName().toString();
-        WalFileName.Compression compression = WalFileName.Compression.NONE;
+        return openDecompressed(file, compressionOf(file.getFileName().toString()));
+    }
+
+    /** Opens a file of {@code store} by its name, decompressing by its suffix. */
+    public static InputStream openDecompressed(WalStore store, String name) throws IOException {
+        return decompress(store.open(name), compressionOf(name));
+    }
+
+    /** The compression a stored file's name says it has ({@code .partial} aside). */
+    public static WalFileName.Compression compressionOf(String name) {
+        String stored = name.endsWith(".partial") ? name.substring(0, name.length() - ".partial".length()) : name;
         for (WalFileName.Compression c : WalFileName.Compression.values()) {
-            if (c != WalFileName.Compression.NONE && name.replace(".partial", "").endsWith(c.suffix())) {
-                compression = c;
+            if (c != WalFileName.Compression.NONE && stored.endsWith(c.suffix())) {
+                return c;
             }
         }
-        return openDecompressed(file, compression);
+        return WalFileName.Compression.NONE;
     }
 
     /** The whole plain content of an archived segment. */

@@ -1,14 +1,15 @@
-package io.walstream.archiver;
+package io.walstream.archiver.verify;
+
+import io.walstream.archiver.store.ArchiveDirectory;
 
 import io.walstream.protocol.Lsn;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Objects;
 
 /**
  * What {@link ArchiveVerifier} found in an archive directory: what it holds, how much was checked, and every defect.
  *
- * @param directory          the archive directory
+ * @param location           the archive: a directory, or an object-storage location
  * @param identity           the cluster the archive belongs to: from {@value ArchiveDirectory#IDENTITY_FILE}, else
  *                           from the first segment's long page header; null when neither is readable
  * @param identityFile       whether {@value ArchiveDirectory#IDENTITY_FILE} exists
@@ -22,12 +23,12 @@ import java.util.Objects;
  * @param bytesRead          segment bytes read, after decompression
  * @param findings           defects (ERROR) and oddities (WARNING), in the order found
  */
-public record VerifyReport(Path directory, ArchiveDirectory.Identity identity, boolean identityFile, int serverMajor,
+public record VerifyReport(String location, ArchiveDirectory.Identity identity, boolean identityFile, int serverMajor,
                            List<TimelineSummary> timelines, int segments, int completeSegments, int partialSegments,
                            int compressedSegments, long recordsVerified, long bytesRead, List<Finding> findings) {
 
     public VerifyReport {
-        Objects.requireNonNull(directory, "directory");
+        Objects.requireNonNull(location, "location");
         timelines = List.copyOf(timelines);
         findings = List.copyOf(findings);
     }

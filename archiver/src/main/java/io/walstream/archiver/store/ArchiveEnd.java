@@ -1,4 +1,4 @@
-package io.walstream.archiver;
+package io.walstream.archiver.store;
 
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -26,7 +26,7 @@ import java.util.Optional;
 public record ArchiveEnd(int timeline, Lsn walEnd, Lsn resumePoint, WalFileName newest) {
 
     /** Empty when the archive holds no segment. */
-    public static Optional<ArchiveEnd> of(ArchiveDirectory dir, WalSegmentSize segmentSize) {
+    public static Optional<ArchiveEnd> of(WalStore dir, WalSegmentSize segmentSize) {
         Optional<ArchiveDirectory.ResumePoint> resume = dir.resumePoint(segmentSize);
         if (resume.isEmpty()) {
             return Optional.empty();
@@ -36,10 +36,10 @@ public record ArchiveEnd(int timeline, Lsn walEnd, Lsn resumePoint, WalFileName 
         return Optional.of(new ArchiveEnd(newest.timeline(), end, resume.get().start(), newest));
     }
 
-    private static Lsn endOfPartial(ArchiveDirectory dir, WalFileName partial, WalSegmentSize segmentSize) {
+    private static Lsn endOfPartial(WalStore dir, WalFileName partial, WalSegmentSize segmentSize) {
         long start = partial.startLsn().value();
         byte[] buffer = new byte[64 * 1024];
-        try (InputStream in = SegmentFiles.openDecompressed(dir.resolve(partial.toString()), partial.compression())) {
+        try (InputStream in = SegmentFiles.openDecompressed(dir, partial.toString())) {
             int n = in.readNBytes(buffer, 0, buffer.length);
             if (n < XLogPageHeader.LONG_SIZE) {
                 return partial.startLsn();
@@ -64,7 +64,7 @@ public record ArchiveEnd(int timeline, Lsn walEnd, Lsn resumePoint, WalFileName 
             long end = verifier.verifiedEnd();
             return end == 0 ? partial.startLsn() : Lsn.of(end);
         } catch (IOException e) {
-            throw new UncheckedIOException("could not read " + dir.resolve(partial.toString()), e);
+            throw new UncheckedIOException("could not read " + partial + " in " + dir.location(), e);
         } catch (RuntimeException e) {
             return partial.startLsn(); // an unparseable first page: nothing we can vouch for
         }

@@ -1,4 +1,7 @@
-package io.walstream.archiver;
+package io.walstream.archiver.store;
+
+import io.walstream.archiver.ArchiveException;
+import io.walstream.archiver.Durable;
 
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -15,18 +18,20 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
-import java.util.Comparator;
+import java.io.InputStream;
+import java.nio.file.DirectoryStream;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.stream.Stream;
 
 /**
  * A WAL archive directory in pg_receivewal's layout: {@code TTTTTTTTXXXXXXXXYYYYYYYY[.gz|.lz4|.zst][.partial]}
  * segments and {@code TTTTTTTT.history} files, plus {@value #IDENTITY_FILE} (which cluster the archive
  * belongs to) and {@value #LOCK_FILE} (one receiver at a time). pg_receivewal ignores both.
  */
-public final class ArchiveDirectory {
+public final class ArchiveDirectory implements WalStore {
 
     public static final String IDENTITY_FILE = "walstream.identity";
     public static final String LOCK_FILE = "walstream.lock";
@@ -36,6 +41,31 @@ public final class ArchiveDirectory {
 
         public String systemIdString() {
             return Long.toUnsignedString(systemId);
+        }
+
+        /** The identity file's text, as {@link #parse} reads it. */
+        public byte[] format() {
+            return ("# walstream archive identity: which cluster this WAL belongs to\n"
+                    + "system_identifier=" + systemIdString() + "\n"
+                    + "wal_segment_size=" + segmentSize.bytes() + "\n").getBytes(StandardCharsets.UTF_8);
+        }
+
+        /**
+         * Reads an identity file's content.
+         *
+         * @throws ArchiveException when it lacks system_identifier or wal_segment_size or they are not valid
+         */
+        public static Identity parse(byte[] content, String where) {
+            Properties p = new Properties();
+            try {
+                p.load(new java.io.StringReader(new String(content, StandardCharsets.UTF_8)));
+                return new Identity(Long.parseUnsignedLong(p.getProperty("system_identifier").trim()),
+                        WalSegmentSize.ofBytes(Integer.parseInt(p.getProperty("wal_segment_size").trim())));
+            } catch (IOException | RuntimeException e) {
+                throw new ArchiveException("archive identity file " + IDENTITY_FILE + " in " + where
+                        + " is damaged (" + e.getMessage() + "); it must hold system_identifier and wal_segment_size",
+                        null, null, e);
+            }
         }
     }
 
@@ -67,28 +97,26 @@ public final class ArchiveDirectory {
         return dir;
     }
 
+    /** The path of a file in the archive; {@code fileName} is a name, never a path. */
     public Path resolve(String fileName) {
         return dir.resolve(fileName);
     }
 
     // ------------------------------------------------------------------ identity
 
+    @Override
     public Optional<Identity> identity() {
         Path file = dir.resolve(IDENTITY_FILE);
         if (!Files.exists(file)) {
             return Optional.empty();
         }
-        Properties p = new Properties();
-        try (var in = Files.newBufferedReader(file, StandardCharsets.UTF_8)) {
-            p.load(in);
-            return Optional.of(new Identity(Long.parseUnsignedLong(p.getProperty("system_identifier").trim()),
-                    WalSegmentSize.ofBytes(Integer.parseInt(p.getProperty("wal_segment_size").trim()))));
+        byte[] content;
+        try {
+            content = Files.readAllBytes(file);
         } catch (IOException e) {
             throw new UncheckedIOException("could not read " + file, e);
-        } catch (RuntimeException e) {
-            throw new ArchiveException("archive identity file " + file + " is damaged (" + e.getMessage()
-                    + "); it must hold system_identifier and wal_segment_size", file, null, e);
         }
+        return Optional.of(Identity.parse(content, dir.toString()));
     }
 
     /**
@@ -110,10 +138,7 @@ public final class ArchiveDirectory {
                     + " (" + segmentSize + " segments); use an empty directory for this server", dir, null);
         }
         if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
-            String text = "# walstream archive identity: which cluster this WAL belongs to\n"
-                    + "system_identifier=" + wanted.systemIdString() + "\n"
-                    + "wal_segment_size=" + segmentSize.bytes() + "\n";
-            Durable.writeFile(dir.resolve(IDENTITY_FILE), text.getBytes(StandardCharsets.UTF_8));
+            Durable.writeFile(dir.resolve(IDENTITY_FILE), wanted.format());
         }
         return wanted;
     }
@@ -144,101 +169,90 @@ public final class ArchiveDirectory {
 
     // ------------------------------------------------------------------ contents
 
-    /** Every segment file, ordered by segment number, then timeline, then complete before partial. */
-    public List<WalFileName> segments(WalSegmentSize segmentSize) {
-        List<WalFileName> names = new ArrayList<>();
-        for (String file : fileNames()) {
-            if (WalFileName.isWalFileName(file)) {
-                try {
-                    names.add(WalFileName.parse(file, segmentSize));
-                } catch (IllegalArgumentException e) {
-                    // a name that is impossible for this segment size is not ours to resume from
-                }
-            }
-        }
-        names.sort(Comparator.comparingLong(WalFileName::segmentNumber)
-                .thenComparing(WalFileName::timeline, Integer::compareUnsigned)
-                .thenComparing(WalFileName::partial));
-        return names;
-    }
-
-    /** Timelines with a history file here, ascending. */
-    public List<Integer> historyTimelines() {
-        List<Integer> tlis = new ArrayList<>();
-        for (String file : fileNames()) {
-            if (WalFileName.isHistoryFileName(file)) {
-                tlis.add(WalFileName.parseHistoryFileName(file));
-            }
-        }
-        tlis.sort(Integer::compareUnsigned);
-        return tlis;
-    }
-
-    public boolean hasHistory(int timeline) {
-        return Files.exists(dir.resolve(WalFileName.historyFileName(timeline)));
-    }
-
     /** Writes a timeline history file durably (it is small and never changes once written). */
     public void writeHistory(int timeline, byte[] content) {
         Durable.writeFile(dir.resolve(WalFileName.historyFileName(timeline)), content);
     }
 
-    /**
-     * pg_receivewal's FindStreamingStart: the newest segment (highest number, then highest
-     * timeline, a complete one winning over a partial); streaming resumes at the start of a
-     * {@code .partial} or just after a complete segment, on that segment's timeline.
-     *
-     * <p>One difference: if an older segment of that timeline is only a {@code .partial}, streaming
-     * resumes at its start instead. The writer opens the next segment while the flusher is still
-     * fsyncing and renaming the one just finished, so a crash then leaves two {@code .partial} files;
-     * resuming after the newer one would leave the older one incomplete for ever, and the part of it
-     * that was never reported flushed possibly never fsynced.
-     */
-    public Optional<ResumePoint> resumePoint(WalSegmentSize segmentSize) {
-        List<WalFileName> segments = segments(segmentSize);
-        WalFileName newest = null;
-        for (WalFileName name : segments) {
-            if (newest == null || name.segmentNumber() > newest.segmentNumber()
-                    || name.segmentNumber() == newest.segmentNumber()
-                    && (Integer.compareUnsigned(name.timeline(), newest.timeline()) > 0
-                    || name.timeline() == newest.timeline() && newest.partial() && !name.partial())) {
-                newest = name;
+    // ------------------------------------------------------------------ the store
+
+    @Override
+    public String location() {
+        return dir.toString();
+    }
+
+    @Override
+    public List<StoredFile> list() throws IOException {
+        List<StoredFile> files = new ArrayList<>();
+        try (DirectoryStream<Path> entries = Files.newDirectoryStream(dir)) {
+            for (Path entry : entries) {
+                try {
+                    BasicFileAttributes a = Files.readAttributes(entry, BasicFileAttributes.class);
+                    if (a.isRegularFile()) {
+                        files.add(new StoredFile(entry.getFileName().toString(), a.size(), a.lastModifiedTime().toInstant()));
+                    }
+                } catch (NoSuchFileException e) {
+                    // renamed or removed by a running receiver since it was listed
+                }
             }
         }
-        if (newest == null) {
+        return files;
+    }
+
+    @Override
+    public Optional<StoredFile> stat(String name) throws IOException {
+        try {
+            BasicFileAttributes a = Files.readAttributes(resolve(name), BasicFileAttributes.class);
+            return a.isRegularFile() ? Optional.of(new StoredFile(name, a.size(), a.lastModifiedTime().toInstant()))
+                    : Optional.empty();
+        } catch (NoSuchFileException e) {
             return Optional.empty();
         }
-        Optional<WalFileName> unfinished = oldestUnfinished(segments, newest);
-        if (unfinished.isPresent()) {
-            return Optional.of(new ResumePoint(newest.timeline(), unfinished.get().startLsn(), unfinished.get()));
-        }
-        Lsn start = newest.partial() ? newest.startLsn() : newest.endLsn();
-        return Optional.of(new ResumePoint(newest.timeline(), start, newest));
     }
 
-    /** The lowest segment of {@code newest}'s timeline, below it, that is there only as a {@code .partial}. */
-    private static Optional<WalFileName> oldestUnfinished(List<WalFileName> segments, WalFileName newest) {
-        java.util.Set<Long> complete = new java.util.HashSet<>();
-        for (WalFileName name : segments) {
-            if (name.timeline() == newest.timeline() && !name.partial()) {
-                complete.add(name.segmentNumber());
-            }
-        }
-        for (WalFileName name : segments) { // ascending segment numbers
-            if (name.timeline() == newest.timeline() && name.partial()
-                    && name.segmentNumber() < newest.segmentNumber() && !complete.contains(name.segmentNumber())) {
-                return Optional.of(name);
-            }
-        }
-        return Optional.empty();
+    @Override
+    public InputStream open(String name) throws IOException {
+        return Files.newInputStream(resolve(name));
     }
 
-    private List<String> fileNames() {
-        try (Stream<Path> files = Files.list(dir)) {
-            return files.map(p -> p.getFileName().toString()).toList();
-        } catch (IOException e) {
-            throw new UncheckedIOException("could not list archive directory " + dir, e);
+    @Override
+    public Optional<Path> localFile(String name) {
+        return Optional.of(resolve(name));
+    }
+
+    /** Copies {@code source} in through a fsynced temporary file and a rename, refusing to replace other bytes. */
+    @Override
+    public PutOutcome put(String name, Path source) throws IOException {
+        Path target = resolve(name);
+        if (Files.exists(target)) {
+            if (Files.mismatch(target, source) == -1) {
+                return PutOutcome.ALREADY_STORED;
+            }
+            throw new StoreConflictException(location(), name);
         }
+        Path tmp = resolve(name + ".walstream-put");
+        try (FileChannel out = Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING);
+                FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
+            long size = in.size();
+            for (long done = 0; done < size; ) {
+                done += in.transferTo(done, size - done, out);
+            }
+            out.force(true);
+        }
+        Durable.rename(tmp, target);
+        return PutOutcome.STORED;
+    }
+
+    @Override
+    public void delete(String name) throws IOException {
+        if (Files.deleteIfExists(resolve(name))) {
+            Durable.syncDirectory(dir);
+        }
+    }
+
+    @Override
+    public boolean receiverActive() {
+        return isLockedByReceiver();
     }
 
     // ------------------------------------------------------------------ locking
