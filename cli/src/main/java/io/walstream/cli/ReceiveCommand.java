@@ -3,6 +3,7 @@ package io.walstream.cli;
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.FsyncPolicy;
 import io.walstream.archiver.MetricsServer;
+import io.walstream.serve.WalServer;
 import io.walstream.archiver.ReceiveOptions;
 import io.walstream.archiver.SegmentCompression;
 import io.walstream.protocol.Lsn;
@@ -97,6 +98,14 @@ final class ReceiveCommand implements Callable<Integer> {
                     + "0.0.0.0 for every interface; there is no authentication).")
     String metricsBind;
 
+    @Option(names = "--serve", paramLabel = "HOST:PORT", description = "Also serve the archive over HTTP here, as "
+            + "walstream serve does (GET /wal/NAME; .partial up to what is flushed). Its TLS, token and prefetch "
+            + "options apply.")
+    String serve;
+
+    @CommandLine.Mixin
+    ServeServerOptions serveOptions;
+
     @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")
     boolean verbose;
 
@@ -115,8 +124,12 @@ final class ReceiveCommand implements Callable<Integer> {
         FsyncPolicy fsync = noSync ? FsyncPolicy.none()
                 : synchronous ? FsyncPolicy.synchronous()
                 : FsyncPolicy.interval(Duration.ofMillis((long) (fsyncInterval * 1000)));
+        io.walstream.serve.ServeOptions served = null;
         ReceiveOptions options;
         try {
+            if (serve != null) {
+                served = serveOptions.toOptions(ServeServerOptions.address(serve));
+            }
             options = ReceiveOptions.of(connection.resolve())
                     .withSlot(slot, createSlot, ifNotExists)
                     .withFsync(fsync)
@@ -151,8 +164,12 @@ final class ReceiveCommand implements Callable<Integer> {
         // System.console() is null unless stdin and stdout are a terminal: the nearest Java 17 gets to asking about stderr.
         boolean terminal = System.console() != null;
         MetricsServer metrics = null;
+        WalServer server = null;
         ProgressLine ticker = null;
         try {
+            if (served != null) {
+                server = WalServer.start(receiver.directory(), served.withFlushedLsn(() -> receiver.metrics().flushedLsn()));
+            }
             if (metricsPort != null) {
                 metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
             }
@@ -173,6 +190,9 @@ final class ReceiveCommand implements Callable<Integer> {
             }
             if (metrics != null) {
                 metrics.close();
+            }
+            if (server != null) {
+                server.close();
             }
             finished.countDown();
             try {

@@ -19,6 +19,7 @@ import picocli.CommandLine.IVersionProvider;
         subcommands = {
             ReceiveCommand.class,
             RestoreCommand.class,
+            ServeCommand.class,
             VerifyCommand.class,
             StatusCommand.class,
             CheckCommand.class,

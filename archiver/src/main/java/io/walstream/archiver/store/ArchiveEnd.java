@@ -36,6 +36,14 @@ public record ArchiveEnd(int timeline, Lsn walEnd, Lsn resumePoint, WalFileName 
         return Optional.of(new ArchiveEnd(newest.timeline(), end, resume.get().start(), newest));
     }
 
+    /**
+     * The end of the last whole WAL record in a {@code .partial} (its start when there is none): what a receiver
+     * wrote, though while one runs the newest of it may not be durable yet.
+     */
+    public static Lsn walEndOf(WalStore dir, WalFileName partial, WalSegmentSize segmentSize) {
+        return endOfPartial(dir, partial, segmentSize);
+    }
+
     private static Lsn endOfPartial(WalStore dir, WalFileName partial, WalSegmentSize segmentSize) {
         long start = partial.startLsn().value();
         byte[] buffer = new byte[64 * 1024];

@@ -1,0 +1,96 @@
+package io.walstream.cli;
+
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.serve.WalServer;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+
+/** {@code walstream serve -D DIR --listen HOST:PORT}: the archive over HTTP, for restore_command = curl. */
+@Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
+        description = {
+            "Serve the archive over HTTP/1.1 to standbys and recoveries: GET /wal/NAME answers with the file's",
+            "plain bytes (compressed segments decompressed, the next segments prepared ahead), 404 when the",
+            "archive does not have it, 400 for anything that is not a WAL, .history or .backup file name;",
+            "GET /wal/NAME.partial the segment still being received, up to its last whole record; GET / a JSON status.",
+            "On the standby:  restore_command = 'curl -fsS -o %%p http://127.0.0.1:7480/wal/%%f'",
+            "Runs until stopped (SIGTERM, Ctrl-C)."
+        },
+        exitCodeListHeading = "%nExit status:%n",
+        exitCodeList = {"0:stopped", "1:failure (e.g. the address is in use)", "2:usage error"})
+final class ServeCommand implements Callable<Integer> {
+
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "The archive directory.")
+    Path directory;
+
+    @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7480",
+            description = "Where to listen. Default: ${DEFAULT-VALUE} (this host only; give an address, with TLS and "
+                    + "a token, for standbys elsewhere).")
+    String listen;
+
+    @Mixin
+    ServeServerOptions server;
+
+    @Option(names = {"-v", "--verbose"}, description = "Log every request; stack traces on failure.")
+    boolean verbose;
+
+    @CommandLine.Spec
+    CommandLine.Model.CommandSpec spec;
+
+    @Override
+    public Integer call() throws Exception {
+        PrintWriter err = spec.commandLine().getErr();
+        if (!Files.isDirectory(directory)) {
+            err.println("walstream serve: archive directory " + directory + " does not exist");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        io.walstream.serve.ServeOptions options;
+        try {
+            options = server.toOptions(ServeServerOptions.address(listen));
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
+        Logging.configure(verbose);
+        Walstream.verbose |= verbose;
+        CountDownLatch stopped = new CountDownLatch(1);
+        WalServer running = WalServer.start(ArchiveDirectory.open(directory), options);
+        Thread hook = new Thread(() -> {
+            running.close();
+            try {
+                if (stopped.await(10, TimeUnit.SECONDS)) {
+                    // stopped as asked: exit 0 as for a clean stop, not the 143 a JVM ended by SIGTERM reports
+                    System.err.flush();
+                    Runtime.getRuntime().halt(0);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }, "walstream-serve-stop");
+        Runtime.getRuntime().addShutdownHook(hook);
+        try {
+            err.printf("walstream serve: %s on %s%s%n", directory, running.address(),
+                    options.tls() != null ? " (TLS)" : "");
+            err.flush();
+            running.closeFuture().syncUninterruptibly();
+            running.close();
+            err.println("walstream serve: stopped");
+            err.flush();
+        } finally {
+            stopped.countDown();
+            try {
+                Runtime.getRuntime().removeShutdownHook(hook);
+            } catch (IllegalStateException shuttingDown) {
+                // the hook is running: it is waiting for us
+            }
+        }
+        return 0;
+    }
+}
