@@ -27,6 +27,9 @@ import picocli.CommandLine.Option;
         exitCodeList = {"0:stopped", "1:failure (e.g. the address is in use)", "2:usage error"})
 final class ServeCommand implements Callable<Integer> {
 
+    /** Servers running in this JVM, so that an embedding test can stop them as SIGTERM would. */
+    private static final java.util.Set<WalServer> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
     @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "The archive directory.")
     Path directory;
 
@@ -75,6 +78,7 @@ final class ServeCommand implements Callable<Integer> {
             }
         }, "walstream-serve-stop");
         Runtime.getRuntime().addShutdownHook(hook);
+        RUNNING.add(running);
         try {
             err.printf("walstream serve: %s on %s%s%n", directory, running.address(),
                     options.tls() != null ? " (TLS)" : "");
@@ -84,6 +88,7 @@ final class ServeCommand implements Callable<Integer> {
             err.println("walstream serve: stopped");
             err.flush();
         } finally {
+            RUNNING.remove(running);
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
@@ -92,5 +97,10 @@ final class ServeCommand implements Callable<Integer> {
             }
         }
         return 0;
+    }
+
+    /** Stops every serve running in this JVM, as SIGTERM does. */
+    static void stopAll() {
+        RUNNING.forEach(WalServer::close);
     }
 }

@@ -46,6 +46,7 @@ public final class WalServer implements AutoCloseable {
     private final EventLoopGroup group;
     private final ExecutorService workers;
     private final Channel channel;
+    private final java.util.concurrent.atomic.AtomicBoolean closed = new java.util.concurrent.atomic.AtomicBoolean();
 
     private WalServer(EventLoopGroup group, ExecutorService workers, Channel channel) {
         this.group = group;
@@ -115,8 +116,12 @@ public final class WalServer implements AutoCloseable {
         return channel.closeFuture();
     }
 
+    /** Stops listening, ends every connection and waits for the threads; a second call does nothing. */
     @Override
     public void close() {
+        if (!closed.compareAndSet(false, true)) {
+            return;
+        }
         channel.close().syncUninterruptibly();
         group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdownNow();
