@@ -4,6 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.Unpooled;
+import io.walstream.archiver.pipeline.ArchivePipeline;
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.verify.WalChunkVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;

@@ -1,11 +1,11 @@
 package io.walstream.benchmarks;
 
 import io.walstream.archiver.ArchiveDirectory;
-import io.walstream.archiver.ArchivePipeline;
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.SegmentCompression;
-import io.walstream.archiver.WalChunkVerifier;
+import io.walstream.archiver.pipeline.ArchivePipeline;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.compress.SegmentCompression;
+import io.walstream.archiver.verify.WalChunkVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -305,7 +305,7 @@ public final class CatchUpBenchmark {
         ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
                 .withCompression(SegmentCompression.parse(compress));
         if (Boolean.getBoolean("bench.noSync")) {
-            options = options.withFsync(io.walstream.archiver.FsyncPolicy.none());
+            options = options.withFsync(io.walstream.archiver.pipeline.FsyncPolicy.none());
         }
         if (Boolean.getBoolean("bench.noVerify")) {
             options = options.withVerifyRecords(false);
