@@ -104,9 +104,9 @@ class DefectiveWalIT {
         int chunk = 128 * 1024;
         for (int at = 0; at < bytes.length; at += chunk) {
             int n = Math.min(chunk, bytes.length - at);
-            pipeline.onWal(new XLogData(from + at, from + bytes.length, 0,
+            pipeline.sink().onWal(new XLogData(from + at, from + bytes.length, 0,
                     Unpooled.wrappedBuffer(bytes, at, n)));
-            pipeline.onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
+            pipeline.sink().onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
             // Each message made as durable as it may be before the next arrives, as on a slow
             // link: the flusher must not get the chance to complete a segment only because the
             // verifier happened to run ahead and fail first.

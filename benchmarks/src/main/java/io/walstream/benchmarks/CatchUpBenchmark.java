@@ -256,14 +256,14 @@ public final class CatchUpBenchmark {
                 ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
                         .withVerifier(WalChunkVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
             pipeline.startAt(1, start);
-            pipeline.attach(source);
-            pipeline.stopAt(end);
+            pipeline.sink().attach(source);
+            pipeline.sink().stopAt(end);
             pipeline.onDurable(lsn -> {
                 if (lsn >= end.value()) {
                     durableAt.compareAndSet(0, System.nanoTime());
                 }
             });
-            source.stream(null, start, pipeline);
+            source.stream(null, start, pipeline.sink());
             pipeline.failure().getNow(null);
         }
         if (durableAt.get() == 0) {

@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The whole archive pipeline in memory: {@link ArchivePipeline#onWal} (what the walreceiver's I/O thread calls) into
+ * The whole archive pipeline in memory: {@link io.walstream.archiver.pipeline.ArchiveSink#onWal} (what the walreceiver's I/O thread calls) into
  * the Disruptor ring, SegmentWriter ∥ RecordVerifier (page headers, record CRC-32C), then the Flusher, with fsync
  * policy {@code none} and segment files on tmpfs ({@code -Dbench.dir}, default {@code /dev/shm}). The WAL is valid
  * (four 16 MiB segments of the {@code mixed} record sizes of {@link SyntheticWalSegments}) and lies in one direct
@@ -120,9 +120,9 @@ public class PipelineBenchmark {
         long start = base + offset;
         XLogData data = new XLogData(start, start + chunk, 0, wal.retainedSlice(offset, chunk));
         offset += chunk;
-        if (!pipeline.onWal(data)) {
+        if (!pipeline.sink().onWal(data)) {
             // what ArchivePipeline's resumeReading would wake the event loop for
-            while (pipeline.bytesInFlight() >= maxInFlight / 2 && !pipeline.failure().isDone()) {
+            while (pipeline.sink().bytesInFlight() >= maxInFlight / 2 && !pipeline.failure().isDone()) {
                 LockSupport.parkNanos(20_000);
             }
         }

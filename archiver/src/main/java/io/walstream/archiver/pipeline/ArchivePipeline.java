@@ -1,49 +1,38 @@
 package io.walstream.archiver.pipeline;
 
-import com.lmax.disruptor.EventHandler;
 import com.lmax.disruptor.EventTranslator;
-import com.lmax.disruptor.EventTranslatorOneArg;
-import com.lmax.disruptor.ExceptionHandler;
-import com.lmax.disruptor.RingBuffer;
-import com.lmax.disruptor.Sequence;
-import com.lmax.disruptor.dsl.Disruptor;
-import com.lmax.disruptor.dsl.ProducerType;
-import com.lmax.disruptor.util.DaemonThreadFactory;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ArchiveException;
 import io.walstream.archiver.metrics.LatencyHistogram;
 import io.walstream.archiver.verify.WalChunkVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalSegmentSize;
-import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.protocol.replication.NextTimeline;
 import io.walstream.protocol.replication.TimelineHistoryFile;
-import io.walstream.walreceiver.StreamControl;
-import io.walstream.walreceiver.WalSink;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.LongConsumer;
 
 /**
- * Received WAL into an {@link ArchiveDirectory} through an LMAX Disruptor ring of preallocated
- * slots: the I/O thread publishes each XLogData; {@link SegmentWriter} and {@link RecordVerifier}
- * handle it in parallel; then the {@link Flusher} makes it durable and releases it. As a
- * {@link WalSink} it reports the writer's and the flusher's positions, so the server is never
- * told WAL is flushed before it is fsynced. When too many bytes are in flight it asks the client
- * to stop reading the socket, and resumes it once the stages catch up.
+ * Received WAL into an {@link ArchiveDirectory}: builds the stages ({@link SegmentWriter} and
+ * {@link VerifierStage}, beside them the {@link ReceiptLog}, then the {@link Flusher}, which alone
+ * decides fsync and the flush report), runs them on an engine, and is fed through its
+ * {@link ArchiveSink}. The engine is a {@link RingEngine} (stage threads behind a Disruptor ring,
+ * for throughput) unless the policy is {@link FsyncPolicy.Mode#SYNCHRONOUS}: then an
+ * {@link InlineEngine} runs them on the I/O thread, as pg_receivewal does, since a commit waits.
  *
- * <p>With {@link FsyncPolicy.Mode#SYNCHRONOUS} the same three stages run inline on the I/O thread
- * instead, as pg_receivewal and PostgreSQL's walreceiver do: write and verify each message, then
- * at the end of each socket read fsync once and report the flush. There a commit waits for us, and
- * every hand-over between threads is a wake-up on a busy machine (three of them between receiving a
- * commit record and answering it); in the ring's place the kernel's socket buffer gathers what
- * arrives during an fsync into the next read, which is the group commit.
+ * <pre>{@code
+ * try (ArchivePipeline p = new ArchivePipeline(dir, segmentSize, ArchivePipeline.Settings.defaults())) {
+ *     p.startAt(timeline, start);
+ *     connection.streamFollowingTimelines(slot, start, timeline, p.sink(), p.sink()::attach);
+ * }
+ * }</pre>
  */
-public final class ArchivePipeline implements WalSink, AutoCloseable {
+public final class ArchivePipeline implements AutoCloseable {
 
     /** Pipeline settings; {@code ringSize} a power of two. */
     public record Settings(FsyncPolicy fsync, WalChunkVerifier verifier, int ringSize, long maxBytesInFlight,
@@ -77,62 +66,41 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         void completed(io.walstream.protocol.WalFileName segment, java.nio.file.Path file);
     }
 
-    /** Fills a ring slot from an XLogData; reads the clock only when there is a receipt log. */
-    private final EventTranslatorOneArg<WalEvent, XLogData> wal;
-
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
-    private final Settings settings;
     private final PipelineState state = new PipelineState();
-    private final Disruptor<WalEvent> disruptor;
-    private final RingBuffer<WalEvent> ring;
-    /** Synchronous mode: the stages in order, run by whoever holds {@link #inlineLock}; else null. */
-    private final Inline inline;
-    private final AtomicLong bytesInFlight = new AtomicLong();
-    private final AtomicBoolean readingPaused = new AtomicBoolean();
+    private final ArchiveSink sink;
+    private final StageEngine engine;
     private final CompletableFuture<Void> failed = new CompletableFuture<>();
-    private final AtomicLong received = new AtomicLong();
-    private volatile StreamControl stream;
-    private volatile long stopAt = Long.MAX_VALUE;
-    private volatile LongConsumer durableListener = lsn -> { };
 
     public ArchivePipeline(ArchiveDirectory dir, WalSegmentSize segmentSize, Settings settings) {
         this.dir = dir;
         this.segmentSize = segmentSize;
-        this.settings = settings;
-        SegmentWriter writer = new SegmentWriter(dir, segmentSize, state);
-        RecordVerifier verifier = new RecordVerifier(settings.verifier(), state, dir, segmentSize);
-        Flusher flusher = new Flusher(dir, settings.fsync(), state, this::durableAdvanced, this::released,
+        ReceiptLog receipts = settings.receiptLog() ? new ReceiptLog(dir.path(), segmentSize) : null;
+        this.sink = new ArchiveSink(this, state, settings.maxBytesInFlight(),
+                receipts != null ? new ReceiptClock(java.time.Clock.systemUTC()) : null);
+        List<PipelineStage> beside = new ArrayList<>(3);
+        beside.add(new SegmentWriter(dir, segmentSize, state));
+        beside.add(new VerifierStage(settings.verifier(), state, dir, segmentSize));
+        if (receipts != null) {
+            beside.add(receipts);
+        }
+        Flusher flusher = new Flusher(dir, settings.fsync(), state, sink,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
                 settings.verifier() != WalChunkVerifier.NONE);
-        ReceiptLog receipts = settings.receiptLog() ? new ReceiptLog(dir.path(), segmentSize) : null;
-        ReceiptClock clock = receipts != null ? new ReceiptClock(java.time.Clock.systemUTC()) : null;
-        this.wal = (event, sequence, data) -> {
-            event.kind = WalEvent.Kind.WAL;
-            event.data = data.content();
-            event.start = data.dataStart();
-            event.end = data.dataEnd();
-            event.sendTime = data.sendTime();
-            event.receivedMicros = clock != null ? clock.nowMicros() : 0;
-        };
         if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
-            this.disruptor = null;
-            this.ring = null;
-            this.inline = new Inline(writer, verifier, receipts, flusher);
+            List<PipelineStage> inOrder = new ArrayList<>(beside);
+            inOrder.add(flusher);
+            this.engine = new InlineEngine(inOrder, this::failed);
         } else {
-            StageWaitStrategy wait = new StageWaitStrategy(100, TimeUnit.MILLISECONDS);
-            this.disruptor = new Disruptor<>(WalEvent::new, settings.ringSize(), DaemonThreadFactory.INSTANCE,
-                    ProducerType.MULTI, wait);
-            if (receipts != null) {
-                disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait),
-                        new Upstream(receipts, wait)).then(flusher);
-            } else {
-                disruptor.handleEventsWith(new Upstream(writer, wait), new Upstream(verifier, wait)).then(flusher);
-            }
-            disruptor.setDefaultExceptionHandler(new FailureHandler());
-            this.ring = disruptor.start();
-            this.inline = null;
+            this.engine = new RingEngine(settings.ringSize(), beside, flusher, this::failed);
         }
+        sink.runOn(engine);
+    }
+
+    /** What the stream feeds: the {@link io.walstream.walreceiver.WalSink} of this pipeline. */
+    public ArchiveSink sink() {
+        return sink;
     }
 
     // ------------------------------------------------------------------ control
@@ -145,19 +113,9 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         control(WalEvent.Kind.RESTART, timeline, start.value());
     }
 
-    /** The stream WAL is coming from, so the pipeline can resume its reading and send feedback. */
-    public void attach(StreamControl current) {
-        this.stream = current;
-    }
-
-    /** Ask the stream to stop once this much WAL is durable (pg_receivewal -E). */
-    public void stopAt(Lsn endLsn) {
-        this.stopAt = endLsn.value();
-    }
-
     /** Called with each new durable position, on the flusher's thread. */
     public void onDurable(LongConsumer listener) {
-        this.durableListener = listener;
+        sink.onDurable(listener);
     }
 
     /** fsyncs everything written so far (whatever the policy) and waits for it. */
@@ -170,6 +128,17 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         return failed;
     }
 
+    /**
+     * The timeline ended: as pg_receivewal, the old timeline's last segment stays .partial, and the
+     * new timeline's copy of that segment is streamed again from its start, which is returned.
+     */
+    Lsn switchTimeline(NextTimeline next, TimelineHistoryFile history) {
+        dir.writeHistory(next.timeline(), history.content());
+        Lsn restart = next.startPosition().segmentStart(segmentSize);
+        control(WalEvent.Kind.RESTART, next.timeline(), restart.value());
+        return restart;
+    }
+
     private void control(WalEvent.Kind kind, int timeline, long lsn) {
         throwIfFailed();
         CompletableFuture<Void> done = new CompletableFuture<>();
@@ -179,11 +148,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
             event.lsn = lsn;
             event.done = done;
         };
-        if (inline != null) {
-            inline.run(step);
-        } else {
-            ring.publishEvent(step);
-        }
+        engine.publish(step);
         try {
             done.get(5, TimeUnit.MINUTES);
         } catch (InterruptedException e) {
@@ -207,93 +172,21 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         }
     }
 
-    // ------------------------------------------------------------------ WalSink, on the I/O thread
-
-    @Override
-    public boolean onWal(XLogData data) {
-        if (state.failed()) {
-            data.release();
-            return true;
-        }
-        int bytes = data.content().readableBytes();
-        long inFlight = bytesInFlight.addAndGet(bytes);
-        received.addAndGet(bytes);
-        if (inline != null) {
-            inline.run(wal, data);
-            return true;
-        }
-        ring.publishEvent(wal, data);
-        if (inFlight < settings.maxBytesInFlight() && ring.remainingCapacity() > 64) {
-            return true;
-        }
-        readingPaused.set(true);
-        // The flusher may have drained everything before it could see the flag: check again.
-        if (bytesInFlight.get() < settings.maxBytesInFlight() / 2 && readingPaused.compareAndSet(true, false)) {
-            return true;
-        }
-        return false;
-    }
-
-    /** Synchronous mode: the end of a socket read is the end of a batch; make it durable and report it. */
-    @Override
-    public void onReadComplete() {
-        if (inline != null && !state.failed()) {
-            inline.syncIfWritten();
+    private void failed(Throwable ex) {
+        state.fail(ex);
+        if (failed.completeExceptionally(state.failure())) {
+            sink.stopStream();
         }
     }
 
-    @Override
+    // ------------------------------------------------------------------ progress and metrics (any thread)
+
     public long writtenLsn() {
         return state.written;
     }
 
-    @Override
     public long flushedLsn() {
         return state.durable;
-    }
-
-    @Override
-    public Lsn onTimelineSwitch(int endedTimeline, NextTimeline next, TimelineHistoryFile history) {
-        dir.writeHistory(next.timeline(), history.content());
-        // As pg_receivewal: the old timeline's last segment stays .partial, and the new timeline's
-        // copy of that segment is streamed again from its start.
-        Lsn restart = next.startPosition().segmentStart(segmentSize);
-        control(WalEvent.Kind.RESTART, next.timeline(), restart.value());
-        return restart;
-    }
-
-    // ------------------------------------------------------------------ stage callbacks
-
-    private void released(long bytes) {
-        long inFlight = bytesInFlight.addAndGet(-bytes);
-        if (inFlight < settings.maxBytesInFlight() / 2 && readingPaused.compareAndSet(true, false)) {
-            StreamControl s = stream;
-            if (s != null) {
-                s.resumeReading();
-            }
-        }
-    }
-
-    private void durableAdvanced(long lsn) {
-        StreamControl s = stream;
-        if (s != null) {
-            if (lsn >= stopAt) {
-                s.stop();
-            } else if (settings.fsync().mode() != FsyncPolicy.Mode.NONE) {
-                s.sendStatusNow();
-            }
-        }
-        durableListener.accept(lsn);
-    }
-
-    // ------------------------------------------------------------------ progress
-
-    public long receivedBytes() {
-        return received.get();
-    }
-
-    public long bytesInFlight() {
-        return bytesInFlight.get();
     }
 
     public long segmentsCompleted() {
@@ -326,16 +219,14 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         return segmentSize;
     }
 
-    // ------------------------------------------------------------------ metrics (any thread)
-
     /** Ring slots published but not yet released by the flusher. */
     public long ringOccupancy() {
-        return ring == null ? 0 : ring.getBufferSize() - ring.remainingCapacity();
+        return engine.occupancy();
     }
 
     /** 0 in synchronous mode, which runs the stages on the I/O thread without a ring. */
     public int ringCapacity() {
-        return ring == null ? 0 : ring.getBufferSize();
+        return engine.capacity();
     }
 
     public long verificationFailures() {
@@ -351,7 +242,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
         return state.fsyncLatency.snapshot();
     }
 
-    /** Flushes what is written (unless a stage failed) and stops the stage threads. */
+    /** Flushes what is written (unless a stage failed) and stops the stages. */
     @Override
     public void close() {
         try {
@@ -359,174 +250,7 @@ public final class ArchivePipeline implements WalSink, AutoCloseable {
                 flush();
             }
         } finally {
-            if (inline != null) {
-                inline.shutdown();
-            } else {
-                try {
-                    disruptor.shutdown(30, TimeUnit.SECONDS);
-                } catch (com.lmax.disruptor.TimeoutException e) {
-                    disruptor.halt();
-                }
-            }
-        }
-    }
-
-    private void failed(Throwable ex) {
-        state.fail(ex);
-        if (failed.completeExceptionally(state.failure())) {
-            StreamControl s = stream;
-            if (s != null) {
-                s.stop();
-            }
-        }
-    }
-
-    /**
-     * A stage others wait for: after each event it advances its own sequence and wakes them
-     * ({@link StageWaitStrategy}), instead of leaving that to the end of its batch.
-     */
-    private static final class Upstream implements EventHandler<WalEvent> {
-        private final EventHandler<WalEvent> stage;
-        private final StageWaitStrategy wait;
-        private Sequence sequence;
-
-        Upstream(EventHandler<WalEvent> stage, StageWaitStrategy wait) {
-            this.stage = stage;
-            this.wait = wait;
-        }
-
-        @Override
-        public void setSequenceCallback(Sequence sequenceCallback) {
-            this.sequence = sequenceCallback;
-        }
-
-        @Override
-        public void onEvent(WalEvent event, long seq, boolean endOfBatch) throws Exception {
-            try {
-                stage.onEvent(event, seq, endOfBatch);
-            } finally {
-                sequence.set(seq);
-                wait.signalAllWhenBlocking();
-            }
-        }
-
-        @Override
-        public void onStart() {
-            stage.onStart();
-        }
-
-        @Override
-        public void onShutdown() {
-            stage.onShutdown();
-        }
-
-        @Override
-        public void onTimeout(long seq) throws Exception {
-            stage.onTimeout(seq);
-        }
-    }
-
-    /**
-     * The stages without the ring, for synchronous mode: one preallocated event, each stage called in
-     * turn under a lock (the I/O thread and control calls from the receiver's thread never interleave).
-     * A stage's exception fails the pipeline and the later stages still see the event, as in the ring,
-     * so the flusher releases its bytes and completes a waiting control call.
-     */
-    private final class Inline {
-        private final SegmentWriter writer;
-        private final RecordVerifier verifier;
-        private final ReceiptLog receipts;
-        private final Flusher flusher;
-        private final WalEvent event = new WalEvent();
-        private final Object lock = new Object();
-        private long sequence;
-        private boolean unsynced;
-
-        Inline(SegmentWriter writer, RecordVerifier verifier, ReceiptLog receipts, Flusher flusher) {
-            this.writer = writer;
-            this.verifier = verifier;
-            this.receipts = receipts;
-            this.flusher = flusher;
-        }
-
-        void run(EventTranslatorOneArg<WalEvent, XLogData> translator, XLogData data) {
-            synchronized (lock) {
-                translator.translateTo(event, sequence, data);
-                unsynced = true;
-                handle(false);
-            }
-        }
-
-        void run(EventTranslator<WalEvent> translator) {
-            synchronized (lock) {
-                translator.translateTo(event, sequence);
-                handle(true);
-            }
-        }
-
-        void syncIfWritten() {
-            synchronized (lock) {
-                if (unsynced) {
-                    event.kind = WalEvent.Kind.FLUSH;
-                    handle(true);
-                }
-            }
-        }
-
-        private void handle(boolean endOfBatch) {
-            long seq = sequence++;
-            if (event.kind != WalEvent.Kind.WAL) {
-                unsynced = false; // RESTART and FLUSH both leave everything written durable
-            }
-            try {
-                writer.onEvent(event, seq, true);
-            } catch (Throwable ex) {
-                failed(ex);
-            }
-            try {
-                verifier.onEvent(event, seq, true);
-            } catch (Throwable ex) {
-                failed(ex);
-            }
-            if (receipts != null) {
-                try {
-                    receipts.onEvent(event, seq, endOfBatch);
-                } catch (Throwable ex) {
-                    failed(ex);
-                }
-            }
-            try {
-                flusher.onEvent(event, seq, endOfBatch);
-            } catch (Throwable ex) {
-                failed(ex);
-            }
-        }
-
-        void shutdown() {
-            synchronized (lock) {
-                if (receipts != null) {
-                    receipts.onShutdown();
-                }
-                writer.onShutdown();
-                flusher.onShutdown();
-            }
-        }
-    }
-
-    private final class FailureHandler implements ExceptionHandler<Object> {
-        @Override
-        public void handleEventException(Throwable ex, long sequence, Object event) {
-            failed(ex);
-        }
-
-        @Override
-        public void handleOnStartException(Throwable ex) {
-            failed(ex);
-        }
-
-        @Override
-        public void handleOnShutdownException(Throwable ex) {
-            // closing files at shutdown; the data was already handled
+            engine.shutdown();
         }
     }
 }

@@ -1,6 +1,5 @@
 package io.walstream.archiver.pipeline;
 
-import com.lmax.disruptor.EventHandler;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ArchiveException;
 import io.walstream.archiver.Durable;
@@ -10,20 +9,34 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.LongConsumer;
 
 /**
- * Last stage: makes written WAL durable by the {@link FsyncPolicy}, completes segments (fsync,
- * rename {@code .partial} away, fsync the directory), then advances the durable position and
- * reports it. It also releases each message's buffer, so bytes are held until written and checked.
+ * Last stage, and the one place that decides when received WAL is fsynced and when the server
+ * hears of it. By the {@link FsyncPolicy}: at the end of a batch when it is due (every batch when
+ * synchronous, else once per interval), when a segment completes, when the idle ring's interval runs
+ * out, and on a FLUSH or RESTART step. Completing a segment is fsync, rename {@code .partial} away,
+ * fsync the directory. Then it advances the durable position and tells the {@link FlushReport}
+ * whether to send it to the server at once. It also releases each message's buffer, so bytes are
+ * held until written and checked.
  */
-final class Flusher implements EventHandler<WalEvent> {
+final class Flusher implements PipelineStage {
+
+    /** Where the durable position and the released bytes go: the {@link ArchiveSink}. */
+    interface FlushReport {
+        /**
+         * WAL up to {@code lsn} is durable (or, with fsync off, written); {@code now}: tell the server
+         * at once instead of with the next periodic status update.
+         */
+        void flushed(long lsn, boolean now);
+
+        /** A message's bytes are done with (written, checked, and its buffer released). */
+        void released(int bytes);
+    }
 
     private final ArchiveDirectory dir;
     private final FsyncPolicy policy;
     private final PipelineState state;
-    private final LongConsumer onDurable;
-    private final LongConsumer onReleased;
+    private final FlushReport report;
     private final SegmentListener segmentListener;
     private final long intervalNanos;
     private final List<SegmentFile> completed = new ArrayList<>(4);
@@ -35,29 +48,30 @@ final class Flusher implements EventHandler<WalEvent> {
     /** Where the current stream started: WAL before it was verified (or is ours) already. */
     private long restartFloor;
     private long writtenSendTime;
+    /** WAL written since the last fsync. */
+    private boolean unsynced;
 
     /** Told about each segment once it is complete and durable under its final name. */
     interface SegmentListener {
         void segmentCompleted(SegmentFile segment);
     }
 
-    Flusher(ArchiveDirectory dir, FsyncPolicy policy, PipelineState state, LongConsumer onDurable,
-            LongConsumer onReleased, SegmentListener segmentListener, boolean verifying) {
+    Flusher(ArchiveDirectory dir, FsyncPolicy policy, PipelineState state, FlushReport report,
+            SegmentListener segmentListener, boolean verifying) {
         this.dir = dir;
         this.policy = policy;
         this.state = state;
-        this.onDurable = onDurable;
-        this.onReleased = onReleased;
+        this.report = report;
         this.segmentListener = segmentListener;
         this.intervalNanos = policy.interval().toNanos();
         this.verifying = verifying;
     }
 
     @Override
-    public void onEvent(WalEvent event, long sequence, boolean endOfBatch) {
+    public void onEvent(WalEvent event) {
         try {
             if (!state.failed()) {
-                handle(event, endOfBatch);
+                handle(event);
             }
         } catch (RuntimeException e) {
             state.fail(e); // before done completes below, so a waiting control call sees it
@@ -66,7 +80,7 @@ final class Flusher implements EventHandler<WalEvent> {
             if (event.data != null) {
                 int bytes = event.data.readableBytes();
                 event.data.release();
-                onReleased.accept(bytes);
+                report.released(bytes);
             }
             if (event.done != null) {
                 if (state.failed()) {
@@ -79,7 +93,7 @@ final class Flusher implements EventHandler<WalEvent> {
         }
     }
 
-    private void handle(WalEvent event, boolean endOfBatch) {
+    private void handle(WalEvent event) {
         switch (event.kind) {
             case WAL -> {
                 writtenThrough = event.end;
@@ -89,12 +103,12 @@ final class Flusher implements EventHandler<WalEvent> {
                 if (segmentEnded) {
                     completed.add(event.completed);
                 }
-                boolean due = policy.mode() == FsyncPolicy.Mode.SYNCHRONOUS
-                        || System.nanoTime() - lastSyncNanos >= intervalNanos;
                 if (policy.mode() == FsyncPolicy.Mode.NONE) {
                     completeWithoutSync();
-                } else if (endOfBatch && due || segmentEnded || heldSegmentVerified()) {
+                } else if (segmentEnded || heldSegmentVerified()) {
                     sync();
+                } else {
+                    unsynced = true;
                 }
             }
             case RESTART -> {
@@ -121,6 +135,7 @@ final class Flusher implements EventHandler<WalEvent> {
                 }
                 current = null;
                 writtenThrough = event.lsn;
+                unsynced = false;
                 publishDurable(event.lsn);
             }
             case FLUSH -> {
@@ -135,9 +150,18 @@ final class Flusher implements EventHandler<WalEvent> {
         }
     }
 
+    /** The end of a batch: fsync what it wrote if the policy says it is time. */
+    @Override
+    public void onEndOfBatch() {
+        if (unsynced && !state.failed() && (policy.mode() == FsyncPolicy.Mode.SYNCHRONOUS
+                || System.nanoTime() - lastSyncNanos >= intervalNanos)) {
+            sync();
+        }
+    }
+
     /** Idle: make sure nothing written stays un-fsynced longer than the interval. */
     @Override
-    public void onTimeout(long sequence) {
+    public void onIdle() {
         if (state.failed() || policy.mode() == FsyncPolicy.Mode.NONE) {
             return;
         }
@@ -209,6 +233,7 @@ final class Flusher implements EventHandler<WalEvent> {
                 }
             }
             state.fsyncs++;
+            unsynced = false;
             lastSyncNanos = System.nanoTime();
             state.fsyncLatency.record(lastSyncNanos - syncStart);
         }
@@ -255,7 +280,8 @@ final class Flusher implements EventHandler<WalEvent> {
         if (lsn != state.durable) {
             state.durableSendTime = writtenSendTime; // before durable: a reader of durable then sees its time
             state.durable = lsn;
-            onDurable.accept(lsn);
+            // fsync off: the position is only written, and goes out with the periodic status update
+            report.flushed(lsn, policy.mode() != FsyncPolicy.Mode.NONE);
         }
     }
 

@@ -1,6 +1,5 @@
 package io.walstream.archiver.pipeline;
 
-import com.lmax.disruptor.EventHandler;
 import io.walstream.archiver.Durable;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
@@ -24,7 +23,7 @@ import java.util.stream.Stream;
  * appends through a buffer and writes at the end of each batch; it does not fsync (measurement
  * data, not WAL: a crash can lose the last second of receipts, never WAL).
  */
-public final class ReceiptLog implements EventHandler<WalEvent> {
+public final class ReceiptLog implements PipelineStage {
 
     /** Subdirectory of the archive. */
     static final String DIRECTORY = "receipts";
@@ -47,7 +46,7 @@ public final class ReceiptLog implements EventHandler<WalEvent> {
     }
 
     @Override
-    public void onEvent(WalEvent event, long sequence, boolean endOfBatch) throws IOException {
+    public void onEvent(WalEvent event) throws IOException {
         switch (event.kind) {
             case WAL -> {
                 long startSegment = event.start >>> segmentSize.log2();
@@ -58,9 +57,6 @@ public final class ReceiptLog implements EventHandler<WalEvent> {
                     drain();
                 }
                 buffer.putLong(event.start).putLong(event.end).putLong(event.receivedMicros).putLong(event.sendTime);
-                if (endOfBatch) {
-                    drain();
-                }
             }
             case RESTART -> {
                 close();
@@ -69,6 +65,11 @@ public final class ReceiptLog implements EventHandler<WalEvent> {
             case FLUSH -> drain();
             default -> throw new IllegalStateException("unknown event " + event.kind);
         }
+    }
+
+    @Override
+    public void onEndOfBatch() throws IOException {
+        drain();
     }
 
     private void switchTo(long newSegment) throws IOException {

@@ -1,6 +1,5 @@
 package io.walstream.archiver.pipeline;
 
-import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ArchiveException;
@@ -18,7 +17,7 @@ import org.slf4j.LoggerFactory;
  * segment edges, and hands completed segments to the {@link Flusher}. Refuses any gap: every
  * message must start where the previous one ended.
  */
-final class SegmentWriter implements EventHandler<WalEvent> {
+final class SegmentWriter implements PipelineStage {
 
     private static final Logger log = LoggerFactory.getLogger(SegmentWriter.class);
     private static final Duration DISK_FULL_RETRY = Duration.ofSeconds(1);
@@ -44,7 +43,7 @@ final class SegmentWriter implements EventHandler<WalEvent> {
     }
 
     @Override
-    public void onEvent(WalEvent event, long sequence, boolean endOfBatch) throws IOException {
+    public void onEvent(WalEvent event) throws IOException {
         if (state.failed()) {
             return;
         }

@@ -186,7 +186,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     /** What discarded pipelines counted. */
     private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents) {
         Retired plus(ArchivePipeline p) {
-            return new Retired(received + p.receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
+            return new Retired(received + p.sink().receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
                     verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents());
         }
     }
@@ -262,7 +262,7 @@ public final class ArchiveReceiver implements AutoCloseable {
                 if (start.lsn().compareTo(options.endLsn()) >= 0 && p.flushedLsn() >= options.endLsn().value()) {
                     return Optional.of(Outcome.END_POSITION_REACHED);
                 }
-                p.stopAt(options.endLsn());
+                p.sink().stopAt(options.endLsn());
             }
             log.info("streaming {} from {} on timeline {} ({}) into {}", c.server(), start.lsn(), start.timeline(),
                     start.why(), dir.path());
@@ -270,8 +270,8 @@ public final class ArchiveReceiver implements AutoCloseable {
             ArchivePipeline running = p;
             StreamEnd end;
             try {
-                end = c.streamFollowingTimelines(options.slot(), start.lsn(), start.timeline(), p, s -> {
-                    running.attach(s);
+                end = c.streamFollowingTimelines(options.slot(), start.lsn(), start.timeline(), p.sink(), s -> {
+                    running.sink().attach(s);
                     stream = s;
                     if (stopRequested.getCount() == 0) {
                         s.stop();
@@ -285,7 +285,7 @@ public final class ArchiveReceiver implements AutoCloseable {
                     lastReceived = last.receivedLsn(); // where a protocol violation came, for refused()
                 }
                 stream = null;
-                running.attach(null);
+                running.sink().attach(null);
             }
             throwIfPipelineFailed(p);
             p.flush();
@@ -407,7 +407,7 @@ public final class ArchiveReceiver implements AutoCloseable {
             return new Progress(0, 0, 0, 0, 0, 0, 0, false, false);
         }
         Retired r = retired;
-        return new Progress(r.received() + p.receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
+        return new Progress(r.received() + p.sink().receivedBytes(), p.writtenLsn(), p.flushedLsn(), p.verifiedLsn(),
                 r.segments() + p.segmentsCompleted(), r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0,
                 s != null, p.diskFull());
     }
@@ -429,9 +429,9 @@ public final class ArchiveReceiver implements AutoCloseable {
         double lagSeconds = lagBytes == 0 ? 0 : sendTime == 0 ? Double.NaN
                 : Math.max(0, PgEpoch.now(Clock.systemUTC()) - sendTime) / 1e6;
         return new ReceiverMetrics(server.receivedEnd, p.writtenLsn(), flushed, p.verifiedLsn(), serverEnd, lagBytes,
-                lagSeconds, r.received() + p.receivedBytes(), r.segments() + p.segmentsCompleted(),
+                lagSeconds, r.received() + p.sink().receivedBytes(), r.segments() + p.segmentsCompleted(),
                 r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
-                p.ringCapacity(), p.bytesInFlight(), r.verificationFailures() + p.verificationFailures(),
+                p.ringCapacity(), p.sink().bytesInFlight(), r.verificationFailures() + p.verificationFailures(),
                 p.fsyncLatency(), storage(p, r));
     }
 

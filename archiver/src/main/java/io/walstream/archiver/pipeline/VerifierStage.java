@@ -1,6 +1,5 @@
 package io.walstream.archiver.pipeline;
 
-import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.walstream.archiver.ArchiveDirectory;
@@ -16,10 +15,13 @@ import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Runs beside the {@link SegmentWriter}: hands each chunk to a {@link WalChunkVerifier}. */
-final class RecordVerifier implements EventHandler<WalEvent> {
+/**
+ * The stage that runs a {@link WalChunkVerifier} beside the {@link SegmentWriter}: hands it each chunk,
+ * and publishes how far WAL verified, which the {@link Flusher} does not report or complete beyond.
+ */
+final class VerifierStage implements PipelineStage {
 
-    private static final Logger log = LoggerFactory.getLogger(RecordVerifier.class);
+    private static final Logger log = LoggerFactory.getLogger(VerifierStage.class);
     /** How much of the segment before a restart is checked again: records up to about this long are checked whole. */
     private static final int PRIME_WINDOW = 1 << 20;
 
@@ -28,8 +30,10 @@ final class RecordVerifier implements EventHandler<WalEvent> {
     /** Where the segment before a restart may be found. */
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
+    /** Chunks verified since {@link PipelineState#verified} was last set. */
+    private boolean unpublished;
 
-    RecordVerifier(WalChunkVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
+    VerifierStage(WalChunkVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
         this.verifier = verifier;
         this.state = state;
         this.dir = dir;
@@ -37,7 +41,7 @@ final class RecordVerifier implements EventHandler<WalEvent> {
     }
 
     @Override
-    public void onEvent(WalEvent event, long sequence, boolean endOfBatch) {
+    public void onEvent(WalEvent event) {
         if (state.failed()) {
             return;
         }
@@ -49,14 +53,28 @@ final class RecordVerifier implements EventHandler<WalEvent> {
                     state.verificationFailures++; // single writer: this thread
                     throw e;
                 }
-                if (endOfBatch) {
-                    state.verified = verifier.verifiedLsn();
-                }
+                unpublished = true;
             }
-            case RESTART -> restart(event.timeline, event.lsn);
-            case FLUSH -> state.verified = verifier.verifiedLsn();
+            case RESTART -> {
+                unpublished = false; // what the last stream verified stays published until the new one verifies
+                restart(event.timeline, event.lsn);
+            }
+            case FLUSH -> publish();
             default -> throw new IllegalStateException("unknown event " + event.kind);
         }
+    }
+
+    /** Once per batch: the verified position is a volatile the flusher and the metrics read. */
+    @Override
+    public void onEndOfBatch() {
+        if (unpublished && !state.failed()) {
+            publish();
+        }
+    }
+
+    private void publish() {
+        unpublished = false;
+        state.verified = verifier.verifiedLsn();
     }
 
     /**
