@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import io.netty.buffer.Unpooled;
 import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
@@ -98,7 +98,7 @@ class DefectiveWalIT {
         ArchiveDirectory archive = ArchiveDirectory.create(dir);
         archive.bindTo(sysid, size);
         ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
-                .withVerifier(WalChunkVerifier.records(size, 1, sysid, major))
+                .withVerifier(ReceivedWalVerifier.records(size, 1, sysid, major))
                 .withFsync(synchronous ? FsyncPolicy.synchronous() : FsyncPolicy.defaults()));
         pipeline.startAt(1, Lsn.of(from));
         int chunk = 128 * 1024;

@@ -5,7 +5,7 @@ import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.archiver.compress.SegmentCompression;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -254,7 +254,7 @@ public final class CatchUpBenchmark {
         java.util.concurrent.atomic.AtomicLong durableAt = new java.util.concurrent.atomic.AtomicLong();
         try (PgJdbcWalSource source = PgJdbcWalSource.open(Benchmarks.settings(pg, "bench_pgjdbc"), Duration.ofSeconds(10));
                 ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
-                        .withVerifier(WalChunkVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
+                        .withVerifier(ReceivedWalVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
             pipeline.startAt(1, start);
             pipeline.sink().attach(source);
             pipeline.sink().stopAt(end);

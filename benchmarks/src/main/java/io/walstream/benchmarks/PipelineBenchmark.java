@@ -5,7 +5,7 @@ import io.netty.buffer.ByteBufAllocator;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.protocol.wal.SyntheticWal;
@@ -81,7 +81,7 @@ public class PipelineBenchmark {
         ArchivePipeline.Settings defaults = ArchivePipeline.Settings.defaults();
         maxInFlight = defaults.maxBytesInFlight();
         ArchivePipeline.Settings settings = defaults.withFsync(FsyncPolicy.none())
-                .withVerifier(WalChunkVerifier.records(SyntheticWalSegments.SIZE, SyntheticWalSegments.TIMELINE,
+                .withVerifier(ReceivedWalVerifier.records(SyntheticWalSegments.SIZE, SyntheticWalSegments.TIMELINE,
                         SyntheticWalSegments.SYSID, SyntheticWalSegments.MAJOR))
                 .withOnSegment((name, file) -> delete(file));
         pipeline = new ArchivePipeline(ArchiveDirectory.create(tmp), SyntheticWalSegments.SIZE, settings);

@@ -4,7 +4,7 @@ import com.lmax.disruptor.EventTranslator;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ArchiveException;
 import io.walstream.archiver.metrics.LatencyHistogram;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.replication.NextTimeline;
@@ -35,11 +35,11 @@ import java.util.function.LongConsumer;
 public final class ArchivePipeline implements AutoCloseable {
 
     /** Pipeline settings; {@code ringSize} a power of two. */
-    public record Settings(FsyncPolicy fsync, WalChunkVerifier verifier, int ringSize, long maxBytesInFlight,
+    public record Settings(FsyncPolicy fsync, ReceivedWalVerifier verifier, int ringSize, long maxBytesInFlight,
             SegmentCompletionListener onSegment, boolean receiptLog) {
 
         public static Settings defaults() {
-            return new Settings(FsyncPolicy.defaults(), WalChunkVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
+            return new Settings(FsyncPolicy.defaults(), ReceivedWalVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
                     false);
         }
 
@@ -47,7 +47,7 @@ public final class ArchivePipeline implements AutoCloseable {
             return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog);
         }
 
-        public Settings withVerifier(WalChunkVerifier v) {
+        public Settings withVerifier(ReceivedWalVerifier v) {
             return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog);
         }
 
@@ -87,7 +87,7 @@ public final class ArchivePipeline implements AutoCloseable {
         }
         Flusher flusher = new Flusher(dir, settings.fsync(), state, sink,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
-                settings.verifier() != WalChunkVerifier.NONE);
+                settings.verifier() != ReceivedWalVerifier.NONE);
         if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
             List<PipelineStage> inOrder = new ArrayList<>(beside);
             inOrder.add(flusher);

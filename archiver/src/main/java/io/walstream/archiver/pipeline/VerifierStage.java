@@ -5,7 +5,7 @@ import io.netty.buffer.Unpooled;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.SegmentFiles;
 import io.walstream.archiver.WalRestore;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
@@ -16,7 +16,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The stage that runs a {@link WalChunkVerifier} beside the {@link SegmentWriter}: hands it each chunk,
+ * The stage that runs a {@link ReceivedWalVerifier} beside the {@link SegmentWriter}: hands it each chunk,
  * and publishes how far WAL verified, which the {@link Flusher} does not report or complete beyond.
  */
 final class VerifierStage implements PipelineStage {
@@ -25,7 +25,7 @@ final class VerifierStage implements PipelineStage {
     /** How much of the segment before a restart is checked again: records up to about this long are checked whole. */
     private static final int PRIME_WINDOW = 1 << 20;
 
-    private final WalChunkVerifier verifier;
+    private final ReceivedWalVerifier verifier;
     private final PipelineState state;
     /** Where the segment before a restart may be found. */
     private final ArchiveDirectory dir;
@@ -33,7 +33,7 @@ final class VerifierStage implements PipelineStage {
     /** Chunks verified since {@link PipelineState#verified} was last set. */
     private boolean unpublished;
 
-    VerifierStage(WalChunkVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
+    VerifierStage(ReceivedWalVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
         this.verifier = verifier;
         this.state = state;
         this.dir = dir;
@@ -87,7 +87,7 @@ final class VerifierStage implements PipelineStage {
      * restart, which is what there was before.
      */
     private void restart(int timeline, long lsn) {
-        if (verifier != WalChunkVerifier.NONE && lsn >= segmentSize.bytes()
+        if (verifier != ReceivedWalVerifier.NONE && lsn >= segmentSize.bytes()
                 && (lsn & (segmentSize.bytes() - 1L)) == 0) {
             long previousStart = lsn - segmentSize.bytes();
             long from = lsn - Math.min(PRIME_WINDOW, segmentSize.bytes());

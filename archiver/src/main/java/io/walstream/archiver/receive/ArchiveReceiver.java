@@ -6,7 +6,7 @@ import io.walstream.archiver.compress.SegmentCompressor;
 import io.walstream.archiver.metrics.ReceiverMetrics;
 import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
-import io.walstream.archiver.verify.WalChunkVerifier;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.protocol.PgServerException;
@@ -234,8 +234,8 @@ public final class ArchiveReceiver implements AutoCloseable {
                     if (options.compression().method() != WalFileName.Compression.NONE) {
                         settings = withCompressor(settings, segmentSize);
                     }
-                    if (settings.verifier() == WalChunkVerifier.NONE && options.verifyRecords()) {
-                        settings = settings.withVerifier(WalChunkVerifier.records(segmentSize, id.timeline(),
+                    if (settings.verifier() == ReceivedWalVerifier.NONE && options.verifyRecords()) {
+                        settings = settings.withVerifier(ReceivedWalVerifier.records(segmentSize, id.timeline(),
                                 id.systemId(), c.serverVersion().major()));
                     }
                     builtSettings = settings;

@@ -5,10 +5,16 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.wal.WalStreamVerifier;
 
 /**
- * Checks WAL as it arrives, in order, in chunks split anywhere. A defect is thrown as an
+ * Checks received WAL as it arrives, in order, in chunks split anywhere. A defect is thrown as an
  * exception naming the file and LSN; the pipeline then stops and never completes that segment.
+ *
+ * <p>The verifiers, by what each verifies: this one, received WAL (pluggable; {@link #records} is the
+ * default); the protocol module's {@link WalStreamVerifier}, the WAL format of any byte stream (pages,
+ * records, CRCs), which {@link #records} runs; the pipeline's {@code VerifierStage} is no verifier but
+ * the stage that runs this one beside the writer; {@code ArchiveVerifier}, an archive at rest
+ * ({@code walstream verify}).
  */
-public interface WalChunkVerifier {
+public interface ReceivedWalVerifier {
 
     /** Streaming (re)starts at {@code lsn} on {@code timeline}; what came before is forgotten. */
     void restart(int timeline, long lsn);
@@ -29,10 +35,10 @@ public interface WalChunkVerifier {
      * PostgreSQL's own reader would check before replaying; and that the space between and after
      * records holds the zeros the server wrote there, so that no received byte goes unchecked.
      */
-    static WalChunkVerifier records(WalSegmentSize segmentSize, int timeline, long systemId, int serverMajor) {
+    static ReceivedWalVerifier records(WalSegmentSize segmentSize, int timeline, long systemId, int serverMajor) {
         WalStreamVerifier v = new WalStreamVerifier(segmentSize, timeline, systemId, serverMajor)
                 .requireZeroUnusedSpace();
-        return new WalChunkVerifier() {
+        return new ReceivedWalVerifier() {
             @Override
             public void restart(int tli, long lsn) {
                 v.reset(lsn, tli);
@@ -56,7 +62,7 @@ public interface WalChunkVerifier {
     }
 
     /** Checks nothing. */
-    WalChunkVerifier NONE = new WalChunkVerifier() {
+    ReceivedWalVerifier NONE = new ReceivedWalVerifier() {
         @Override
         public void restart(int timeline, long lsn) {
         }
