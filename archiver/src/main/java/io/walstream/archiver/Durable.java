@@ -66,7 +66,7 @@ public final class Durable {
     }
 
     /** 0700, plus read and search for group and others where {@code dir} grants them read. */
-    static FileAttribute<Set<PosixFilePermission>> directoryModeIn(Path dir) {
+    public static FileAttribute<Set<PosixFilePermission>> directoryModeIn(Path dir) {
         Set<PosixFilePermission> mode = EnumSet.of(PosixFilePermission.OWNER_READ, PosixFilePermission.OWNER_WRITE,
                 PosixFilePermission.OWNER_EXECUTE);
         inheritRead(dir, mode, true);

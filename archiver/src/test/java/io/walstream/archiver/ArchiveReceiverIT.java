@@ -5,6 +5,9 @@ import io.walstream.archiver.store.ArchiveDirectory;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.junit.PgClusterExtension;
@@ -28,7 +31,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@link ArchiveReceiver} against real PostgreSQL 17 servers: every completed segment is the server's own. */
 @ExtendWith(PgClusterExtension.class)
-class ArchiveReceiverIT {
+public class ArchiveReceiverIT {
 
     private static PgCluster primary;
 
@@ -43,23 +46,23 @@ class ArchiveReceiverIT {
         primary.close();
     }
 
-    static ConnectionSettings settings(PgCluster pg, String extra) {
+    public static ConnectionSettings settings(PgCluster pg, String extra) {
         return ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + pg.port() + " user="
                 + pg.superuser() + " password=" + pg.password() + " " + extra, Map.of(), Map.of(),
                 Path.of("/nonexistent"), "nobody");
     }
 
-    static ReceiveOptions options(PgCluster pg, String extra) {
+    public static ReceiveOptions options(PgCluster pg, String extra) {
         return ReceiveOptions.of(settings(pg, extra)).withStatusInterval(Duration.ofSeconds(1))
                 .withLoop(false, Duration.ofSeconds(1));
     }
 
-    static void write(PgCluster pg, int rows) {
+    public static void write(PgCluster pg, int rows) {
         pg.execute("INSERT INTO t SELECT g, repeat(md5(g::text), 30) FROM generate_series(1, " + rows + ") g");
     }
 
     /** Every complete segment in {@code dir} is byte-identical to the server's; returns how many. */
-    static int assertSegmentsAreTheServers(PgCluster pg, Path dir) throws Exception {
+    public static int assertSegmentsAreTheServers(PgCluster pg, Path dir) throws Exception {
         WalSegmentSize size = WalSegmentSize.ofBytes(pg.walSegmentSize());
         int compared = 0;
         for (WalFileName name : ArchiveDirectory.open(dir).segments(size)) {
@@ -208,7 +211,7 @@ class ArchiveReceiverIT {
         }
     }
 
-    static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
+    public static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
         long deadline = System.currentTimeMillis() + 60_000;
         while (!condition.getAsBoolean()) {
             if (System.currentTimeMillis() > deadline) {

@@ -6,6 +6,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.netty.buffer.Unpooled;
+import io.walstream.archiver.pipeline.ArchivePipeline;
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
@@ -97,15 +100,15 @@ class DefectiveWalIT {
         ArchiveDirectory archive = ArchiveDirectory.create(dir);
         archive.bindTo(sysid, size);
         ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
-                .withVerifier(WalChunkVerifier.records(size, 1, sysid, major))
+                .withVerifier(ReceivedWalVerifier.records(size, 1, sysid, major))
                 .withFsync(synchronous ? FsyncPolicy.synchronous() : FsyncPolicy.defaults()));
         pipeline.startAt(1, Lsn.of(from));
         int chunk = 128 * 1024;
         for (int at = 0; at < bytes.length; at += chunk) {
             int n = Math.min(chunk, bytes.length - at);
-            pipeline.onWal(new XLogData(from + at, from + bytes.length, 0,
+            pipeline.sink().onWal(new XLogData(from + at, from + bytes.length, 0,
                     Unpooled.wrappedBuffer(bytes, at, n)));
-            pipeline.onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
+            pipeline.sink().onReadComplete(); // synchronous mode (stages on the I/O thread) fsyncs here
             // Each message made as durable as it may be before the next arrives, as on a slow
             // link: the flusher must not get the chance to complete a segment only because the
             // verifier happened to run ahead and fail first.

@@ -9,6 +9,8 @@ import io.walstream.archiver.store.ArchiveDirectory;
 import static io.walstream.archiver.ArchiveReceiverIT.awaitTrue;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;

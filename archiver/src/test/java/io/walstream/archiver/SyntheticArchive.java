@@ -21,19 +21,19 @@ import java.util.zip.GZIPOutputStream;
  * record (an XLOG_SWITCH for complete segments, so the rest is never read; a plain XLOG record then zeros for a
  * {@code .partial}), with prev-links that chain from segment to segment.
  */
-final class SyntheticArchive {
+public final class SyntheticArchive {
 
-    static final WalSegmentSize SIZE = WalSegmentSize.ofMegabytes(1);
+    public static final WalSegmentSize SIZE = WalSegmentSize.ofMegabytes(1);
     static final long SYSID = 7_300_000_000_000_000_123L;
     private static final int SWITCH_INFO = 0x40;
 
     private final Path dir;
 
-    SyntheticArchive(Path dir) {
+    public SyntheticArchive(Path dir) {
         this.dir = dir;
     }
 
-    static String name(int tli, long segno) {
+    public static String name(int tli, long segno) {
         return WalFileName.of(tli, segno, SIZE).toString();
     }
 
@@ -47,7 +47,7 @@ final class SyntheticArchive {
         return this;
     }
 
-    SyntheticArchive identity() throws IOException {
+    public SyntheticArchive identity() throws IOException {
         return identity(SYSID);
     }
 
@@ -57,14 +57,14 @@ final class SyntheticArchive {
     }
 
     /** Complete segments {@code from..to} on {@code tli}. */
-    SyntheticArchive complete(int tli, long from, long to) throws IOException {
+    public SyntheticArchive complete(int tli, long from, long to) throws IOException {
         for (long s = from; s <= to; s++) {
             Files.write(dir.resolve(name(tli, s)), segment(tli, s, true));
         }
         return this;
     }
 
-    SyntheticArchive partial(int tli, long segno) throws IOException {
+    public SyntheticArchive partial(int tli, long segno) throws IOException {
         Files.write(dir.resolve(name(tli, segno) + ".partial"), segment(tli, segno, false));
         return this;
     }

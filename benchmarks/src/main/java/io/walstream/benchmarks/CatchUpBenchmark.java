@@ -1,11 +1,11 @@
 package io.walstream.benchmarks;
 
 import io.walstream.archiver.store.ArchiveDirectory;
-import io.walstream.archiver.ArchivePipeline;
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.SegmentCompression;
-import io.walstream.archiver.WalChunkVerifier;
+import io.walstream.archiver.pipeline.ArchivePipeline;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.compress.SegmentCompression;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -254,16 +254,16 @@ public final class CatchUpBenchmark {
         java.util.concurrent.atomic.AtomicLong durableAt = new java.util.concurrent.atomic.AtomicLong();
         try (PgJdbcWalSource source = PgJdbcWalSource.open(Benchmarks.settings(pg, "bench_pgjdbc"), Duration.ofSeconds(10));
                 ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
-                        .withVerifier(WalChunkVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
+                        .withVerifier(ReceivedWalVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
             pipeline.startAt(1, start);
-            pipeline.attach(source);
-            pipeline.stopAt(end);
+            pipeline.sink().attach(source);
+            pipeline.sink().stopAt(end);
             pipeline.onDurable(lsn -> {
                 if (lsn >= end.value()) {
                     durableAt.compareAndSet(0, System.nanoTime());
                 }
             });
-            source.stream(null, start, pipeline);
+            source.stream(null, start, pipeline.sink());
             pipeline.failure().getNow(null);
         }
         if (durableAt.get() == 0) {
@@ -305,7 +305,7 @@ public final class CatchUpBenchmark {
         ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
                 .withCompression(SegmentCompression.parse(compress));
         if (Boolean.getBoolean("bench.noSync")) {
-            options = options.withFsync(io.walstream.archiver.FsyncPolicy.none());
+            options = options.withFsync(io.walstream.archiver.pipeline.FsyncPolicy.none());
         }
         if (Boolean.getBoolean("bench.noVerify")) {
             options = options.withVerifyRecords(false);

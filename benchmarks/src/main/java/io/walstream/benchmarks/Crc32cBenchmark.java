@@ -30,7 +30,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>Score: one operation is 1 MiB ({@code @OperationsPerInvocation(16)}), so ops/s is MiB/s; GB/s = ops/s ×
  * 1.048576 / 1000.
  *
- * <p>{@code verifyByteBuf} is the archiver's path ({@code accept(ByteBuf)}, what {@code WalChunkVerifier.records}
+ * <p>{@code verifyByteBuf} is the archiver's path ({@code accept(ByteBuf)}, what {@code ReceivedWalVerifier.records}
  * calls with each XLogData); {@code verifyByteBuffer} hands the verifier an NIO view ({@code accept(ByteBuffer)}).
  * {@code records}: {@code small} (20..200 bytes of data each), {@code mixed}, {@code fpi} (8 kB each), see
  * {@link SyntheticWalSegments}. {@code memory}: where the segment is, heap or direct (the receive buffers are direct).

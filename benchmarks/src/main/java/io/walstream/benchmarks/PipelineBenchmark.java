@@ -3,9 +3,9 @@ package io.walstream.benchmarks;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.walstream.archiver.store.ArchiveDirectory;
-import io.walstream.archiver.ArchivePipeline;
-import io.walstream.archiver.FsyncPolicy;
-import io.walstream.archiver.WalChunkVerifier;
+import io.walstream.archiver.pipeline.ArchivePipeline;
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.protocol.wal.SyntheticWal;
@@ -32,7 +32,7 @@ import org.openjdk.jmh.annotations.TearDown;
 import org.openjdk.jmh.annotations.Warmup;
 
 /**
- * The whole archive pipeline in memory: {@link ArchivePipeline#onWal} (what the walreceiver's I/O thread calls) into
+ * The whole archive pipeline in memory: {@link io.walstream.archiver.pipeline.ArchiveSink#onWal} (what the walreceiver's I/O thread calls) into
  * the Disruptor ring, SegmentWriter ∥ RecordVerifier (page headers, record CRC-32C), then the Flusher, with fsync
  * policy {@code none} and segment files on tmpfs ({@code -Dbench.dir}, default {@code /dev/shm}). The WAL is valid
  * (four 16 MiB segments of the {@code mixed} record sizes of {@link SyntheticWalSegments}) and lies in one direct
@@ -81,7 +81,7 @@ public class PipelineBenchmark {
         ArchivePipeline.Settings defaults = ArchivePipeline.Settings.defaults();
         maxInFlight = defaults.maxBytesInFlight();
         ArchivePipeline.Settings settings = defaults.withFsync(FsyncPolicy.none())
-                .withVerifier(WalChunkVerifier.records(SyntheticWalSegments.SIZE, SyntheticWalSegments.TIMELINE,
+                .withVerifier(ReceivedWalVerifier.records(SyntheticWalSegments.SIZE, SyntheticWalSegments.TIMELINE,
                         SyntheticWalSegments.SYSID, SyntheticWalSegments.MAJOR))
                 .withOnSegment((name, file) -> delete(file));
         pipeline = new ArchivePipeline(ArchiveDirectory.create(tmp), SyntheticWalSegments.SIZE, settings);
@@ -120,9 +120,9 @@ public class PipelineBenchmark {
         long start = base + offset;
         XLogData data = new XLogData(start, start + chunk, 0, wal.retainedSlice(offset, chunk));
         offset += chunk;
-        if (!pipeline.onWal(data)) {
+        if (!pipeline.sink().onWal(data)) {
             // what ArchivePipeline's resumeReading would wake the event loop for
-            while (pipeline.bytesInFlight() >= maxInFlight / 2 && !pipeline.failure().isDone()) {
+            while (pipeline.sink().bytesInFlight() >= maxInFlight / 2 && !pipeline.failure().isDone()) {
                 LockSupport.parkNanos(20_000);
             }
         }

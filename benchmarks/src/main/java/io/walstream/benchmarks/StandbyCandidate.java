@@ -1,8 +1,8 @@
 package io.walstream.benchmarks;
 
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.FsyncPolicy;
-import io.walstream.archiver.ReceiveOptions;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.StopMode;

@@ -2,7 +2,7 @@ package io.walstream.cli;
 
 import io.walstream.benchmarks.Benchmarks;
 import io.walstream.archiver.store.ArchiveDirectory;
-import io.walstream.archiver.ReceiptLog;
+import io.walstream.archiver.pipeline.ReceiptLog;
 import io.walstream.archiver.store.SegmentFiles;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;

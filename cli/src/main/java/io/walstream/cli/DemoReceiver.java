@@ -1,8 +1,8 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.ReceiverMetrics;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.metrics.ReceiverMetrics;
 import java.nio.file.Path;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;

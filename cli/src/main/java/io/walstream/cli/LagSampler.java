@@ -1,6 +1,6 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ReceiverMetrics;
+import io.walstream.archiver.metrics.ReceiverMetrics;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;

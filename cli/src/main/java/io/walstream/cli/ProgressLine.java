@@ -1,6 +1,6 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ReceiverMetrics;
+import io.walstream.archiver.metrics.ReceiverMetrics;
 import io.walstream.protocol.Lsn;
 import java.io.PrintWriter;
 import java.util.Locale;

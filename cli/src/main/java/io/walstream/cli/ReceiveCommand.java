@@ -1,11 +1,11 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.FsyncPolicy;
-import io.walstream.archiver.MetricsServer;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.metrics.MetricsServer;
 import io.walstream.serve.WalServer;
-import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.SegmentCompression;
+import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.protocol.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,7 +1,7 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.ReceiveOptions;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.benchmarks.Benchmarks;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;

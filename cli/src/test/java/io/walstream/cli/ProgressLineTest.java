@@ -2,7 +2,7 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.archiver.ReceiverMetrics;
+import io.walstream.archiver.metrics.ReceiverMetrics;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.util.concurrent.atomic.AtomicReference;

@@ -2,9 +2,9 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.archiver.ArchiveReceiver;
-import io.walstream.archiver.ReceiveOptions;
-import io.walstream.archiver.SegmentCompression;
+import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;

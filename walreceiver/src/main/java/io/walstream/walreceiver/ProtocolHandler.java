@@ -511,8 +511,8 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     @Override
     public void channelReadComplete(ChannelHandlerContext context) {
-        if (stream != null && state == State.STREAMING) {
-            stream.sink().onReadComplete();
+        if (stream != null && state == State.STREAMING && stream.sink().onReadComplete()) {
+            sendStatus(false); // the batch is durable: answer now (a synchronous commit waits for it)
         }
         context.fireChannelReadComplete();
     }

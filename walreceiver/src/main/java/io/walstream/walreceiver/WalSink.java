@@ -26,9 +26,12 @@ public interface WalSink {
 
     /**
      * The end of one socket read: every message it held has been given to {@link #onWal}. A sink that
-     * fsyncs per batch does it here (on the I/O thread, as pg_receivewal does in its loop).
+     * fsyncs per batch does it here (on the I/O thread, as pg_receivewal does in its loop) and returns
+     * true: the client then sends a status update with the new positions before it reads on, without
+     * the sink calling {@link StreamControl#sendStatusNow()} back.
      */
-    default void onReadComplete() {
+    default boolean onReadComplete() {
+        return false;
     }
 
     /** A keepalive; when it asks for a reply the client sends a status update right after this returns. */

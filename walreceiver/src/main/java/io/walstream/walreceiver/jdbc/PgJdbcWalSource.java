@@ -253,7 +253,9 @@ public final class PgJdbcWalSource implements StreamControl, AutoCloseable {
                 ByteBuffer wal = s.readPending();
                 if (wal == null && unannounced) {
                     unannounced = false;
-                    sink.onReadComplete(); // nothing more buffered: the end of a batch
+                    if (sink.onReadComplete()) { // nothing more buffered: the end of a batch
+                        statusRequested = true;
+                    }
                     continue; // its flush is reported at the top of the loop
                 }
                 if (wal == null) {

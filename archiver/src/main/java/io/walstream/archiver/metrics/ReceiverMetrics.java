@@ -1,0 +1,47 @@
+package io.walstream.archiver.metrics;
+
+/**
+ * A point-in-time view of a running {@link ArchiveReceiver} for monitoring ({@link MetricsServer},
+ * progress lines). Positions are raw LSN values, 0 when unknown.
+ *
+ * @param receivedLsn          end of the last WAL byte received from the server
+ * @param writtenLsn           end of the last byte written to a segment file
+ * @param flushedLsn           end of the last byte that is durable (what the server is told is flushed)
+ * @param verifiedLsn          end of the last record whose CRC matched; 0 when verification is off
+ * @param serverWalEnd         the highest end of WAL the server reported in XLogData or keepalive headers
+ * @param lagBytes             {@code serverWalEnd - flushedLsn}, never negative; 0 before the server reported
+ * @param lagSeconds           how long ago the server sent the WAL that is now durable, while behind; 0 when caught
+ *                             up, NaN when behind and nothing was made durable yet in this run. Uses the server's clock
+ *                             against ours, so clock skew adds to it
+ * @param receivedBytes        WAL bytes received in this run
+ * @param segmentsCompleted    segments completed (fsynced and renamed) in this run
+ * @param fsyncs               flushes that fsynced
+ * @param timeline             the timeline being streamed, 0 when not streaming
+ * @param streaming            whether a replication stream is open now
+ * @param reconnects           connection attempts after the first one
+ * @param ringOccupancy        ring slots holding WAL not yet released by the flusher
+ * @param ringCapacity         ring slots in all
+ * @param bytesInFlight        received bytes not yet released by the flusher
+ * @param verificationFailures WAL chunks the record verifier rejected
+ * @param fsyncLatency         time per flush to make written WAL durable
+ * @param storage              disk-full state and compression
+ */
+public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
+        long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
+        boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
+        long verificationFailures, LatencyHistogram.Snapshot fsyncLatency, Storage storage) {
+
+    public static final LatencyHistogram.Snapshot NO_FSYNCS = new LatencyHistogram().snapshot();
+
+    /**
+     * @param diskFull            writing waits for space now (receiving is paused, the connection kept)
+     * @param diskFullEvents      times the disk filled up in this run
+     * @param segmentsCompressed  segments compressed in this run
+     * @param compressionFailures segments left uncompressed because compressing them failed
+     * @param compressionPending  completed segments waiting to be compressed
+     */
+    public record Storage(boolean diskFull, long diskFullEvents, long segmentsCompressed, long compressionFailures,
+            long compressionPending) {
+        public static final Storage NONE = new Storage(false, 0, 0, 0, 0);
+    }
+}
