@@ -15,11 +15,12 @@ import picocli.CommandLine.IVersionProvider;
         name = "walstream",
         mixinStandardHelpOptions = true,
         versionProvider = Walstream.Version.class,
-        description = "Receive, archive, verify and restore PostgreSQL WAL over physical streaming replication.",
+        description = "Receive, archive, verify, restore and prune PostgreSQL WAL over physical streaming replication.",
         subcommands = {
             ReceiveCommand.class,
             RestoreCommand.class,
             VerifyCommand.class,
+            PruneCommand.class,
             StatusCommand.class,
             CheckCommand.class,
             SimulateCommand.class,
