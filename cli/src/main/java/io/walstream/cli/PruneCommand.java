@@ -154,7 +154,8 @@ final class PruneCommand implements Callable<Integer> {
                 .append(" (").append(segments).append(segments == 1 ? " segment, " : " segments, ")
                 .append(backups).append(backups == 1 ? " backup history file, " : " backup history files, ")
                 .append(receipts).append(receipts == 1 ? " receipt log)" : " receipt logs)");
-        sb.append("; WAL kept from ").append(plan.firstKeptSegment().orElse("the newest .partial"))
+        sb.append(plan.firstKeptSegment().map(f -> "; WAL kept from " + f)
+                        .orElse(plan.partialsKept() > 0 ? "; only .partial segments kept" : "; no segments in the archive"))
                 .append("; kept ").append(plan.historyFilesKept()).append(" timeline history ")
                 .append(plan.historyFilesKept() == 1 ? "file" : "files").append(" (always kept) and ")
                 .append(plan.partialsKept()).append(" .partial (never removed)");
@@ -177,8 +178,8 @@ final class PruneCommand implements Callable<Integer> {
             f.put("modified", r.modified().toString());
             files.add(f);
         }
-        m.put(dryRun ? "wouldRemove" : "removed", files);
-        m.put("files", removed.size());
+        m.put("files", files); // removed, or with --dry-run to be removed
+        m.put("count", removed.size());
         m.put("bytes", removed.stream().mapToLong(Retention.Removal::bytes).sum());
         m.put("firstKeptSegment", plan.firstKeptSegment().orElse(null));
         m.put("historyFilesKept", plan.historyFilesKept());

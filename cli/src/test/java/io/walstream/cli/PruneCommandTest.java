@@ -78,6 +78,9 @@ final class PruneCommandTest {
     @Test
     void jsonListsTheFilesAndTheSummary() throws Exception {
         SyntheticArchive.write(dir, 1, 3, true);
+        assertThat(run("prune", "-D", dir.toString(), "--before", name(9), "--json", "--dry-run")).isZero();
+        assertThat(out.toString()).contains("\"dryRun\": true").contains("\"count\": 2");
+        assertThat(files()).hasSize(4);
         // --before takes the segment part of a .partial or compressed name
         assertThat(run("prune", "-D", dir.toString(), "--before", name(9) + ".gz.partial", "--json")).isZero();
         assertThat(out.toString().strip()).startsWith("{").endsWith("}")
@@ -90,12 +93,17 @@ final class PruneCommandTest {
                 .doesNotContain("\"name\": \"" + name(3))
                 .contains("\"kind\": \"segment\"")
                 .contains("\"bytes\": " + SyntheticArchive.SIZE.bytes() + ",")
-                .contains("\"files\": 2")
+                .contains("\"count\": 2")
                 .contains("\"bytes\": " + 2L * SyntheticArchive.SIZE.bytes())
                 .contains("\"firstKeptSegment\": null") // only the .partial stays
                 .contains("\"partialsKept\": 1")
                 .contains("\"error\": null");
         assertThat(files()).containsExactly(name(3) + ".partial", "walstream.identity");
+
+        assertThat(run("prune", "-D", dir.toString(), "--before", name(9))).isZero();
+        assertThat(out.toString().lines()).containsExactly("walstream prune: removed 0 files, 0 bytes (0 segments,"
+                + " 0 backup history files, 0 receipt logs); only .partial segments kept; kept 0 timeline history"
+                + " files (always kept) and 1 .partial (never removed)");
     }
 
     @Test
@@ -108,7 +116,7 @@ final class PruneCommandTest {
         assertThat(out.toString().lines()).first().isEqualTo("removed " + name(1) + " (1.0 MiB)");
         assertThat(files()).containsExactly(name(3), name(4) + ".partial", "walstream.identity");
         assertThat(run("prune", "-D", dir.toString(), "--older-than", "P1D", "--json")).isZero();
-        assertThat(out.toString()).contains("\"files\": 0").contains("\"olderThan\": \"");
+        assertThat(out.toString()).contains("\"files\": []").contains("\"count\": 0").contains("\"olderThan\": \"");
     }
 
     @Test
@@ -132,6 +140,18 @@ final class PruneCommandTest {
         assertThat(err.toString().lines()).containsExactly("walstream prune: archive directory "
                 + dir.resolve("nope") + " does not exist");
         assertThat(out.toString()).isEmpty();
+        assertThat(files()).isEqualTo(before);
+    }
+
+    @Test
+    void anArchiveThatCannotBeReadExitsOneAndRemovesNothing() throws Exception {
+        SyntheticArchive.write(dir, 1, 3, true);
+        Files.writeString(dir.resolve("walstream.identity"), "nonsense\n");
+        List<String> before = files();
+        assertThat(run("prune", "-D", dir.toString(), "--before", name(3))).isEqualTo(1);
+        assertThat(err.toString().lines()).singleElement().asString()
+                .startsWith("walstream prune: error: could not read " + dir.toAbsolutePath())
+                .contains("walstream.identity").contains("damaged");
         assertThat(files()).isEqualTo(before);
     }
 
