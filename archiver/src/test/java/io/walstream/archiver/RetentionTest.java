@@ -262,6 +262,16 @@ final class RetentionTest {
     }
 
     @Test
+    void aReceiverHoldingTheLockDoesNotStopAPrune() throws Exception {
+        archive().identity().complete(1, 1, 3).partial(1, 4);
+        try (AutoCloseable lock = ArchiveDirectory.open(dir).lockForWriting()) {
+            assertThat(prune(Cutoff.before(name(1, 3)))).containsExactly(name(1, 1), name(1, 2));
+            assertThat(ArchiveDirectory.open(dir).isLockedByReceiver()).isTrue();
+        }
+        assertThat(files()).contains(ArchiveDirectory.LOCK_FILE);
+    }
+
+    @Test
     void anEmptyArchiveHasNothingToRemove() throws Exception {
         archive().identity();
         write(name(1, 1) + ".00000028.backup");
