@@ -166,10 +166,12 @@ final class RetentionTest {
                 name(2, 5), name(2, 6) + ".partial", ArchiveDirectory.IDENTITY_FILE);
         assertThat(verify().findings()).isEmpty();
 
-        // Past the switch: timeline 2's segments go; the old timeline's .partial and the history stay.
-        assertThat(prune(Cutoff.before(name(2, 5)))).containsExactly(name(2, 3), name(2, 4));
-        assertThat(files()).containsExactly(name(1, 3) + ".partial", "00000002.history", name(2, 5),
-                name(2, 6) + ".partial", ArchiveDirectory.IDENTITY_FILE);
+        // Past the switch: timeline 2's segments go, and timeline 1's .partial, which ended at the switch (timeline
+        // 2's segment 3 held the same WAL up to it); the history stays, and verify finds no gap.
+        assertThat(prune(Cutoff.before(name(2, 5)))).containsExactly(name(1, 3) + ".partial", name(2, 3), name(2, 4));
+        assertThat(files()).containsExactly("00000002.history", name(2, 5), name(2, 6) + ".partial",
+                ArchiveDirectory.IDENTITY_FILE);
+        assertThat(verify().findings()).isEmpty();
     }
 
     @Test
@@ -205,9 +207,10 @@ final class RetentionTest {
         }
         touch(name(2, 5), Instant.parse(hours(9)));
         assertThat(prune(new Cutoff.OlderThan(Instant.parse(hours(5))))).containsExactly(name(1, 1), name(1, 2),
-                name(2, 3), name(2, 4));
-        assertThat(files()).containsExactly(name(1, 3) + ".partial", "00000002.history", name(2, 5),
-                name(2, 6) + ".partial", ArchiveDirectory.IDENTITY_FILE);
+                name(1, 3) + ".partial", name(2, 3), name(2, 4));
+        assertThat(files()).containsExactly("00000002.history", name(2, 5), name(2, 6) + ".partial",
+                ArchiveDirectory.IDENTITY_FILE);
+        assertThat(verify().findings()).isEmpty();
     }
 
     @Test

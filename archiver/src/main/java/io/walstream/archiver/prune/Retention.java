@@ -27,8 +27,10 @@ import java.util.function.Consumer;
  *       written at or after the cut-off time: what goes is always a prefix, so a prune never leaves a hole.</li>
  *   <li>The boundary never passes the newest segment of the newest timeline, nor where a receiver resumes
  *       ({@link WalStore#resumePoint}): the segment being received and what a resuming receiver rewrites stay.</li>
- *   <li>{@code .partial} files are never removed: one is either being received or the only copy of the end of a
- *       timeline.</li>
+ *   <li>A {@code .partial} is removed only when it is the end of a timeline that has ended (a later timeline has
+ *       a history file) and lies below the boundary: the segment a receiver left at a timeline switch, whose WAL
+ *       up to the switch the next timeline's segment holds too. Any other {@code .partial} is being received, or
+ *       is where a receiver resumes, and stays.</li>
  *   <li>Timeline history files are all kept: they are small, and one is needed as long as any later timeline's
  *       history names it, which is as long as the archive is used.</li>
  *   <li>Backup history files and receipt logs ({@code receive --receipt-log}) go with their segment: when they are
@@ -116,9 +118,11 @@ public final class Retention {
         List<Removal> removals = new ArrayList<>();
         Set<String> staying = new HashSet<>();
         Optional<String> firstKept = Optional.empty();
+        int newestTimeline = newestTimeline(files, segments);
         for (StoredFile f : segments) {
             boolean partial = f.name().endsWith(PARTIAL);
-            if (!partial && logSeg(f.name()).compareTo(boundary) < 0) {
+            boolean below = logSeg(f.name()).compareTo(boundary) < 0;
+            if (below && (!partial || Integer.compareUnsigned(timelineOf(f.name()), newestTimeline) < 0)) {
                 removals.add(new Removal(f.name(), Kind.SEGMENT, f.size(), f.modified()));
                 continue;
             }
@@ -143,6 +147,21 @@ public final class Retention {
         removals.sort(Comparator.comparing((Removal r) -> segmentName(r.name()), Retention::olderFirst)
                 .thenComparing(Removal::kind).thenComparing(Removal::name));
         return new Plan(cutoff, removals, firstKept, histories, partials);
+    }
+
+    /** The newest timeline the archive knows: of its segments and its history files. */
+    private static int newestTimeline(List<StoredFile> files, List<StoredFile> segments) {
+        int newest = 1;
+        for (StoredFile f : files) {
+            int tli = WalFileName.isHistoryFileName(f.name()) ? WalFileName.parseHistoryFileName(f.name())
+                    : segments.contains(f) ? timelineOf(f.name()) : 1;
+            newest = Integer.compareUnsigned(tli, newest) > 0 ? tli : newest;
+        }
+        return newest;
+    }
+
+    private static int timelineOf(String segmentFile) {
+        return Integer.parseUnsignedInt(segmentFile, 0, 8, 16);
     }
 
     /**
