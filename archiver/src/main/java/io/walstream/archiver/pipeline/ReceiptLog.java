@@ -1,6 +1,8 @@
 package io.walstream.archiver.pipeline;
 
 import io.walstream.archiver.Durable;
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.WalStore;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
@@ -13,6 +15,7 @@ import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.stream.Stream;
 
 /**
@@ -26,7 +29,7 @@ import java.util.stream.Stream;
 public final class ReceiptLog implements PipelineStage {
 
     /** Subdirectory of the archive. */
-    static final String DIRECTORY = "receipts";
+    public static final String DIRECTORY = "receipts";
     static final int RECORD_BYTES = 32;
 
     /** One message's receipt. */
@@ -107,6 +110,15 @@ public final class ReceiptLog implements PipelineStage {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write the receipt log in " + dir, e);
         }
+    }
+
+    /**
+     * The receipt logs of an archive directory, as a store of files named after their segments (for pruning them
+     * with their WAL); empty when it has none.
+     */
+    public static Optional<WalStore> storeOf(Path archive) {
+        Path receipts = archive.resolve(DIRECTORY);
+        return Files.isDirectory(receipts) ? Optional.of(ArchiveDirectory.open(receipts)) : Optional.empty();
     }
 
     /**
