@@ -83,11 +83,11 @@ final class ArchiveReplayInput {
                     if (r.lsn() < first || r.endLsn() > last) {
                         continue; // no receipt time for it
                     }
-                    ReplayRecord.Effect effect = effect(ConflictRecordDecoder.decode(r));
-                    if (effect instanceof ReplayRecord.SnapshotConflict c) {
-                        cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
+                    ConflictRecord decoded = ConflictRecordDecoder.decode(r);
+                    if (decoded instanceof ConflictRecord.SnapshotConflict c) {
+                        cleanupsPerDatabase.merge((int) c.relation().database(), 1, Integer::sum);
                     }
-                    ReplayRecord next = new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect);
+                    ReplayRecord next = new ReplayRecord(decoded, r.endLsn(), r.xid());
                     while (receipts.get(message).dataEnd() < r.endLsn()) {
                         message++;
                     }
@@ -144,36 +144,5 @@ final class ArchiveReplayInput {
             files.add(target);
         }
         return files;
-    }
-
-    /** The decoder's view of a record, in the simulator's terms (xids and OIDs are 32-bit there, as in PostgreSQL). */
-    static ReplayRecord.Effect effect(ConflictRecord c) {
-        if (c instanceof ConflictRecord.SnapshotConflict s) {
-            int db = (int) s.relation().database();
-            ReplayRecord.Block page = s.cleanupLock() && s.block() >= 0
-                    ? new ReplayRecord.Block(db, (int) s.relation().relation(), (int) s.block()) : null;
-            return new ReplayRecord.SnapshotConflict((int) s.snapshotConflictHorizon(), db, page);
-        }
-        if (c instanceof ConflictRecord.StandbyLocks l) {
-            return new ReplayRecord.Locks(l.locks().stream()
-                    .map(k -> new ReplayRecord.LockedRelation((int) k.xid(), (int) k.database(), (int) k.relation()))
-                    .toList());
-        }
-        if (c instanceof ConflictRecord.RunningXacts x) {
-            return new ReplayRecord.RunningXacts((int) x.nextXid(), (int) x.oldestRunningXid(), (int) x.latestCompletedXid(),
-                    x.xids().stream().mapToInt(Long::intValue).toArray());
-        }
-        if (c instanceof ConflictRecord.DatabaseDrop d) {
-            return new ReplayRecord.DatabaseDrop((int) d.database());
-        }
-        if (c instanceof ConflictRecord.TablespaceDrop t) {
-            return new ReplayRecord.TablespaceDrop((int) t.tablespace());
-        }
-        if (c instanceof ConflictRecord.TransactionEnd e) {
-            return new ReplayRecord.XactEnd((int) e.xid(), e.subxids().stream().mapToInt(Long::intValue).toArray(),
-                    e.outcome() == ConflictRecord.TransactionOutcome.COMMIT
-                            || e.outcome() == ConflictRecord.TransactionOutcome.COMMIT_PREPARED, e.xactTime());
-        }
-        return ReplayRecord.Plain.INSTANCE;
     }
 }

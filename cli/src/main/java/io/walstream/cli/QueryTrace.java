@@ -1,6 +1,6 @@
 package io.walstream.cli;
 
-import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.Block;
 import io.walstream.replaysim.StandbyQuery;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -47,13 +47,13 @@ final class QueryTrace {
                 if (!tx.isEmpty() && !tx.equals("true") && !tx.equals("false")) {
                     throw new IllegalArgumentException("in_transaction is true or false, not " + tx);
                 }
-                List<ReplayRecord.Block> pinned = new ArrayList<>();
+                List<Block> pinned = new ArrayList<>();
                 for (String p : list(field(f, 5))) {
                     String[] rb = p.split(":");
                     if (rb.length != 2) {
                         throw new IllegalArgumentException("a pinned page is relfilenumber:block, not " + p);
                     }
-                    pinned.add(new ReplayRecord.Block(db, Integer.parseInt(rb[0]), Integer.parseInt(rb[1])));
+                    pinned.add(new Block(db, Integer.parseInt(rb[0]), Integer.parseInt(rb[1])));
                 }
                 queries.add(new StandbyQuery(queries.size() + 1, start, duration, db, relations, tx.equals("true"),
                         pinned));

@@ -2,7 +2,7 @@ package io.walstream.replaysim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +32,10 @@ class SyntheticWorkloadTest {
         SyntheticWorkload w = SyntheticWorkload.generate(TWO_MINUTES);
         int last = 0;
         for (ReplayRecord r : w.records) {
-            if (r.effect() instanceof XactEnd x && !(r.effect() instanceof ReplayRecord.Locks)) {
+            if (r.decoded() instanceof TransactionEnd x) {
                 assertThat(x.xid()).isPositive();
             }
-            if (r.xid() != 0 && !(r.effect() instanceof XactEnd)) {
+            if (r.xid() != 0 && !(r.decoded() instanceof TransactionEnd)) {
                 assertThat(r.xid()).as("a new transaction's xid").isGreaterThan(last);
                 last = r.xid();
             }
