@@ -1,4 +1,4 @@
-package io.walstream.cli;
+package io.walstream.replaysim.input;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -31,7 +31,8 @@ class QueryTraceTest {
     @Test
     void aMalformedLineIsRefusedWithItsNumber(@TempDir Path dir) throws Exception {
         Path trace = Files.writeString(dir.resolve("q.csv"), "0.5,3\n1,2,x\n");
-        assertThatThrownBy(() -> QueryTrace.read(trace, 0, 5)).hasMessageContaining("q.csv:2:");
+        assertThatThrownBy(() -> QueryTrace.read(trace, 0, 5)).hasMessageContaining("q.csv:2:")
+                .isInstanceOfSatisfying(QueryTrace.MalformedTraceException.class, e -> assertThat(e.line()).isEqualTo(2));
         Path pin = Files.writeString(dir.resolve("p.csv"), "0.5,3,,,false,16400\n");
         assertThatThrownBy(() -> QueryTrace.read(pin, 0, 5)).hasMessageContaining("relfilenumber:block");
         Path empty = Files.writeString(dir.resolve("e.csv"), "# nothing\n");

@@ -1,8 +1,13 @@
-package io.walstream.replaysim;
+package io.walstream.replaysim.input;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
+import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbySettings;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 

@@ -1,10 +1,13 @@
-package io.walstream.replaysim;
+package io.walstream.replaysim.input;
 
 import io.walstream.protocol.wal.RmgrId;
 import io.walstream.protocol.wal.conflict.ConflictRecord;
 import io.walstream.protocol.wal.conflict.ConflictRecord.CleanupKind;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionOutcome;
 import io.walstream.protocol.wal.conflict.RelFileLocator;
+import io.walstream.replaysim.Receipt;
+import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.StandbyQuery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;

@@ -1,4 +1,4 @@
-package io.walstream.cli;
+package io.walstream.replaysim.validate;
 
 import java.util.concurrent.atomic.AtomicInteger;
 import io.walstream.pgcluster.PgCluster;
