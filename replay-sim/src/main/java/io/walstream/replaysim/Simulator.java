@@ -22,8 +22,9 @@ import java.util.Set;
 
 /**
  * A hot standby's startup process replaying WAL while read-only queries run, as a discrete-event
- * model of PostgreSQL's {@code standby.c} (the rules are in the reference's section 1; line
- * references there). Deterministic: the same input gives the same result.
+ * model of PostgreSQL's {@code standby.c} (the rules, with line references, are in the repository's
+ * {@code docs/recovery-conflicts.md}, section 1). Its records are the decoder's {@link ConflictRecord}s
+ * ({@link ReplayRecord}). Deterministic: the same input gives the same result.
  *
  * <ul>
  *   <li>The startup process is one FIFO server: a record is replayed once it has been received, after
