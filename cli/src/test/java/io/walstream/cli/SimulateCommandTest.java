@@ -2,6 +2,8 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.replaysim.validate.ValidationRun;
+import io.walstream.replaysim.validate.ValidationSweep;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -10,7 +12,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** {@code walstream simulate --synthetic}: a delay sweep, its table and its files. */
+/**
+ * {@code walstream simulate --synthetic}: a delay sweep, its table and its files; how {@code --archive} and
+ * {@code --validate} reach replay-sim (which tests them on real servers: ArchiveSweepIT, ValidationSweepIT).
+ */
 class SimulateCommandTest {
 
     private static String[] run(String... args) {
@@ -48,6 +53,33 @@ class SimulateCommandTest {
         assertThat(r[1]).contains("3 standby queries").containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +3 ");
         String[] bad = run("simulate", "--synthetic", "--queries", dir.resolve("missing.csv").toString());
         assertThat(bad[0]).isNotEqualTo("0");
+        Path malformed = Files.writeString(dir.resolve("m.csv"), "1,5\nsoon,5\n");
+        String[] usage = run("simulate", "--synthetic", "--queries", malformed.toString());
+        assertThat(usage[0]).isEqualTo("2");
+        assertThat(usage[2]).contains("--queries: " + malformed + ":2:");
+    }
+
+    @Test
+    void anArchiveItCannotSimulateFromIsAUsageError(@TempDir Path dir) {
+        String[] r = run("simulate", "--archive", dir.toString());
+        assertThat(r[0]).isEqualTo("2");
+        assertThat(r[2]).contains(dir + " is not a walstream archive");
+    }
+
+    @Test
+    void validateRunsEachDelayWithEachFeedbackUnderTheLoadGiven() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--validate", "--delay", "0,5s,-1", "--feedback", "off,on", "--seconds", "15",
+                "--lock-every", "0", "--query-seconds", "2", "--pg-version", "15");
+        ValidationSweep.Options o = c.validationOptions(c.delays());
+        assertThat(o.scenarios()).containsExactly(new ValidationRun.Scenario("0", 0, false),
+                new ValidationRun.Scenario("5s", 5_000_000, false), new ValidationRun.Scenario("-1", -1, false),
+                new ValidationRun.Scenario("0", 0, true), new ValidationRun.Scenario("5s", 5_000_000, true),
+                new ValidationRun.Scenario("-1", -1, true));
+        assertThat(o.load()).isEqualTo(new ValidationRun.Load(15, 200, 5, 0, 1, 2, 0.2, 1));
+        assertThat(o.pgVersion()).isEqualTo(15);
+        assertThat(o.workDir()).isNull();
+        assertThat(o.out()).isNull();
     }
 
     @Test

@@ -1,85 +1,51 @@
 package io.walstream.replaysim;
 
-import java.util.List;
+import io.walstream.protocol.wal.conflict.ConflictRecord;
 
 /**
- * One WAL record as the standby's startup process meets it: where it ends, the xid that wrote it
- * (0 for none), and what replaying it does that the simulator models. {@code records} &gt; 1 stands for that many
- * consecutive {@link Plain} records of the same xid (or none) taken as one: replaying them costs as much, and
- * nothing in between can conflict, so a long archive needs far fewer objects.
+ * One WAL record as the standby's startup process meets it: what it means for recovery conflicts, as
+ * {@code protocol}'s {@link io.walstream.protocol.wal.conflict.ConflictRecordDecoder} decodes it (or the synthetic
+ * workload builds it), where it ends, and the xid that wrote it (0 for none). {@code records} &gt; 1 stands for
+ * that many consecutive {@linkplain #plain() plain} records of the same xid (or none) taken as one: replaying them
+ * costs as much, and nothing in between can conflict, so a long archive needs far fewer objects; {@code decoded}
+ * is then the first of them.
+ *
+ * <p>The simulator reads xids and OIDs as PostgreSQL does, as 32-bit values compared modulo 2^32: it narrows the
+ * decoder's unsigned {@code long}s to {@code int} where it uses them.
  */
-public record ReplayRecord(long lsn, long endLsn, int xid, Effect effect, int records) {
+public record ReplayRecord(ConflictRecord decoded, long endLsn, int xid, int records) {
 
     public ReplayRecord {
-        if (endLsn <= lsn || effect == null || records < 1 || records > 1 && !(effect instanceof Plain)) {
-            throw new IllegalArgumentException("a record ends after it starts and has an effect; only plain ones merge");
+        if (decoded == null || endLsn <= decoded.lsn() || records < 1
+                || records > 1 && !(decoded instanceof ConflictRecord.Other || decoded instanceof ConflictRecord.Checkpoint)) {
+            throw new IllegalArgumentException("a record ends after it starts and was decoded; only plain ones merge");
         }
     }
 
-    public ReplayRecord(long lsn, long endLsn, int xid, Effect effect) {
-        this(lsn, endLsn, xid, effect, 1);
+    public ReplayRecord(ConflictRecord decoded, long endLsn, int xid) {
+        this(decoded, endLsn, xid, 1);
+    }
+
+    /** Where the record (the first of them, when merged) starts. */
+    public long lsn() {
+        return decoded.lsn();
+    }
+
+    /**
+     * Whether replaying it means nothing to the model: a record that is neither a conflict, a lock, a transaction
+     * end nor a RUNNING_XACTS (inserts, updates, full-page images, checkpoints, ...).
+     */
+    public boolean plain() {
+        return decoded instanceof ConflictRecord.Other || decoded instanceof ConflictRecord.Checkpoint;
     }
 
     /** This plain record followed by {@code next}, a plain record of the same xid or none, as one. */
     public ReplayRecord followedBy(ReplayRecord next) {
-        return new ReplayRecord(lsn, next.endLsn, xid != 0 ? xid : next.xid, Plain.INSTANCE, records + next.records);
+        return new ReplayRecord(decoded, next.endLsn, xid != 0 ? xid : next.xid, records + next.records);
     }
 
     /** Whether {@code next} can be taken together with this one (both plain, no new xid between them). */
     public boolean mergesWith(ReplayRecord next) {
-        return effect instanceof Plain && next.effect instanceof Plain && (next.xid == 0 || next.xid == xid);
-    }
-
-    /** What replaying a record does to queries on the standby and to its transaction state. */
-    public sealed interface Effect {
-    }
-
-    /** Nothing the model needs (inserts, updates, full-page images, ...). */
-    public record Plain() implements Effect {
-        public static final Plain INSTANCE = new Plain();
-    }
-
-    /**
-     * Removes row versions up to {@code horizon} in database {@code dbOid} (0: a shared relation, every
-     * database): queries whose snapshot xmin precedes or equals it conflict (heap prune/freeze/visible,
-     * btree/hash/gist/spgist deletes and page reuse). A horizon of 0 conflicts with nothing. When
-     * {@code cleanupBlock} is not null, replay also needs a cleanup lock on that page (heap prune and vacuum):
-     * queries holding a pin on it conflict (buffer pin).
-     */
-    public record SnapshotConflict(int horizon, int dbOid, Block cleanupBlock) implements Effect {
-        public SnapshotConflict(int horizon, int dbOid) {
-            this(horizon, dbOid, null);
-        }
-    }
-
-    /** A page: relation file number and block number, in database {@code dbOid}. */
-    public record Block(int dbOid, int relNumber, int block) {
-    }
-
-    /** AccessExclusiveLocks taken on the primary (standby LOCK): queries holding any lock on those relations conflict. */
-    public record Locks(List<LockedRelation> relations) implements Effect {
-        public Locks {
-            relations = List.copyOf(relations);
-        }
-    }
-
-    /** One relation in a standby LOCK record; {@code dbOid} 0 is a shared relation. */
-    public record LockedRelation(int xid, int dbOid, int relOid) {
-    }
-
-    /** DROP DATABASE: its sessions are terminated at once, FATAL, and not counted. */
-    public record DatabaseDrop(int dbOid) implements Effect {
-    }
-
-    /** DROP TABLESPACE: a conflict with every query only when temporary files remain there. */
-    public record TablespaceDrop(int tablespaceOid) implements Effect {
-    }
-
-    /** A transaction (and its subtransactions) ends; {@code xactTimeMicros} is its commit/abort time on the primary. */
-    public record XactEnd(int xid, int[] subxids, boolean commit, long xactTimeMicros) implements Effect {
-    }
-
-    /** A snapshot of the primary's running transactions (standby RUNNING_XACTS). */
-    public record RunningXacts(int nextXid, int oldestRunningXid, int latestCompletedXid, int[] xids) implements Effect {
+        return plain() && next.plain() && (next.xid == 0 || next.xid == xid);
     }
 }

@@ -1,12 +1,13 @@
 package io.walstream.replaysim;
 
-import io.walstream.replaysim.ReplayRecord.DatabaseDrop;
-import io.walstream.replaysim.ReplayRecord.LockedRelation;
-import io.walstream.replaysim.ReplayRecord.Locks;
-import io.walstream.replaysim.ReplayRecord.RunningXacts;
-import io.walstream.replaysim.ReplayRecord.SnapshotConflict;
-import io.walstream.replaysim.ReplayRecord.TablespaceDrop;
-import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.protocol.wal.conflict.ConflictRecord;
+import io.walstream.protocol.wal.conflict.ConflictRecord.DatabaseDrop;
+import io.walstream.protocol.wal.conflict.ConflictRecord.Lock;
+import io.walstream.protocol.wal.conflict.ConflictRecord.RunningXacts;
+import io.walstream.protocol.wal.conflict.ConflictRecord.SnapshotConflict;
+import io.walstream.protocol.wal.conflict.ConflictRecord.StandbyLocks;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TablespaceDrop;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
 import io.walstream.replaysim.SimulationResult.ConflictEvent;
 import io.walstream.replaysim.SimulationResult.LagSample;
 import io.walstream.replaysim.SimulationResult.QueryOutcome;
@@ -21,8 +22,9 @@ import java.util.Set;
 
 /**
  * A hot standby's startup process replaying WAL while read-only queries run, as a discrete-event
- * model of PostgreSQL's {@code standby.c} (the rules are in the reference's section 1; line
- * references there). Deterministic: the same input gives the same result.
+ * model of PostgreSQL's {@code standby.c} (the rules, with line references, are in the repository's
+ * {@code docs/recovery-conflicts.md}, section 1). Its records are the decoder's {@link ConflictRecord}s
+ * ({@link ReplayRecord}). Deterministic: the same input gives the same result.
  *
  * <ul>
  *   <li>The startup process is one FIFO server: a record is replayed once it has been received, after
@@ -174,33 +176,36 @@ public final class Simulator {
 
     /** Resolves what {@code r} conflicts with, starting at {@code now}; returns when replay goes on. */
     private long resolve(ReplayRecord r, long now) {
-        ReplayRecord.Effect e = r.effect();
+        ConflictRecord e = r.decoded();
         if (e instanceof SnapshotConflict c) {
-            long t = c.horizon() == 0 ? now
-                    : waitForEach(r, ConflictType.SNAPSHOT, now, snapshotVictims(c, receivedAt(r.endLsn()), now));
-            return c.cleanupBlock() == null ? t : waitForCleanupLock(r, c.cleanupBlock(), t);
+            int horizon = (int) c.snapshotConflictHorizon();
+            long t = horizon == 0 ? now : waitForEach(r, ConflictType.SNAPSHOT, now,
+                    snapshotVictims(horizon, (int) c.relation().database(), receivedAt(r.endLsn()), now));
+            Block page = Block.cleanupLockedBy(c);
+            return page == null ? t : waitForCleanupLock(r, page, t);
         }
         if (e instanceof TablespaceDrop) {
             return settings.tempFilesInTablespaces() ? waitForEach(r, ConflictType.TABLESPACE, now, activeAt(now)) : now;
         }
         if (e instanceof DatabaseDrop d) {
-            return dropDatabase(r, d, now);
+            return dropDatabase(r, (int) d.database(), now);
         }
-        if (e instanceof Locks l) {
+        if (e instanceof StandbyLocks l) {
             long t = now;
-            for (LockedRelation rel : l.relations()) {
-                t = acquireLock(r, rel, t);
+            for (Lock lock : l.locks()) {
+                t = acquireLock(r, lock, t);
             }
             return t;
         }
         return now;
     }
 
-    private List<Session> snapshotVictims(SnapshotConflict c, long recordReceived, long now) {
+    /** Queries in {@code dbOid} (0: a shared relation, every database) whose snapshot xmin is at or before {@code horizon}. */
+    private List<Session> snapshotVictims(int horizon, int dbOid, long recordReceived, long now) {
         List<Session> victims = new ArrayList<>();
         for (Session s : activeAt(now)) {
-            boolean inDatabase = c.dbOid() == 0 || s.query.dbOid() == c.dbOid();
-            if (inDatabase && s.xmin != 0 && precedesOrEquals(s.xmin, c.horizon()) && !protectedByFeedback(recordReceived)) {
+            boolean inDatabase = dbOid == 0 || s.query.dbOid() == dbOid;
+            if (inDatabase && s.xmin != 0 && precedesOrEquals(s.xmin, horizon) && !protectedByFeedback(recordReceived)) {
                 victims.add(s);
             }
         }
@@ -247,7 +252,7 @@ public final class Simulator {
      * replay holds can never let go: when deadlock_timeout comes before the deadline it is cancelled then, as a
      * deadlock (STARTUP_DEADLOCK), else with the others at the deadline.
      */
-    private long waitForCleanupLock(ReplayRecord r, ReplayRecord.Block block, long now) {
+    private long waitForCleanupLock(ReplayRecord r, Block block, long now) {
         long t = now;
         List<Session> stuck = new ArrayList<>();
         for (Session s : waitingForLock) {
@@ -280,15 +285,17 @@ public final class Simulator {
     }
 
     /** StandbyAcquireAccessExclusiveLock: wait for the holders, cancelling them at the deadline. */
-    private long acquireLock(ReplayRecord r, LockedRelation rel, long now) {
+    private long acquireLock(ReplayRecord r, Lock lock, long now) {
+        int dbOid = (int) lock.database();
+        int relOid = (int) lock.relation();
         List<Session> holders = new ArrayList<>();
         for (Session s : activeAt(now)) {
-            if (s.query.relations().contains(rel.relOid()) && (rel.dbOid() == 0 || s.query.dbOid() == rel.dbOid())) {
+            if (s.query.relations().contains(relOid) && (dbOid == 0 || s.query.dbOid() == dbOid)) {
                 holders.add(s);
             }
         }
         long t = waitTimerPrecise(r, ConflictType.LOCK, holders, now);
-        heldLocks.put(lockKey(rel.dbOid(), rel.relOid()), rel.xid());
+        heldLocks.put(lockKey(dbOid, relOid), (int) lock.xid());
         return t;
     }
 
@@ -319,10 +326,10 @@ public final class Simulator {
         return t;
     }
 
-    private long dropDatabase(ReplayRecord r, DatabaseDrop d, long now) {
+    private long dropDatabase(ReplayRecord r, int dbOid, long now) {
         List<Integer> cancelled = new ArrayList<>();
         for (Session s : activeAt(now)) {
-            if (s.query.dbOid() == d.dbOid()) {
+            if (s.query.dbOid() == dbOid) {
                 cancel(s, now, ConflictType.DATABASE);
                 cancelled.add(s.query.id());
             }
@@ -347,32 +354,34 @@ public final class Simulator {
         if (r.xid() != 0) {
             observe(r.xid());
         }
-        if (r.effect() instanceof XactEnd x) {
-            for (int sub : x.subxids()) {
-                observe(sub);
+        if (r.decoded() instanceof TransactionEnd x) {
+            for (long sub : x.subxids()) {
+                observe((int) sub);
             }
-            end(x.xid());
-            for (int sub : x.subxids()) {
-                end(sub);
+            end((int) x.xid());
+            for (long sub : x.subxids()) {
+                end((int) sub);
             }
-            releaseLocksOf(x, now);
+            releaseLocksOf((int) x.xid(), x.subxids(), now);
             lag.add(new LagSample(r.endLsn(), now, now - received));
-        } else if (r.effect() instanceof RunningXacts rx) {
+        } else if (r.decoded() instanceof RunningXacts rx) {
             if (!xidStateKnown) {
                 // ProcArrayApplyRecoveryInfo: the first one initialises the known xids, leaving out those whose end
                 // was already replayed (the record is written after it is taken: a commit can come in between)
-                for (int xid : rx.xids()) {
+                for (long logged : rx.xids()) {
+                    int xid = (int) logged;
                     if (!endedBeforeSnapshot.contains(xid)) {
                         runningXids.add(xid);
                     }
                 }
                 endedBeforeSnapshot.clear();
-                latestCompletedXid = rx.latestCompletedXid();
-                latestObservedXid = rx.nextXid() - 1;
+                latestCompletedXid = (int) rx.latestCompletedXid();
+                latestObservedXid = (int) rx.nextXid() - 1;
                 xidStateKnown = true;
             }
             // afterwards it only expires what is older than its oldest running xid: xids it lists may have ended since
-            runningXids.removeIf(xid -> precedes(xid, rx.oldestRunningXid()));
+            int oldestRunning = (int) rx.oldestRunningXid();
+            runningXids.removeIf(xid -> precedes(xid, oldestRunning));
         }
     }
 
@@ -401,8 +410,8 @@ public final class Simulator {
         latestCompletedXid = later(latestCompletedXid, xid);
     }
 
-    private void releaseLocksOf(XactEnd x, long now) {
-        if (heldLocks.values().removeIf(xid -> xid == x.xid() || contains(x.subxids(), xid))) {
+    private void releaseLocksOf(int xid, List<Long> subxids, long now) {
+        if (heldLocks.values().removeIf(holder -> holder == xid || contains(subxids, holder))) {
             List<Session> ready = new ArrayList<>(waitingForLock);
             waitingForLock.clear();
             for (Session s : ready) {
@@ -493,9 +502,9 @@ public final class Simulator {
         return precedes(a, b) ? b : a;
     }
 
-    private static boolean contains(int[] xids, int xid) {
-        for (int x : xids) {
-            if (x == xid) {
+    private static boolean contains(List<Long> xids, int xid) {
+        for (long x : xids) {
+            if ((int) x == xid) {
                 return true;
             }
         }

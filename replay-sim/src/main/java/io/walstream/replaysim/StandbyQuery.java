@@ -9,7 +9,7 @@ import java.util.List;
  * while it runs (a cursor stopped on a page; WAL cannot tell this, so it is input, empty unless given).
  */
 public record StandbyQuery(int id, long startMicros, long durationMicros, int dbOid, List<Integer> relations,
-        boolean inTransactionBlock, List<ReplayRecord.Block> pinnedBlocks) {
+        boolean inTransactionBlock, List<Block> pinnedBlocks) {
 
     public StandbyQuery {
         if (durationMicros < 0) {

@@ -2,16 +2,15 @@ package io.walstream.replaysim;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.replaysim.ReplayRecord.DatabaseDrop;
-import io.walstream.replaysim.ReplayRecord.LockedRelation;
-import io.walstream.replaysim.ReplayRecord.Locks;
-import io.walstream.replaysim.ReplayRecord.Plain;
-import io.walstream.replaysim.ReplayRecord.RunningXacts;
-import io.walstream.replaysim.ReplayRecord.SnapshotConflict;
-import io.walstream.replaysim.ReplayRecord.TablespaceDrop;
-import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.protocol.wal.RmgrId;
+import io.walstream.protocol.wal.conflict.ConflictRecord;
+import io.walstream.protocol.wal.conflict.ConflictRecord.CleanupKind;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionOutcome;
+import io.walstream.protocol.wal.conflict.RelFileLocator;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
+import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,23 +33,68 @@ class SimulatorTest {
         final List<Receipt> receipts = new ArrayList<>();
         long lsn = 0x3000028;
 
-        Wal add(long atMicros, int xid, ReplayRecord.Effect effect) {
+        Wal add(long atMicros, int xid, LongFunction<ConflictRecord> decoded) {
             long end = lsn + 64;
-            records.add(new ReplayRecord(lsn, end, xid, effect));
+            records.add(new ReplayRecord(decoded.apply(lsn), end, xid));
             receipts.add(new Receipt(lsn, end, atMicros));
             lsn = end;
             return this;
         }
     }
 
+    // Records as the decoder would give them, once their LSN is known.
+
+    /** A record the model does nothing with (a heap insert). */
+    private static final LongFunction<ConflictRecord> PLAIN = lsn -> new ConflictRecord.Other(lsn, RmgrId.HEAP.id(), 0);
+
+    /** A cleanup record with a horizon that takes no cleanup lock (a visibility-map bit set). */
+    private static LongFunction<ConflictRecord> cleanup(int horizon, int db) {
+        return lsn -> new ConflictRecord.SnapshotConflict(lsn, CleanupKind.HEAP2_VISIBLE, new RelFileLocator(1663, db, TABLE),
+                0, horizon, horizon, false, false);
+    }
+
+    /** A prune: a horizon, and a cleanup lock on {@code page}. */
+    private static LongFunction<ConflictRecord> cleanup(int horizon, int db, Block page) {
+        return lsn -> new ConflictRecord.SnapshotConflict(lsn, CleanupKind.HEAP2_PRUNE,
+                new RelFileLocator(1663, db, page.relNumber()), page.block(), horizon, horizon, false, true);
+    }
+
+    private static LongFunction<ConflictRecord> commit(int xid, long xactTimeMicros) {
+        return lsn -> new ConflictRecord.TransactionEnd(lsn, TransactionOutcome.COMMIT, xid, xactTimeMicros, List.of(),
+                false);
+    }
+
+    private static LongFunction<ConflictRecord> abort(int xid) {
+        return lsn -> new ConflictRecord.TransactionEnd(lsn, TransactionOutcome.ABORT, xid, 0, List.of(), false);
+    }
+
+    /** Standby LOCK: {@code xid} took an AccessExclusiveLock on {@code rel} in {@code db}. */
+    private static LongFunction<ConflictRecord> locks(int xid, int db, int rel) {
+        return lsn -> new ConflictRecord.StandbyLocks(lsn, List.of(new ConflictRecord.Lock(xid, db, rel)));
+    }
+
+    private static LongFunction<ConflictRecord> runningXacts(int nextXid, int oldest, int latestCompleted, long... xids) {
+        List<Long> running = Arrays.stream(xids).boxed().toList();
+        return lsn -> new ConflictRecord.RunningXacts(lsn, nextXid, oldest, latestCompleted, xids.length, 0, false,
+                running);
+    }
+
+    private static LongFunction<ConflictRecord> tablespaceDrop(int tablespace) {
+        return lsn -> new ConflictRecord.TablespaceDrop(lsn, tablespace);
+    }
+
+    private static LongFunction<ConflictRecord> databaseDrop(int db) {
+        return lsn -> new ConflictRecord.DatabaseDrop(lsn, db, List.of());
+    }
+
     /** The primary's state at the start: xid 1000 is next, nothing running. */
     private static Wal start() {
-        return new Wal().add(0, 0, new RunningXacts(1000, 1000, 999, new int[0]));
+        return new Wal().add(0, 0, runningXacts(1000, 1000, 999));
     }
 
     /** A transaction that writes and commits; a cleanup record later can remove what it deleted. */
     private static Wal committedDelete(Wal w, long atMicros, int xid) {
-        return w.add(atMicros, xid, Plain.INSTANCE).add(atMicros + MS, xid, new XactEnd(xid, new int[0], true, atMicros));
+        return w.add(atMicros, xid, PLAIN).add(atMicros + MS, xid, commit(xid, atMicros));
     }
 
     private static StandbyQuery query(int id, long startMicros, long durationMicros) {
@@ -70,7 +114,7 @@ class SimulatorTest {
     @Test
     void snapshotConflictCancelsAtTheFirstPollPastTheDeadline() {
         // a query with a snapshot from before xid 1000 committed; vacuum then removes what 1000 deleted
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(50 * MS));
 
         assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
@@ -88,7 +132,7 @@ class SimulatorTest {
     @Test
     void aOneSecondDelayFinishesWaitingAfterAbout1028Ms() {
         // the pilot on PostgreSQL 15: "recovery finished waiting after 1030.5 ms" at a 1 s delay
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(1_000 * MS));
         assertThat(r.events().get(0).waitMicros()).isEqualTo((1023 + 5) * MS);
     }
@@ -96,8 +140,8 @@ class SimulatorTest {
     @Test
     void lockConflictIsTimerPrecise() {
         // the query holds AccessShareLock on the table; the primary takes AccessExclusiveLock (LOCK TABLE / DROP)
-        Wal w = start().add(100 * MS, 1000, new Locks(List.of(new LockedRelation(1000, DB, TABLE))))
-                .add(200 * MS, 1000, new XactEnd(1000, new int[0], true, 200 * MS));
+        Wal w = start().add(100 * MS, 1000, locks(1000, DB, TABLE))
+                .add(200 * MS, 1000, commit(1000, 200 * MS));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(50 * MS));
 
         assertThat(r.cancellations(ConflictType.LOCK)).isEqualTo(1);
@@ -109,9 +153,9 @@ class SimulatorTest {
     void bufferPinConflictCancelsTheCursorAtTheDeadline() {
         // 031: an aborted insert (old enough not to be a snapshot conflict), a cursor on the standby stopped on the
         // table's only page inside a transaction, then VACUUM on the primary: its prune needs a cleanup lock
-        ReplayRecord.Block page = new ReplayRecord.Block(DB, TABLE, 0);
-        Wal w = start().add(10 * MS, 1000, Plain.INSTANCE).add(11 * MS, 1000, new XactEnd(1000, new int[0], false, 0))
-                .add(100 * MS, 0, new SnapshotConflict(1000, DB, page));
+        Block page = new Block(DB, TABLE, 0);
+        Wal w = start().add(10 * MS, 1000, PLAIN).add(11 * MS, 1000, abort(1000))
+                .add(100 * MS, 0, cleanup(1000, DB, page));
         StandbyQuery cursor = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE), true, List.of(page));
         SimulationResult r = run(w, List.of(cursor), delay(50 * MS));
 
@@ -126,7 +170,7 @@ class SimulatorTest {
 
         // a pin on another page, or no deadline, cancels nothing; -1 waits for the cursor to go
         StandbyQuery elsewhere = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE), true,
-                List.of(new ReplayRecord.Block(DB, TABLE, 1)));
+                List.of(new Block(DB, TABLE, 1)));
         assertThat(run(w, List.of(elsewhere), delay(50 * MS)).cancellations(ConflictType.BUFFERPIN)).isZero();
         SimulationResult forever = run(w, List.of(cursor), delay(StandbySettings.WAIT_FOREVER));
         assertThat(forever.cancellations(ConflictType.BUFFERPIN)).isZero();
@@ -138,10 +182,10 @@ class SimulatorTest {
         // 031's startup deadlock: a prepared transaction's LOCK on table 2 is held by replay; a standby session
         // keeps a cursor's pin on table 1's page and then waits for table 2; VACUUM's prune needs that page
         int table2 = TABLE + 1;
-        ReplayRecord.Block page = new ReplayRecord.Block(DB, TABLE, 0);
-        Wal w = start().add(10 * MS, 1000, Plain.INSTANCE).add(11 * MS, 1000, new XactEnd(1000, new int[0], false, 0))
-                .add(20 * MS, 1001, new Locks(List.of(new LockedRelation(1001, DB, table2))))
-                .add(100 * MS, 0, new SnapshotConflict(1000, DB, page));
+        Block page = new Block(DB, TABLE, 0);
+        Wal w = start().add(10 * MS, 1000, PLAIN).add(11 * MS, 1000, abort(1000))
+                .add(20 * MS, 1001, locks(1001, DB, table2))
+                .add(100 * MS, 0, cleanup(1000, DB, page));
         StandbyQuery session = new StandbyQuery(1, 50 * MS, 10_000 * MS, DB, List.of(TABLE, table2), true, List.of(page));
         StandbySettings longDelay = delay(180_000 * MS).withDeadlockTimeout(10 * MS); // as 031 sets them
         SimulationResult r = run(w, List.of(session), longDelay);
@@ -159,7 +203,7 @@ class SimulatorTest {
 
     @Test
     void tablespaceDropConflictsOnlyWhileTemporaryFilesRemain() {
-        Wal w = start().add(100 * MS, 0, new TablespaceDrop(16500));
+        Wal w = start().add(100 * MS, 0, tablespaceDrop(16500));
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS));
         assertThat(run(w, q, delay(50 * MS)).cancellations(ConflictType.TABLESPACE)).isZero();
         SimulationResult r = run(w, q, delay(50 * MS).withTempFilesInTablespaces(true));
@@ -169,7 +213,7 @@ class SimulatorTest {
 
     @Test
     void databaseDropTerminatesItsSessionsAtOnceUncounted() {
-        Wal w = start().add(100 * MS, 0, new DatabaseDrop(DB));
+        Wal w = start().add(100 * MS, 0, databaseDrop(DB));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS),
                 new StandbyQuery(2, 10 * MS, 10_000 * MS, OTHER_DB, List.of(TABLE), false)), delay(30_000 * MS));
 
@@ -184,8 +228,8 @@ class SimulatorTest {
 
     @Test
     void delayZeroCancelsAtTheFirstCheckAndMinusOneWaitsForever() {
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB))
-                .add(101 * MS, 1001, Plain.INSTANCE).add(102 * MS, 1001, new XactEnd(1001, new int[0], true, 0));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB))
+                .add(101 * MS, 1001, PLAIN).add(102 * MS, 1001, commit(1001, 0));
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 3_000 * MS));
 
         SimulationResult zero = run(w, q, delay(0));
@@ -201,7 +245,7 @@ class SimulatorTest {
 
     @Test
     void onlyQueriesWhoseSnapshotIsOldEnoughInThatDatabaseConflict() {
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(
                 query(1, 10 * MS, 10_000 * MS),                       // xmin 1000: conflicts
                 query(2, 50 * MS, 10_000 * MS),                       // started after 1000 committed: xmin 1001
@@ -212,7 +256,7 @@ class SimulatorTest {
 
     @Test
     void aSharedRelationConflictsInEveryDatabase() {
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, 0));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, 0));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS),
                 new StandbyQuery(2, 10 * MS, 10_000 * MS, OTHER_DB, List.of(), false)), delay(50 * MS));
         assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
@@ -220,7 +264,7 @@ class SimulatorTest {
 
     @Test
     void aCancelInsideATransactionBlockIsFatal() {
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(new StandbyQuery(1, 10 * MS, 10_000 * MS, DB, List.of(TABLE), true)),
                 delay(50 * MS));
         assertThat(r.fatals()).isEqualTo(1);
@@ -229,8 +273,8 @@ class SimulatorTest {
 
     @Test
     void queriesOnALockedRelationWaitForTheLockersCommit() {
-        Wal w = start().add(100 * MS, 1000, new Locks(List.of(new LockedRelation(1000, DB, TABLE))))
-                .add(500 * MS, 1000, new XactEnd(1000, new int[0], true, 500 * MS));
+        Wal w = start().add(100 * MS, 1000, locks(1000, DB, TABLE))
+                .add(500 * MS, 1000, commit(1000, 500 * MS));
         SimulationResult r = run(w, List.of(query(1, 200 * MS, 100 * MS)), delay(50 * MS));
         assertThat(r.queries().get(0).startMicros()).isEqualTo(500 * MS);
         assertThat(r.queries().get(0).endMicros()).isEqualTo(600 * MS);
@@ -241,22 +285,22 @@ class SimulatorTest {
     void feedbackProtectsEveryQueryOnceTheFirstFeedbackReachedThePrimary() {
         // feedback every 10 s from t=0: a query started at 10 ms is reported at 10 s
         Wal w = committedDelete(start(), 20 * MS, 1000)
-                .add(5_000 * MS, 0, new SnapshotConflict(1000, DB))   // before the feedback: still a conflict
-                .add(12_000 * MS, 0, new SnapshotConflict(1000, DB)); // after it: the primary would have kept the rows
+                .add(5_000 * MS, 0, cleanup(1000, DB))   // before the feedback: still a conflict
+                .add(12_000 * MS, 0, cleanup(1000, DB)); // after it: the primary would have kept the rows
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 20_000 * MS), query(2, 10 * MS, 20_000 * MS));
         StandbySettings feedback = delay(50 * MS).withFeedback(true);
 
         assertThat(run(w, q, feedback).cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
-        Wal late = committedDelete(start(), 20 * MS, 1000).add(12_000 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal late = committedDelete(start(), 20 * MS, 1000).add(12_000 * MS, 0, cleanup(1000, DB));
         assertThat(run(late, q, feedback).cancellations(ConflictType.SNAPSHOT)).isZero();
         assertThat(run(late, q, delay(50 * MS)).cancellations(ConflictType.SNAPSHOT)).isEqualTo(2);
 
         // a query that starts after the first feedback is covered at once: its xmin is at or after the oldest
         // running xid the standby had replayed, which that feedback already reported (the validation runs saw no
         // snapshot conflict with feedback on in ~500 queries on 15 and 17)
-        Wal afterFirst = committedDelete(start(), 20 * MS, 1000).add(10_900 * MS, 1001, Plain.INSTANCE)
-                .add(11_200 * MS, 1001, new XactEnd(1001, new int[0], true, 0))  // running when query 3 began
-                .add(11_500 * MS, 0, new SnapshotConflict(1001, DB));
+        Wal afterFirst = committedDelete(start(), 20 * MS, 1000).add(10_900 * MS, 1001, PLAIN)
+                .add(11_200 * MS, 1001, commit(1001, 0))  // running when query 3 began
+                .add(11_500 * MS, 0, cleanup(1001, DB));
         List<StandbyQuery> laterQuery = List.of(query(3, 11_000 * MS, 20_000 * MS));
         assertThat(run(afterFirst, laterQuery, feedback).cancellations(ConflictType.SNAPSHOT)).isZero();
         assertThat(run(afterFirst, laterQuery, delay(50 * MS)).cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
@@ -266,9 +310,9 @@ class SimulatorTest {
     void queriesStartedWhileReplayIsBlockedAreCancelledByTheNextCleanup() {
         // the pilot's cascade: replay waits for query 1; queries 2 and 3 start meanwhile, with the old state
         Wal w = committedDelete(start(), 20 * MS, 1000)
-                .add(100 * MS, 0, new SnapshotConflict(1000, DB))
-                .add(110 * MS, 1001, Plain.INSTANCE).add(111 * MS, 1001, new XactEnd(1001, new int[0], true, 0))
-                .add(120 * MS, 0, new SnapshotConflict(1001, DB));
+                .add(100 * MS, 0, cleanup(1000, DB))
+                .add(110 * MS, 1001, PLAIN).add(111 * MS, 1001, commit(1001, 0))
+                .add(120 * MS, 0, cleanup(1001, DB));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS), query(2, 300 * MS, 10_000 * MS),
                 query(3, 600 * MS, 10_000 * MS)), delay(1_000 * MS));
         // the second cleanup arrived at 120 ms, so its deadline (1120 ms) has nearly passed when replay gets to it
@@ -280,8 +324,8 @@ class SimulatorTest {
     void aRunningXactsNamingAnAlreadyReplayedCommitDoesNotHoldBackTheXmin() {
         // the primary takes the snapshot, 1000 commits, then the RUNNING_XACTS that still lists 1000 is written
         // (seen in real WAL by the validation run): the standby only expires older xids with it
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(30 * MS, 0, new RunningXacts(1001, 1000, 999, new int[] {1000}))
-                .add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(30 * MS, 0, runningXacts(1001, 1000, 999, 1000))
+                .add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(query(1, 50 * MS, 10_000 * MS)), delay(50 * MS));
         assertThat(r.queries().get(0).snapshotXmin()).isEqualTo(1001);
         assertThat(r.cancellations(ConflictType.SNAPSHOT)).isZero();
@@ -291,8 +335,8 @@ class SimulatorTest {
     void anXidSkippedInTheWalCountsAsRunningUntilARunningXactsExpiresIt() {
         // xid 1000 was assigned but wrote nothing (yet); 1001 commits: a snapshot now has xmin 1000, as on a
         // standby (RecordKnownAssignedTransactionIds fills the gap) ...
-        Wal w = committedDelete(start(), 20 * MS, 1001).add(100 * MS, 0, new SnapshotConflict(1000, DB))
-                .add(200 * MS, 0, new RunningXacts(1002, 1002, 1001, new int[0]));
+        Wal w = committedDelete(start(), 20 * MS, 1001).add(100 * MS, 0, cleanup(1000, DB))
+                .add(200 * MS, 0, runningXacts(1002, 1002, 1001));
         SimulationResult r = run(w, List.of(query(1, 50 * MS, 10 * MS), query(2, 300 * MS, 10 * MS)), delay(50 * MS));
         assertThat(r.queries().get(0).snapshotXmin()).isEqualTo(1000);
         // ... until a RUNNING_XACTS says the oldest running xid is past it
@@ -309,14 +353,14 @@ class SimulatorTest {
         for (int m = 0; m < 4; m++) {
             long from = lsn;
             for (int i = 0; i < 50; i++, lsn += 64) {
-                records.add(new ReplayRecord(lsn, lsn + 64, i == 0 ? 1000 + m : 0, Plain.INSTANCE));
+                records.add(new ReplayRecord(PLAIN.apply(lsn), lsn + 64, i == 0 ? 1000 + m : 0));
             }
             receipts.add(new Receipt(from, lsn, 10 * MS + m * 100));
         }
-        records.add(new ReplayRecord(lsn, lsn + 64, 1003, new XactEnd(1003, new int[0], true, 0)));
+        records.add(new ReplayRecord(commit(1003, 0).apply(lsn), lsn + 64, 1003));
         receipts.add(new Receipt(lsn, lsn + 64, 10 * MS + 450));
         lsn += 64;
-        records.add(new ReplayRecord(lsn, lsn + 64, 0, new SnapshotConflict(1002, DB)));
+        records.add(new ReplayRecord(cleanup(1002, DB).apply(lsn), lsn + 64, 0));
         receipts.add(new Receipt(lsn, lsn + 64, 30 * MS));
 
         List<ReplayRecord> merged = new ArrayList<>();
@@ -344,7 +388,7 @@ class SimulatorTest {
 
     @Test
     void theSameInputGivesTheSameResult() {
-        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, new SnapshotConflict(1000, DB));
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS), query(2, 20 * MS, 50 * MS));
         assertThat(run(w, q, delay(50 * MS))).isEqualTo(run(w, q, delay(50 * MS)));
     }

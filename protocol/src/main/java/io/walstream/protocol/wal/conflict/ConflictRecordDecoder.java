@@ -33,7 +33,7 @@ import java.util.List;
  *
  * <p>Checked against real WAL (ConflictRecordDecoderIT): on 15 every decoded value equals pg_waldump's; on 13–18 the
  * horizons equal the deleting transactions' xids, the main data of each fixed-size record is exactly the struct
- * size assumed here (so 16's isCatalogRel offsets and the 13/14/16 layouts the shared reference marks as inferred or
+ * size assumed here (so 16's isCatalogRel offsets and the 13/14/16 layouts docs/recovery-conflicts.md marks as inferred or
  * third-party hold), and isCatalogRel is set on catalogs on 16–18. Not checkable from WAL, taken from the redo
  * functions: which xid replay passes (FREEZE_PAGE's retreat before 16, the as-logged horizon from 16) and which
  * records take a cleanup lock.
@@ -262,8 +262,8 @@ public final class ConflictRecordDecoder {
 
     private static ConflictRecord hashVacuumOnePage(WalRecord record, int major) {
         // xl_hash_vacuum_one_page {latestRemovedXid (16+: snapshotConflictHorizon)@0, 13–15: int ntuples@4;
-        // 16+: u16 ntuples@4, isCatalogRel@6}, then ntuples offsets in the main data from @8 (all versions; the
-        // shared reference leaves the array out). Block 0 is the bucket page, cleanup-locked at replay.
+        // 16+: u16 ntuples@4, isCatalogRel@6}, then ntuples offsets in the main data from @8 (all versions;
+        // docs/recovery-conflicts.md leaves the array out). Block 0 is the bucket page, cleanup-locked at replay.
         return horizonAt0(record, CleanupKind.HASH_VACUUM_ONE_PAGE, major >= 16 ? 7 : 8, major >= 16 ? 6 : -1,
             true);
     }
@@ -390,7 +390,7 @@ public final class ConflictRecordDecoder {
         // xl_xact_commit / xl_xact_abort {TimestampTz xact_time@0}; with XLOG_XACT_HAS_INFO, xinfo u32@8 and then,
         // each only if its bit is set and in this order (ParseCommitRecord / ParseAbortRecord): dbinfo (8 bytes),
         // subxacts (int n + n xids), relfilenodes (int n + n x 12), dropped stats (15+; int n + n x 12, 16 in 18
-        // where objid became 64-bit: not in the shared reference, checked on real 18 WAL through the twophase xid
+        // where objid became 64-bit: not in docs/recovery-conflicts.md, checked on real 18 WAL through the twophase xid
         // behind it), invalidations (commit only; int n + n x 16), twophase xid.
         WalRecordBody body = mainData(record, type, 8);
         long xactTime = i64(record, body, 0);

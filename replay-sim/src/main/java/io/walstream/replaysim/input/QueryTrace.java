@@ -1,6 +1,6 @@
-package io.walstream.cli;
+package io.walstream.replaysim.input;
 
-import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.Block;
 import io.walstream.replaysim.StandbyQuery;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -17,12 +17,39 @@ import java.util.List;
  * buffer-pin conflict). Lines starting with {@code #}, blank lines and a header starting with {@code start} are
  * skipped.
  */
-final class QueryTrace {
+public final class QueryTrace {
+
+    /** A trace that cannot be read as queries: the file, and the line (0 when the whole file is at fault). */
+    public static final class MalformedTraceException extends IllegalArgumentException {
+        private static final long serialVersionUID = 1L;
+        private final transient Path file;
+        private final int line;
+
+        MalformedTraceException(Path file, int line, String message, Throwable cause) {
+            super(message, cause);
+            this.file = file;
+            this.line = line;
+        }
+
+        public Path file() {
+            return file;
+        }
+
+        public int line() {
+            return line;
+        }
+    }
 
     private QueryTrace() {
     }
 
-    static List<StandbyQuery> read(Path file, long originMicros, int defaultDb) throws IOException {
+    /**
+     * The queries of the trace in {@code file}, numbered from 1 in line order; start times from {@code originMicros},
+     * in database {@code defaultDb} where a line names none.
+     *
+     * @throws MalformedTraceException when a line is not a query, or there is none
+     */
+    public static List<StandbyQuery> read(Path file, long originMicros, int defaultDb) throws IOException {
         List<StandbyQuery> queries = new ArrayList<>();
         int lineNumber = 0;
         for (String line : Files.readAllLines(file)) {
@@ -47,23 +74,23 @@ final class QueryTrace {
                 if (!tx.isEmpty() && !tx.equals("true") && !tx.equals("false")) {
                     throw new IllegalArgumentException("in_transaction is true or false, not " + tx);
                 }
-                List<ReplayRecord.Block> pinned = new ArrayList<>();
+                List<Block> pinned = new ArrayList<>();
                 for (String p : list(field(f, 5))) {
                     String[] rb = p.split(":");
                     if (rb.length != 2) {
                         throw new IllegalArgumentException("a pinned page is relfilenumber:block, not " + p);
                     }
-                    pinned.add(new ReplayRecord.Block(db, Integer.parseInt(rb[0]), Integer.parseInt(rb[1])));
+                    pinned.add(new Block(db, Integer.parseInt(rb[0]), Integer.parseInt(rb[1])));
                 }
                 queries.add(new StandbyQuery(queries.size() + 1, start, duration, db, relations, tx.equals("true"),
                         pinned));
             } catch (IllegalArgumentException e) { // NumberFormatException too
-                throw new IllegalArgumentException(file + ":" + lineNumber + ": " + e.getMessage() + " (expected "
-                        + "start_s,duration_s[,db[,relations[,in_transaction[,pinned]]]])", e);
+                throw new MalformedTraceException(file, lineNumber, file + ":" + lineNumber + ": " + e.getMessage()
+                        + " (expected start_s,duration_s[,db[,relations[,in_transaction[,pinned]]]])", e);
             }
         }
         if (queries.isEmpty()) {
-            throw new IllegalArgumentException(file + " holds no query");
+            throw new MalformedTraceException(file, 0, file + " holds no query", null);
         }
         return queries;
     }

@@ -1,4 +1,4 @@
-package io.walstream.cli;
+package io.walstream.replaysim.validate;
 
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;

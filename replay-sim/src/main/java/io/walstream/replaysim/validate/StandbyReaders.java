@@ -1,6 +1,5 @@
-package io.walstream.cli;
+package io.walstream.replaysim.validate;
 
-import java.util.concurrent.atomic.AtomicInteger;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
@@ -20,6 +19,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.postgresql.util.PSQLException;
 import org.postgresql.util.ServerErrorMessage;
 

@@ -1,8 +1,7 @@
-package io.walstream.cli;
+package io.walstream.replaysim.input;
 
-import io.walstream.benchmarks.Benchmarks;
-import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.pipeline.ReceiptLog;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.SegmentFiles;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
@@ -20,30 +19,37 @@ import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
+import java.util.stream.Stream;
 
 /**
  * The simulator's input from a walstream archive: its WAL decoded record by record
  * ({@link ConflictRecordDecoder}) and the receipt log {@code receive --receipt-log} wrote beside it.
  * Segments of the newest timeline only (compressed ones decompressed to a scratch directory first), from the
  * first segment the receipt log covers.
+ *
+ * @param records         the decoded records, consecutive plain ones of one message and segment taken as one
+ * @param receipts        when each message arrived (a range received again after a reconnect: its first arrival)
+ * @param segmentBytes    the archive's WAL segment size
+ * @param walRecords      WAL records read (before plain ones were merged)
+ * @param walBytes        the bytes of WAL they span
+ * @param busiestDatabase the database most cleanup records are in: where synthetic queries run unless told otherwise
  */
-final class ArchiveReplayInput {
+public record ArchiveReplayInput(List<ReplayRecord> records, List<Receipt> receipts, long segmentBytes,
+        long walRecords, long walBytes, int busiestDatabase) {
 
-    final List<ReplayRecord> records = new ArrayList<>();
-    final List<Receipt> receipts = new ArrayList<>();
-    final long segmentBytes;
-    /** WAL records read (before consecutive plain ones were merged) and the bytes of WAL they span. */
-    long walRecords;
-    long walBytes;
-    /** The database most cleanup records are in: where synthetic queries run unless told otherwise. */
-    final int busiestDatabase;
-
-    private ArchiveReplayInput(long segmentBytes, int busiestDatabase) {
-        this.segmentBytes = segmentBytes;
-        this.busiestDatabase = busiestDatabase;
+    public ArchiveReplayInput {
+        records = List.copyOf(records);
+        receipts = List.copyOf(receipts);
     }
 
-    static ArchiveReplayInput read(Path dir) throws IOException {
+    /**
+     * Reads the archive in {@code dir}.
+     *
+     * @throws IllegalArgumentException when {@code dir} is not a walstream archive, has no receipt log, or no segment
+     *                                  the receipt log covers
+     */
+    public static ArchiveReplayInput read(Path dir) throws IOException {
         ArchiveDirectory archive = ArchiveDirectory.open(dir);
         ArchiveDirectory.Identity id = archive.identity().orElseThrow(
                 () -> new IllegalArgumentException(dir + " is not a walstream archive (no identity file)"));
@@ -83,11 +89,11 @@ final class ArchiveReplayInput {
                     if (r.lsn() < first || r.endLsn() > last) {
                         continue; // no receipt time for it
                     }
-                    ReplayRecord.Effect effect = effect(ConflictRecordDecoder.decode(r));
-                    if (effect instanceof ReplayRecord.SnapshotConflict c) {
-                        cleanupsPerDatabase.merge(c.dbOid(), 1, Integer::sum);
+                    ConflictRecord decoded = ConflictRecordDecoder.decode(r);
+                    if (decoded instanceof ConflictRecord.SnapshotConflict c) {
+                        cleanupsPerDatabase.merge((int) c.relation().database(), 1, Integer::sum);
                     }
-                    ReplayRecord next = new ReplayRecord(r.lsn(), r.endLsn(), r.xid(), effect);
+                    ReplayRecord next = new ReplayRecord(decoded, r.endLsn(), r.xid());
                     while (receipts.get(message).dataEnd() < r.endLsn()) {
                         message++;
                     }
@@ -106,16 +112,21 @@ final class ArchiveReplayInput {
                 }
             }
         } finally {
-            Benchmarks.delete(plain);
+            deleteScratch(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
-        ArchiveReplayInput input = new ArchiveReplayInput(id.segmentSize().bytes(), busiest);
-        input.records.addAll(records);
-        input.walRecords = walRecords;
-        input.walBytes = last - first;
-        input.receipts.addAll(receipts);
-        return input;
+        return new ArchiveReplayInput(records, receipts, segmentBytes, walRecords, last - first, busiest);
+    }
+
+    /** The scratch directory holds only the decompressed segments, side by side. */
+    private static void deleteScratch(Path scratch) throws IOException {
+        try (Stream<Path> files = Files.list(scratch)) {
+            for (Path f : files.toList()) {
+                Files.delete(f);
+            }
+        }
+        Files.delete(scratch);
     }
 
     /**
@@ -124,7 +135,7 @@ final class ArchiveReplayInput {
      */
     private static List<Path> plainSegments(Path dir, List<WalFileName> segments, int timeline, Path scratch)
             throws IOException {
-        Map<Long, WalFileName> chosen = new java.util.TreeMap<>();
+        Map<Long, WalFileName> chosen = new TreeMap<>();
         for (WalFileName n : segments) {
             if (n.timeline() == timeline) {
                 chosen.merge(n.segmentNumber(), n, (a, b) -> a.partial() && !b.partial() ? b : a);
@@ -144,36 +155,5 @@ final class ArchiveReplayInput {
             files.add(target);
         }
         return files;
-    }
-
-    /** The decoder's view of a record, in the simulator's terms (xids and OIDs are 32-bit there, as in PostgreSQL). */
-    static ReplayRecord.Effect effect(ConflictRecord c) {
-        if (c instanceof ConflictRecord.SnapshotConflict s) {
-            int db = (int) s.relation().database();
-            ReplayRecord.Block page = s.cleanupLock() && s.block() >= 0
-                    ? new ReplayRecord.Block(db, (int) s.relation().relation(), (int) s.block()) : null;
-            return new ReplayRecord.SnapshotConflict((int) s.snapshotConflictHorizon(), db, page);
-        }
-        if (c instanceof ConflictRecord.StandbyLocks l) {
-            return new ReplayRecord.Locks(l.locks().stream()
-                    .map(k -> new ReplayRecord.LockedRelation((int) k.xid(), (int) k.database(), (int) k.relation()))
-                    .toList());
-        }
-        if (c instanceof ConflictRecord.RunningXacts x) {
-            return new ReplayRecord.RunningXacts((int) x.nextXid(), (int) x.oldestRunningXid(), (int) x.latestCompletedXid(),
-                    x.xids().stream().mapToInt(Long::intValue).toArray());
-        }
-        if (c instanceof ConflictRecord.DatabaseDrop d) {
-            return new ReplayRecord.DatabaseDrop((int) d.database());
-        }
-        if (c instanceof ConflictRecord.TablespaceDrop t) {
-            return new ReplayRecord.TablespaceDrop((int) t.tablespace());
-        }
-        if (c instanceof ConflictRecord.TransactionEnd e) {
-            return new ReplayRecord.XactEnd((int) e.xid(), e.subxids().stream().mapToInt(Long::intValue).toArray(),
-                    e.outcome() == ConflictRecord.TransactionOutcome.COMMIT
-                            || e.outcome() == ConflictRecord.TransactionOutcome.COMMIT_PREPARED, e.xactTime());
-        }
-        return ReplayRecord.Plain.INSTANCE;
     }
 }

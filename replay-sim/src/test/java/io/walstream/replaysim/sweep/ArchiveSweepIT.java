@@ -1,19 +1,21 @@
-package io.walstream.cli;
+package io.walstream.replaysim.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
-import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
+import io.walstream.replaysim.StandbySettings;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -22,11 +24,12 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code receive --receipt-log} on a real primary that deletes and vacuums, then {@code simulate --archive} over
- * what was archived: the decoded cleanup records cancel queries at delay 0 and none at -1.
+ * {@code receive --receipt-log} on a real primary that deletes and vacuums, then the delay sweep of
+ * {@code simulate --archive} over what was archived: the decoded cleanup records cancel queries at delay 0 and none
+ * at -1.
  */
 @ExtendWith(PgClusterExtension.class)
-class SimulateArchiveIT {
+class ArchiveSweepIT {
 
     @Test
     void simulatesFromAnArchiveWithReceiptTimes(@TempDir Path dir) throws Exception {
@@ -68,14 +71,11 @@ class SimulateArchiveIT {
             }
         }
         StringWriter out = new StringWriter();
-        StringWriter err = new StringWriter();
-        var cl = Walstream.commandLine();
-        cl.setOut(new PrintWriter(out, true));
-        cl.setErr(new PrintWriter(err, true));
-        int code = cl.execute("simulate", "--archive", dir.toString(), "--delay", "0,-1", "--query-rate", "20",
-                "--query-seconds", "2", "--seed", "5");
+        // simulate --archive DIR --delay 0,-1 --query-rate 20 --query-seconds 2 --seed 5
+        SweepInput input = SweepInput.archive(dir, new SweepInput.Queries(null, null, List.of(), 20, 2, 5));
+        DelaySweep.run(input, List.of(new DelaySweep.Delay("0", 0), new DelaySweep.Delay("-1", StandbySettings.WAIT_FOREVER)),
+                false, 5, new PrintWriter(out, true), null);
         String text = out.toString();
-        assertThat(code).as("%s%n%s", text, err).isZero();
         assertThat(text).contains("archive " + dir);
         assertThat(text).containsPattern("(?m)^0 +[1-9][0-9]* +")
                 .as("cleanup records decoded from real WAL cancel queries at delay 0");

@@ -1,8 +1,7 @@
-package io.walstream.cli;
+package io.walstream.replaysim.validate;
 
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
-import io.walstream.benchmarks.Benchmarks;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.protocol.Lsn;
@@ -12,7 +11,9 @@ import io.walstream.replaysim.SimulationResult;
 import io.walstream.replaysim.Simulator;
 import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
-import io.walstream.replaysim.SyntheticWorkload;
+import io.walstream.replaysim.input.ArchiveReplayInput;
+import io.walstream.replaysim.input.SyntheticWorkload;
+import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -37,14 +38,14 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * standby's settings, and both are compared per conflict type ({@code pg_stat_database_conflicts} deltas) and on
  * replay-lag percentiles (each commit's replay time, from {@link ReplayProbe}, minus its receipt).
  */
-final class ValidationRun implements AutoCloseable {
+public final class ValidationRun implements AutoCloseable {
 
-    /** One standby setting to try. */
-    record Scenario(String label, long delayMicros, boolean feedback) {
+    /** One standby setting to try: {@code label} names it in tables and files; a delay of -1 waits forever. */
+    public record Scenario(String label, long delayMicros, boolean feedback) {
     }
 
     /** The primary's write load and the standby's query plan, per scenario. */
-    record Load(int seconds, double updatesPerSecond, double vacuumEverySeconds, double lockEverySeconds,
+    public record Load(int seconds, double updatesPerSecond, double vacuumEverySeconds, double lockEverySeconds,
             double queriesPerSecond, double meanQuerySeconds, double lockedTableShare, long seed) {
     }
 
@@ -103,7 +104,10 @@ final class ValidationRun implements AutoCloseable {
         this.primary = primary;
         this.standby = standby;
         this.archive = archive;
-        receiver = new ArchiveReceiver(archive, ReceiveOptions.of(Benchmarks.settings(primary, "walstream"))
+        ConnectionSettings settings = ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + primary.port()
+                + " user=" + primary.superuser() + " password=" + primary.password() + " application_name=walstream",
+                Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
+        receiver = new ArchiveReceiver(archive, ReceiveOptions.of(settings)
                 .withSlot("walstream", true, true).withReceiptLog(true).withLoop(true, Duration.ofMillis(200))
                 .withStatusInterval(Duration.ofSeconds(1)));
         receiving = CompletableFuture.supplyAsync(receiver::run);
@@ -220,8 +224,8 @@ final class ValidationRun implements AutoCloseable {
             }).toList();
             StandbySettings settings = StandbySettings.defaults().withDelay(e.scenario().delayMicros())
                     .withFeedback(e.scenario().feedback()).withStatusInterval(STATUS_INTERVAL_MICROS);
-            SimulationResult predicted = Simulator.run(input.records, input.receipts, queries, settings,
-                    input.segmentBytes);
+            SimulationResult predicted = Simulator.run(input.records(), input.receipts(), queries, settings,
+                    input.segmentBytes());
             List<Long> real = new ArrayList<>();
             List<Long> simulated = new ArrayList<>();
             List<LagPoint> series = new ArrayList<>();

@@ -1,11 +1,9 @@
-package io.walstream.cli;
+package io.walstream.replaysim.input;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import io.walstream.protocol.wal.conflict.ConflictRecord;
-import io.walstream.protocol.wal.conflict.RelFileLocator;
-import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.Block;
 import io.walstream.replaysim.StandbyQuery;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -27,28 +25,17 @@ class QueryTraceTest {
         assertThat(q).containsExactly(
                 new StandbyQuery(1, 1_500_000, 3_000_000, 5, List.of(), false, List.of()),
                 new StandbyQuery(2, 2_250_000, 10_000_000, 16385, List.of(16400, 16401), true,
-                        List.of(new ReplayRecord.Block(16385, 16400, 0), new ReplayRecord.Block(16385, 16400, 7))));
+                        List.of(new Block(16385, 16400, 0), new Block(16385, 16400, 7))));
     }
 
     @Test
     void aMalformedLineIsRefusedWithItsNumber(@TempDir Path dir) throws Exception {
         Path trace = Files.writeString(dir.resolve("q.csv"), "0.5,3\n1,2,x\n");
-        assertThatThrownBy(() -> QueryTrace.read(trace, 0, 5)).hasMessageContaining("q.csv:2:");
+        assertThatThrownBy(() -> QueryTrace.read(trace, 0, 5)).hasMessageContaining("q.csv:2:")
+                .isInstanceOfSatisfying(QueryTrace.MalformedTraceException.class, e -> assertThat(e.line()).isEqualTo(2));
         Path pin = Files.writeString(dir.resolve("p.csv"), "0.5,3,,,false,16400\n");
         assertThatThrownBy(() -> QueryTrace.read(pin, 0, 5)).hasMessageContaining("relfilenumber:block");
         Path empty = Files.writeString(dir.resolve("e.csv"), "# nothing\n");
         assertThatThrownBy(() -> QueryTrace.read(empty, 0, 5)).hasMessageContaining("no query");
-    }
-
-    @Test
-    void aCleanupRecordThatTakesACleanupLockNamesItsPage() {
-        RelFileLocator rel = new RelFileLocator(1663, 16384, 16400);
-        var prune = new ConflictRecord.SnapshotConflict(0x3000000, ConflictRecord.CleanupKind.HEAP2_PRUNE, rel, 7, 900, 900,
-                false, true);
-        var visible = new ConflictRecord.SnapshotConflict(0x3000000, ConflictRecord.CleanupKind.HEAP2_VISIBLE, rel, 7, 900,
-                900, false, false);
-        assertThat(ArchiveReplayInput.effect(prune))
-                .isEqualTo(new ReplayRecord.SnapshotConflict(900, 16384, new ReplayRecord.Block(16384, 16400, 7)));
-        assertThat(ArchiveReplayInput.effect(visible)).isEqualTo(new ReplayRecord.SnapshotConflict(900, 16384));
     }
 }

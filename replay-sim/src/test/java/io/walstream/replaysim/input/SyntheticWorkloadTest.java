@@ -1,8 +1,13 @@
-package io.walstream.replaysim;
+package io.walstream.replaysim.input;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
+import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbySettings;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
@@ -32,10 +37,10 @@ class SyntheticWorkloadTest {
         SyntheticWorkload w = SyntheticWorkload.generate(TWO_MINUTES);
         int last = 0;
         for (ReplayRecord r : w.records) {
-            if (r.effect() instanceof XactEnd x && !(r.effect() instanceof ReplayRecord.Locks)) {
+            if (r.decoded() instanceof TransactionEnd x) {
                 assertThat(x.xid()).isPositive();
             }
-            if (r.xid() != 0 && !(r.effect() instanceof XactEnd)) {
+            if (r.xid() != 0 && !(r.decoded() instanceof TransactionEnd)) {
                 assertThat(r.xid()).as("a new transaction's xid").isGreaterThan(last);
                 last = r.xid();
             }

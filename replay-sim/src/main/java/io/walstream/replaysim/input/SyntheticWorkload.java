@@ -1,11 +1,13 @@
-package io.walstream.replaysim;
+package io.walstream.replaysim.input;
 
-import io.walstream.replaysim.ReplayRecord.LockedRelation;
-import io.walstream.replaysim.ReplayRecord.Locks;
-import io.walstream.replaysim.ReplayRecord.Plain;
-import io.walstream.replaysim.ReplayRecord.RunningXacts;
-import io.walstream.replaysim.ReplayRecord.SnapshotConflict;
-import io.walstream.replaysim.ReplayRecord.XactEnd;
+import io.walstream.protocol.wal.RmgrId;
+import io.walstream.protocol.wal.conflict.ConflictRecord;
+import io.walstream.protocol.wal.conflict.ConflictRecord.CleanupKind;
+import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionOutcome;
+import io.walstream.protocol.wal.conflict.RelFileLocator;
+import io.walstream.replaysim.Receipt;
+import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.StandbyQuery;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.PriorityQueue;
@@ -24,6 +26,10 @@ public final class SyntheticWorkload {
     /** The database the synthetic primary writes in and its queries run in. */
     public static final int DATABASE = 16384;
     static final int TABLE = 16400;
+    /** pg_default: where the synthetic table lives. */
+    private static final int DEFAULT_TABLESPACE = 1663;
+    /** XLOG_HEAP_UPDATE: what a synthetic transaction's write is. */
+    private static final int HEAP_UPDATE = 0x20;
     private static final long RUNNING_XACTS_INTERVAL = 15_000_000;
     private static final long RECORD_BYTES = 64;
 
@@ -49,35 +55,36 @@ public final class SyntheticWorkload {
     public static SyntheticWorkload generate(Parameters p) {
         SplittableRandom random = new SplittableRandom(p.seed());
         // timed primary events, replayed in time order into records
-        record Step(long at, int order, ReplayRecord.Effect effect, int xid) {
+        enum Kind { RUNNING_XACTS, WRITE, COMMIT, LOCK, CLEANUP }
+        record Step(long at, int order, Kind kind, int xid) {
         }
         PriorityQueue<Step> steps = new PriorityQueue<>((a, b) -> a.at != b.at ? Long.compare(a.at, b.at)
                 : Integer.compare(a.order, b.order));
         int[] order = {0};
         for (long t = 0; t < p.durationMicros(); t += RUNNING_XACTS_INTERVAL) {
-            steps.add(new Step(t, order[0]++, null, -1)); // RUNNING_XACTS, filled in below with the state at t
+            steps.add(new Step(t, order[0]++, Kind.RUNNING_XACTS, -1)); // filled in below with the state at t
         }
         // transactions are numbered here in creation order; real xids are assigned in time order below
         int transactions = 0;
         for (long t = next(random, p.commitsPerSecond(), 0); t < p.durationMicros();
                 t = next(random, p.commitsPerSecond(), t)) {
             int txn = transactions++;
-            steps.add(new Step(t, order[0]++, Plain.INSTANCE, txn));
-            steps.add(new Step(t + 1, order[0]++, new XactEnd(0, new int[0], true, t + 1), txn));
+            steps.add(new Step(t, order[0]++, Kind.WRITE, txn));
+            steps.add(new Step(t + 1, order[0]++, Kind.COMMIT, txn));
         }
         for (long t = next(random, p.locksPerSecond(), 0); t < p.durationMicros(); t = next(random, p.locksPerSecond(), t)) {
             int txn = transactions++;
-            steps.add(new Step(t, order[0]++, new Locks(List.of()), txn));
-            steps.add(new Step(t + p.lockHoldMicros(), order[0]++, new XactEnd(0, new int[0], true,
-                    t + p.lockHoldMicros()), txn));
+            steps.add(new Step(t, order[0]++, Kind.LOCK, txn));
+            steps.add(new Step(t + p.lockHoldMicros(), order[0]++, Kind.COMMIT, txn));
         }
         java.util.Map<Integer, Integer> xidOf = new java.util.HashMap<>();
         int nextXid = 1000;
         for (long t = next(random, p.cleanupsPerSecond(), 0); t < p.durationMicros();
                 t = next(random, p.cleanupsPerSecond(), t)) {
-            steps.add(new Step(t, order[0]++, new SnapshotConflict(0, DATABASE), 0)); // horizon from the state at t
+            steps.add(new Step(t, order[0]++, Kind.CLEANUP, 0)); // horizon from the state at t
         }
 
+        RelFileLocator table = new RelFileLocator(DEFAULT_TABLESPACE, DATABASE, TABLE);
         List<ReplayRecord> records = new ArrayList<>();
         List<Receipt> receipts = new ArrayList<>();
         java.util.Set<Integer> running = new java.util.TreeSet<>();
@@ -85,35 +92,44 @@ public final class SyntheticWorkload {
         long lsn = 0x1000028;
         while (!steps.isEmpty()) {
             Step s = steps.poll();
-            ReplayRecord.Effect effect = s.effect();
             int xid = 0;
-            if (effect instanceof XactEnd || effect instanceof Plain || effect instanceof Locks) {
+            if (s.kind() != Kind.RUNNING_XACTS && s.kind() != Kind.CLEANUP) {
                 if (!xidOf.containsKey(s.xid())) {
                     xidOf.put(s.xid(), nextXid++);
                 }
                 xid = xidOf.get(s.xid());
-                if (effect instanceof XactEnd x) {
-                    effect = new XactEnd(xid, new int[0], true, x.xactTimeMicros());
-                } else if (effect instanceof Locks) {
-                    effect = new Locks(List.of(new LockedRelation(xid, DATABASE, TABLE)));
+            }
+            ConflictRecord decoded = switch (s.kind()) {
+                case RUNNING_XACTS -> {
+                    int oldest = running.isEmpty() ? latestCompleted + 1 : running.iterator().next();
+                    List<Long> xids = running.stream().map(Integer::longValue).toList();
+                    yield new ConflictRecord.RunningXacts(lsn, nextXid, oldest, latestCompleted, xids.size(), 0, false,
+                            xids);
                 }
-            }
-            if (effect == null) {
-                int oldest = running.isEmpty() ? latestCompleted + 1 : running.iterator().next();
-                effect = new RunningXacts(nextXid, oldest, latestCompleted,
-                        running.stream().mapToInt(Integer::intValue).toArray());
-            } else if (effect instanceof SnapshotConflict) {
-                // vacuum removes what every finished transaction deleted: horizon = the newest completed xid,
-                // capped below the oldest running one (the primary's own xmin)
-                int horizon = running.isEmpty() ? latestCompleted : Math.min(latestCompleted, running.iterator().next() - 1);
-                effect = new SnapshotConflict(horizon, DATABASE);
-            } else if (effect instanceof XactEnd) {
-                running.remove(xid);
-                latestCompleted = Math.max(latestCompleted, xid);
-            } else if (xid != 0) {
-                running.add(xid);
-            }
-            records.add(new ReplayRecord(lsn, lsn + RECORD_BYTES, xid, effect));
+                case CLEANUP -> {
+                    // vacuum removes what every finished transaction deleted: horizon = the newest completed xid,
+                    // capped below the oldest running one (the primary's own xmin); the table as a whole, no page (no
+                    // synthetic query pins one), as VACUUM's CLEANUP_INFO names it
+                    int horizon = running.isEmpty() ? latestCompleted : Math.min(latestCompleted, running.iterator().next() - 1);
+                    yield new ConflictRecord.SnapshotConflict(lsn, CleanupKind.HEAP2_CLEANUP_INFO, table, -1, horizon,
+                            horizon, false, false);
+                }
+                case COMMIT -> {
+                    running.remove(xid);
+                    latestCompleted = Math.max(latestCompleted, xid);
+                    yield new ConflictRecord.TransactionEnd(lsn, TransactionOutcome.COMMIT, xid, s.at(), List.of(),
+                            false);
+                }
+                case LOCK -> {
+                    running.add(xid);
+                    yield new ConflictRecord.StandbyLocks(lsn, List.of(new ConflictRecord.Lock(xid, DATABASE, TABLE)));
+                }
+                case WRITE -> {
+                    running.add(xid);
+                    yield new ConflictRecord.Other(lsn, RmgrId.HEAP.id(), HEAP_UPDATE);
+                }
+            };
+            records.add(new ReplayRecord(decoded, lsn + RECORD_BYTES, xid));
             receipts.add(new Receipt(lsn, lsn + RECORD_BYTES, s.at()));
             lsn += RECORD_BYTES;
         }

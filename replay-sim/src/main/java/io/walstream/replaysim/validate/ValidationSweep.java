@@ -1,0 +1,189 @@
+package io.walstream.replaysim.validate;
+
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.PgEpoch;
+import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.SvgLineChart;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.stream.Stream;
+
+/**
+ * {@code simulate --validate}: each scenario on a real primary and hot standby ({@link ValidationRun}), then the
+ * simulator over what walstream archived meanwhile, side by side: a table per scenario (conflict counts, ERROR/FATAL,
+ * lag p50/p99, snapshot xmins, whether the simulator is within the targets) and, with an output directory,
+ * {@code validation.csv}, {@code validation-lag.csv}, {@code validation-events.csv}, {@code validation-queries.csv},
+ * {@code validation-lag-DELAY-FEEDBACK.svg} and the standby's log.
+ */
+public final class ValidationSweep {
+
+    /**
+     * What to run.
+     *
+     * @param pgVersion PostgreSQL major of the pair; 0 for pgcluster's default
+     * @param workDir   where walstream's archive goes; null for a temporary directory, removed afterwards
+     * @param load      the primary's write load and the standby's queries, per scenario
+     * @param scenarios the standby settings to run, in order
+     * @param out       where the files go; null for none
+     */
+    public record Options(int pgVersion, Path workDir, ValidationRun.Load load, List<ValidationRun.Scenario> scenarios,
+            Path out) {
+
+        public Options {
+            scenarios = List.copyOf(scenarios);
+        }
+    }
+
+    private ValidationSweep() {
+    }
+
+    /** Runs every scenario and prints the comparison to {@code o}: true when each one met the targets. */
+    public static boolean run(Options options, PrintWriter o) throws Exception {
+        Path workDir = options.workDir();
+        Path out = options.out();
+        ValidationRun.Load load = options.load();
+        Path dir = workDir != null ? workDir : Files.createTempDirectory("walstream-validate-");
+        List<ValidationRun.Comparison> comparisons;
+        try (ValidationRun run = ValidationRun.start(options.pgVersion(), dir.resolve("archive"))) {
+            o.printf(Locale.ROOT, "validate: %s%n  per scenario %d s: %.0f updates/s, VACUUM every %.0f s, LOCK TABLE every"
+                    + " %.0f s; queries %.2f/s, mean %.1f s, %.0f%% on the locked table; seed %d%n", run.describe(),
+                    load.seconds(), load.updatesPerSecond(), load.vacuumEverySeconds(), load.lockEverySeconds(),
+                    load.queriesPerSecond(), load.meanQuerySeconds(), load.lockedTableShare() * 100, load.seed());
+            o.flush();
+            int index = 0;
+            for (ValidationRun.Scenario s : options.scenarios()) {
+                run.runScenario(s, load, index++);
+                o.printf(Locale.ROOT, "  ran delay %s feedback %s%n", s.label(), s.feedback() ? "on" : "off");
+                o.flush();
+            }
+            comparisons = run.compare();
+            if (out != null) {
+                Files.createDirectories(out);
+                Files.writeString(out.resolve("standby.log"), run.standbyLog());
+            }
+        } finally {
+            if (workDir == null) {
+                deleteTree(dir);
+            }
+        }
+        o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
+                "snapshot real/sim", "lock real/sim", "errors r/s", "fatals r/s", "lag p50/p99 real ms",
+                "lag p50/p99 sim ms", "xmin equal", "within");
+        StringBuilder csv = new StringBuilder("delay,feedback,queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
+                + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
+                + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,within\n");
+        boolean all = true;
+        for (ValidationRun.Comparison c : comparisons) {
+            SimulationResult p = c.predicted();
+            int rs = c.real().getOrDefault(ConflictType.SNAPSHOT, 0);
+            int rl = c.real().getOrDefault(ConflictType.LOCK, 0);
+            boolean within = c.withinTargets();
+            all &= within;
+            String fb = c.scenario().feedback() ? "on" : "off";
+            o.printf(Locale.ROOT, "%-6s %-4s %7d %17s %17s %13s %13s %21s %21s %11s %s%n", c.scenario().label(), fb,
+                    c.queries(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
+                    c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
+                    ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
+                    c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO");
+            csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.queries()), Integer.toString(rs),
+                    Integer.toString(p.cancellations(ConflictType.SNAPSHOT)), Integer.toString(rl),
+                    Integer.toString(p.cancellations(ConflictType.LOCK)),
+                    Integer.toString(c.real().getOrDefault(ConflictType.BUFFERPIN, 0)),
+                    Integer.toString(c.real().getOrDefault(ConflictType.DEADLOCK, 0)),
+                    Integer.toString(c.readers().getOrDefault(ConflictType.SNAPSHOT, 0)),
+                    Integer.toString(c.readers().getOrDefault(ConflictType.LOCK, 0)), Integer.toString(c.realErrors()),
+                    Integer.toString(p.errors()), Integer.toString(c.realFatals()), Integer.toString(p.fatals()),
+                    Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
+                    ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
+                    ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
+                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()), Boolean.toString(within)))
+                    .append('\n');
+        }
+        o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
+                + " by polling pg_last_wal_replay_lsn() every 10 ms minus walstream's receipt time; within: counts ±15% or"
+                + " ±2, lag p50/p99 ±20% or ±100 ms)");
+        if (out != null) {
+            Files.createDirectories(out);
+            Files.writeString(out.resolve("validation.csv"), csv);
+            StringBuilder lag = new StringBuilder("delay,feedback,received_s,real_lag_ms,sim_lag_ms\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                long origin = c.lagSeries().isEmpty() ? 0 : c.lagSeries().get(0).receivedMicros();
+                for (ValidationRun.LagPoint l : c.lagSeries()) {
+                    lag.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off").append(',')
+                            .append(String.format(Locale.ROOT, "%.3f", (l.receivedMicros() - origin) / 1e6)).append(',')
+                            .append(ms(l.realMicros())).append(',').append(ms(l.simulatedMicros())).append('\n');
+                }
+            }
+            Files.writeString(out.resolve("validation-lag.csv"), lag);
+            for (ValidationRun.Comparison c : comparisons) {
+                List<ValidationRun.LagPoint> points = c.lagSeries();
+                double[] x = new double[points.size()];
+                double[] real = new double[points.size()];
+                double[] simulated = new double[points.size()];
+                long origin = points.isEmpty() ? 0 : points.get(0).receivedMicros();
+                for (int i = 0; i < x.length; i++) {
+                    x[i] = (points.get(i).receivedMicros() - origin) / 1e6;
+                    real[i] = points.get(i).realMicros() / 1e3;
+                    simulated[i] = points.get(i).simulatedMicros() / 1e3;
+                }
+                String name = "delay " + c.scenario().label() + ", feedback " + (c.scenario().feedback() ? "on" : "off");
+                SvgLineChart.write(out.resolve("validation-lag-" + c.scenario().label() + "-"
+                        + (c.scenario().feedback() ? "on" : "off") + ".svg"), "Replay lag per commit, " + name,
+                        "seconds into the scenario", "lag, ms", List.of(new SvgLineChart.Series("real standby", x, real),
+                                new SvgLineChart.Series("simulator", x, simulated)));
+            }
+            StringBuilder events = new StringBuilder("delay,feedback,lsn,type,at,wait_ms,victims\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                for (SimulationResult.ConflictEvent e : c.predicted().events()) {
+                    events.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off")
+                            .append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
+                            .append(',').append(PgEpoch.toInstant(e.atMicros())).append(',')
+                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
+                }
+            }
+            Files.writeString(out.resolve("validation-events.csv"), events);
+            StringBuilder queries = new StringBuilder("delay,feedback,id,start_s,real_end_s,sim_end_s,real_outcome,"
+                    + "sim_outcome,real_xmin,sim_xmin\n");
+            for (ValidationRun.Comparison c : comparisons) {
+                Map<Integer, SimulationResult.QueryOutcome> sim = new HashMap<>();
+                c.predicted().queries().forEach(q -> sim.put(q.id(), q));
+                long origin = c.outcomes().stream().mapToLong(StandbyReaders.Outcome::startMicros).min().orElse(0);
+                for (StandbyReaders.Outcome r : c.outcomes()) {
+                    SimulationResult.QueryOutcome q = sim.get(r.id());
+                    queries.append(String.format(Locale.ROOT, "%s,%s,%d,%.3f,%.3f,%.3f,%s,%s,%d,%d%n", c.scenario().label(),
+                            c.scenario().feedback() ? "on" : "off", r.id(), (r.startMicros() - origin) / 1e6,
+                            (r.endMicros() - origin) / 1e6, (q.endMicros() - origin) / 1e6,
+                            r.cancelledBy() == null ? "completed" : r.cancelledBy() + (r.fatal() ? " FATAL" : ""),
+                            q.cancelledBy() == null ? "completed" : q.cancelledBy() + (q.fatal() ? " FATAL" : ""),
+                            r.snapshotXmin(), Integer.toUnsignedLong(q.snapshotXmin())));
+                }
+            }
+            Files.writeString(out.resolve("validation-queries.csv"), queries);
+            o.println("wrote " + out.resolve("validation.csv") + ", validation-lag.csv, validation-events.csv, validation-queries.csv, validation-lag-*.svg, standby.log");
+        }
+        o.flush();
+        return all;
+    }
+
+    private static String ms(long micros) {
+        return String.format(Locale.ROOT, "%.1f", micros / 1000.0);
+    }
+
+    /** The temporary work directory: walstream's archive and whatever else the run left there. */
+    private static void deleteTree(Path dir) throws IOException {
+        try (Stream<Path> files = Files.walk(dir)) {
+            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
+                Files.delete(p);
+            }
+        }
+    }
+}
