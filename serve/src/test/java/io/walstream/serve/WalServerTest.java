@@ -2,6 +2,10 @@ package io.walstream.serve;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
 import com.github.luben.zstd.ZstdOutputStream;
 import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.protocol.WalSegmentSize;
@@ -25,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 /**
  * The server over an archive of synthetic segments (1 MB): what each answer holds, byte for byte. The standby's
@@ -191,7 +196,25 @@ final class WalServerTest {
     }
 
     @Test
+    void everyRefusedRequestIsOneLogLineWithoutAStackTrace() throws Exception {
+        ListAppender<ILoggingEvent> lines = capture(WalHttpHandler.class.getName());
+        start(local().withToken("t"));
+        get("/wal/..%2fwalstream.identity", "Authorization", "Bearer t");
+        get("/wal/" + SEG1);
+        send("PUT", "/wal/" + SEG1, "Authorization", "Bearer t");
+        assertThat(lines.list).hasSize(3).allSatisfy(e -> {
+            assertThat(e.getLevel()).isEqualTo(Level.WARN);
+            assertThat(e.getThrowableProxy()).isNull();
+            assertThat(e.getFormattedMessage()).startsWith("refused ").doesNotContain("\n");
+        });
+        assertThat(lines.list.get(0).getFormattedMessage()).contains("400");
+        assertThat(lines.list.get(1).getFormattedMessage()).contains("401");
+        assertThat(lines.list.get(2).getFormattedMessage()).contains("405");
+    }
+
+    @Test
     void aClientThatLeavesMidTransferCostsNothing() throws Exception {
+        ListAppender<ILoggingEvent> leaks = capture("io.netty.util.ResourceLeakDetector");
         start(local());
         for (int i = 0; i < 20; i++) {
             try (Socket s = new Socket("127.0.0.1", server.address().getPort())) {
@@ -203,6 +226,21 @@ final class WalServerTest {
         }
         assertThat(get("/wal/" + SEG2).body()).isEqualTo(two);
         assertThat(get("/wal/" + SEG1).body()).isEqualTo(one);
+        // Leaks are reported when a collected buffer is found unreleased, at a later allocation.
+        for (int i = 0; i < 5; i++) {
+            System.gc();
+            io.netty.buffer.ByteBufAllocator.DEFAULT.directBuffer(1024).release();
+            Thread.sleep(20);
+        }
+        assertThat(leaks.list).extracting(ILoggingEvent::getFormattedMessage).noneMatch(m -> m.contains("LEAK"));
+    }
+
+    private static ListAppender<ILoggingEvent> capture(String loggerName) {
+        Logger logger = (Logger) LoggerFactory.getLogger(loggerName);
+        ListAppender<ILoggingEvent> appender = new ListAppender<>();
+        appender.start();
+        logger.addAppender(appender);
+        return appender;
     }
 
     @Test
