@@ -457,7 +457,8 @@ class HotStandbyGuideIT {
             }
             try {
                 Process p = new ProcessBuilder("chown", "-R", account + ":", path.toString()).inheritIO().start();
-                assertThat(p.waitFor()).as("chown %s", path).isZero();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("chown %s finished", path).isTrue();
+                assertThat(p.exitValue()).as("chown %s", path).isZero();
             } catch (IOException | InterruptedException e) {
                 throw new AssertionError(e);
             }

@@ -50,9 +50,7 @@ class SimulateArchiveIT {
                     .withCompression(compression)
                     .withLoop(false, Duration.ofSeconds(1)).withStatusInterval(Duration.ofSeconds(1)))) {
                 CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
-                while (!receiver.progress().streaming()) {
-                    Thread.sleep(20);
-                }
+                CrashHarness.await("receiver streaming", 60_000, () -> receiver.progress().streaming());
                 pg.execute("CREATE TABLE t (id int, payload text) WITH (fillfactor = 50)",
                         "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
                 for (int i = 0; i < 6; i++) {
@@ -60,9 +58,8 @@ class SimulateArchiveIT {
                     pg.execute("DELETE FROM t WHERE id % 6 = " + i, "VACUUM t");
                 }
                 Lsn end = Lsn.parse(pg.switchWal());
-                while (receiver.progress().durableLsn() < end.value()) {
-                    Thread.sleep(20);
-                }
+                CrashHarness.await("WAL up to " + end + " durable", 60_000,
+                        () -> receiver.progress().durableLsn() >= end.value());
                 receiver.stop();
                 assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
             }
