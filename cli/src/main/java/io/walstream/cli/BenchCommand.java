@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 
 /** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class, BenchCommand.Lag.class},
-        description = "End-to-end benchmarks against pg_receivewal on the same machine, in the same run (ratios).")
+        description = {"End-to-end benchmarks of walstream against pg_receivewal on this machine.",
+            "Each runs the receivers in turn against an embedded primary and prints ratios between runs of the"
+                + " same invocation, which stay comparable on a busy machine."})
 final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec
