@@ -118,6 +118,11 @@ final class PgWaldumpFixture {
 
         Path walDir = Files.createDirectories(scratch.resolve("fixture-wal"));
         Files.createDirectories(to);
+        try (var old = Files.list(to)) { // a fixture of fewer segments must not leave the last one's behind
+            for (Path file : old.toList()) {
+                Files.delete(file);
+            }
+        }
         List<String> names = new ArrayList<>();
         for (int i = 0; i < used; i++) {
             String name = WalFileName.of(1, 1 + i, SEGMENT_SIZE).segmentName();
