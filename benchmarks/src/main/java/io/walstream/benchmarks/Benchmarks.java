@@ -2,6 +2,7 @@ package io.walstream.benchmarks;
 
 import io.walstream.pgcluster.PgBinaries;
 import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.PgClusterException;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -28,16 +29,11 @@ public final class Benchmarks {
     /** A tool from the local install of {@code major} ({@code PG_BIN} or /usr/lib/postgresql/N/bin), or null. */
     static Path localTool(int major, String tool, PrintWriter out) {
         try {
-            PgBinaries local = PgBinaries.resolve(major, List.of(PgBinaries.Source.LOCAL));
-            if (local.has(tool)) {
-                return local.tool(tool);
-            }
-        } catch (RuntimeException e) {
-            // not installed
+            return PgBinaries.clientTool(major, tool);
+        } catch (PgClusterException e) {
+            out.println("running without " + tool + ": " + e.getMessage());
+            return null;
         }
-        out.println(tool + " " + major + " is not installed (PG_BIN or /usr/lib/postgresql/" + major
-                + "/bin): running without it");
-        return null;
     }
 
     static double median(List<Double> values) {

@@ -12,7 +12,9 @@ import picocli.CommandLine.Option;
 
 /** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
 @Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class, BenchCommand.Lag.class},
-        description = "End-to-end benchmarks against pg_receivewal on the same machine, in the same run (ratios).")
+        description = {"End-to-end benchmarks of walstream against pg_receivewal on this machine.",
+            "Each runs the receivers in turn against an embedded primary and prints ratios between runs of the"
+                + " same invocation, which stay comparable on a busy machine."})
 final class BenchCommand implements Callable<Integer> {
 
     @CommandLine.Spec
@@ -26,11 +28,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "catchup", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Drain a backlog of WAL held by a slot on an embedded primary into a fresh directory with each",
-                "receiver in turn (walstream, walstream --compress lz4, pg_receivewal with and without lz4 when",
-                "installed), and two ceilings: a null sink (server and protocol) and an fsync'd sequential write",
-                "of the same bytes (disk). Rounds alternate the receivers; the first is a warm-up. Prints MB/s",
-                "per run, then min/median/max and ratios to pg_receivewal and to the disk ceiling."
+                "Catch-up throughput: drain a backlog of WAL into a fresh directory with each receiver in turn.",
+                "A slot on an embedded primary holds the backlog; the receivers are walstream, walstream --compress"
+                    + " lz4, pg_receivewal with and without lz4 (when installed), and two ceilings: a null sink (server"
+                    + " and protocol) and an fsync'd sequential write of the same bytes (disk). Rounds alternate the"
+                    + " receivers; the first is a warm-up.",
+                "Prints MB/s per run, then min/median/max and ratios to pg_receivewal and to the disk ceiling."
             })
     static final class CatchUp implements Callable<Integer> {
 
@@ -63,11 +66,13 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "sync", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Commit rate and latency of a write load (pgbench when installed, else a Java load) with",
-                "synchronous_commit=on and each candidate in turn as the only synchronous standby: none,",
-                "PostgreSQL's own streaming standby, pg_receivewal --synchronous (when installed), walstream",
-                "--synchronous. Rounds alternate the candidates; the first is a warm-up. Prints TPS and p99",
-                "latency per run, then min/median/max and ratios to PostgreSQL's standby and pg_receivewal."
+                "Commit rate and latency with each receiver in turn as the only synchronous standby.",
+                "A write load (pgbench when installed, else a Java load) runs with synchronous_commit=on against"
+                    + " each candidate: none, PostgreSQL's own streaming standby, pg_receivewal --synchronous (when"
+                    + " installed) and walstream --synchronous. Rounds alternate the candidates; the first is a"
+                    + " warm-up.",
+                "Prints TPS and p99 latency per run, then min/median/max and ratios to PostgreSQL's standby and"
+                    + " pg_receivewal."
             })
     static final class Sync implements Callable<Integer> {
 
@@ -99,9 +104,11 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "lag", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "Write and flush lag under a steady write load (pgbench --rate when installed), sampled from",
-                "pg_stat_replication every 100 ms, for PostgreSQL's standby and for each receiver in its default",
-                "mode and with --synchronous; walstream's own lag too. Rounds alternate; the first is a warm-up.",
+                "Write and flush lag of each receiver under a steady write load.",
+                "The load is pgbench --rate when installed, else a Java load; lag is sampled from"
+                    + " pg_stat_replication every 100 ms for PostgreSQL's standby and for each receiver in its"
+                    + " default mode and with --synchronous, and walstream's own lag too. Rounds alternate; the first"
+                    + " is a warm-up.",
                 "Prints p50/p95/p99/max per receiver and the flush-lag p99 ratio to pg_receivewal --synchronous."
             })
     static final class Lag implements Callable<Integer> {

@@ -38,9 +38,10 @@ import picocli.CommandLine.Option;
  */
 // No mixinStandardHelpOptions: its -h collides with the connection's -h (host).
 @Command(name = "check", versionProvider = Walstream.Version.class, sortOptions = false,
-        description = {"Check that a PostgreSQL primary is ready for walstream receive: server version, wal_level,"
-                + " WAL sender and slot headroom, pg_hba.conf and the REPLICATION attribute, the slot's state, WAL"
-                + " retention, synchronous_standby_names, and the settings a hot standby must match.",
+        description = {"Check that a PostgreSQL primary is ready for walstream receive.",
+            "Checks the server version, wal_level, WAL sender and slot headroom, pg_hba.conf and the REPLICATION"
+                + " attribute, the slot's state, WAL retention, synchronous_standby_names, and the settings a hot"
+                + " standby must match.",
             "Each finding is ok, info, warning or error, with the setting to change."},
         exitCodeListHeading = "Exit codes:%n",
         exitCodeList = {"0:no errors (warnings allowed)", "1:at least one error", "2:usage error"})

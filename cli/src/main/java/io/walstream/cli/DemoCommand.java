@@ -45,9 +45,10 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "demo", mixinStandardHelpOptions = true, versionProvider = Walstream.Version.class,
         sortOptions = false,
-        description = {"Run the whole hot-standby story on an embedded PostgreSQL: a primary under write load,"
-            + " walstream receive archiving it, a hot standby fed only by walstream restore, a checksum of both,"
-            + " promotion and the new timeline followed, walstream verify, and a summary."},
+        description = {"Run the whole hot-standby story end to end on an embedded PostgreSQL.",
+            "A primary under write load, walstream receive archiving it, a hot standby fed only by walstream"
+                + " restore, a checksum of both, promotion and the new timeline followed, walstream verify, and a"
+                + " summary."},
         footer = {"", "Ctrl-C at any step stops everything and removes what the demo started.",
             "Exit codes: 0 the story checked out, 1 a step failed or a check did not hold, 2 usage."})
 final class DemoCommand implements Callable<Integer> {

@@ -69,7 +69,7 @@ final class ReceiveCommand implements Callable<Integer> {
     String compress;
 
     @Option(names = {"-s", "--status-interval"}, paramLabel = "SECONDS", defaultValue = "10",
-            description = "Status updates at least this often (default ${DEFAULT-VALUE}).")
+            description = "Send the server status updates at least this often (default ${DEFAULT-VALUE}).")
     double statusInterval;
 
     @Option(names = {"-E", "--endpos"}, paramLabel = "LSN", description = "Stop once WAL up to LSN is durable (exit 0).")

@@ -14,18 +14,20 @@ import picocli.CommandLine.Parameters;
 /** {@code restore_command = 'walstream restore %f %p -D /archive'}. */
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "restore_command for a standby or a recovery: copy WALFILE (%f) from the archive to TARGETPATH (%p),",
-            "decompressing .gz, .lz4 and .zst. Exit 0 when restored, 1 when the archive does not have it",
-            "(PostgreSQL asks for files that do not exist yet; that is not an error and prints nothing);",
-            "2 for a name that is not a WAL file name or a missing archive directory; 1 with one line on stderr",
-            "when the archived file is damaged (wrong size, corrupt compression)."
+            "Copy one WAL file from the archive to where PostgreSQL asks for it (restore_command).",
+            "In postgresql.conf: restore_command = 'walstream restore %%f %%p -D /archive'. Compressed segments"
+                + " (.gz, .lz4, .zst) are decompressed.",
+            "Exit 0 when restored; 1 when the archive does not have the file (PostgreSQL asks for files that do"
+                + " not exist yet: not an error, nothing printed), or, with one line on stderr, when the archived"
+                + " file is damaged (wrong size, corrupt compression); 2 for a name that is not a WAL file name or"
+                + " a missing archive directory."
         })
 final class RestoreCommand implements Callable<Integer> {
 
-    @Parameters(index = "0", paramLabel = "WALFILE", description = "File name PostgreSQL asks for (%f).")
+    @Parameters(index = "0", paramLabel = "WALFILE", description = "File name PostgreSQL asks for (%%f).")
     String walFile;
 
-    @Parameters(index = "1", paramLabel = "TARGETPATH", description = "Where to put it (%p).")
+    @Parameters(index = "1", paramLabel = "TARGETPATH", description = "Where to put it (%%p).")
     Path target;
 
     @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "Archive directory.")

@@ -21,11 +21,14 @@ import picocli.CommandLine.Option;
  */
 @Command(name = "simulate", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Model a hot standby replaying WAL while read-only queries run on it, for each delay in --delay:",
-            "recovery-conflict cancellations per pg_stat_database_conflicts column, ERROR/FATAL, completed",
-            "queries, replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates), or",
-            "--archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with synthetic queries.",
-            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv, cancellations.svg and lag.svg."
+            "Model a hot standby replaying WAL while read-only queries run on it, for each max_standby_streaming_delay"
+                + " in --delay.",
+            "Reports recovery-conflict cancellations per pg_stat_database_conflicts column, ERROR/FATAL, completed"
+                + " queries and replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates),"
+                + " --archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with"
+                + " synthetic queries, or --validate (a real primary and standby, compared with the model).",
+            "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv, cancellations.svg"
+                + " and lag.svg."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -47,22 +50,24 @@ final class SimulateCommand implements Callable<Integer> {
         boolean validate;
     }
 
-    @Option(names = "--write-rate", defaultValue = "200", description = "With --validate: primary updates per second.")
+    @Option(names = "--write-rate", defaultValue = "200", paramLabel = "PER_SECOND",
+            description = "With --validate: primary updates per second (default ${DEFAULT-VALUE}).")
     double writeRate;
 
     @Option(names = "--vacuum-every", defaultValue = "5", paramLabel = "SECONDS",
-            description = "With --validate: VACUUM on the primary this often (0: never).")
+            description = "With --validate: VACUUM on the primary this often (0: never; default ${DEFAULT-VALUE}).")
     double vacuumEvery;
 
     @Option(names = "--lock-every", defaultValue = "10", paramLabel = "SECONDS",
-            description = "With --validate: LOCK TABLE on the primary this often (0: never).")
+            description = "With --validate: LOCK TABLE on the primary this often (0: never; default ${DEFAULT-VALUE}).")
     double lockEvery;
 
-    @Option(names = "--locked-share", defaultValue = "0.2",
-            description = "With --validate: share of the queries that read the table the primary locks.")
+    @Option(names = "--locked-share", defaultValue = "0.2", paramLabel = "FRACTION",
+            description = "With --validate: share of the queries that read the table the primary locks (default "
+                    + "${DEFAULT-VALUE}).")
     double lockedShare;
 
-    @Option(names = "--pg-version", defaultValue = "0", description = "With --validate: PostgreSQL major "
+    @Option(names = "--pg-version", defaultValue = "0", paramLabel = "N", description = "With --validate: PostgreSQL major "
             + "(default: pgcluster's default).")
     int pgVersion;
 
@@ -88,34 +93,45 @@ final class SimulateCommand implements Callable<Integer> {
     List<String> delays;
 
     @Option(names = "--feedback", defaultValue = "off", split = ",", paramLabel = "on|off",
-            description = "hot_standby_feedback; with --validate a list (off,on) runs each delay with each.")
+            description = "hot_standby_feedback (default ${DEFAULT-VALUE}); with --validate a list (off,on) runs each "
+                    + "delay with each.")
     List<String> feedbacks;
 
-    @Option(names = "--seconds", defaultValue = "300", description = "Length of the simulated run (default ${DEFAULT-VALUE}).")
+    @Option(names = "--seconds", defaultValue = "300", paramLabel = "SECONDS",
+            description = "Length of the run: simulated, or with --validate the real load (default ${DEFAULT-VALUE}).")
     int seconds;
 
-    @Option(names = "--commit-rate", defaultValue = "200", description = "Primary commits per second.")
+    @Option(names = "--commit-rate", defaultValue = "200", paramLabel = "PER_SECOND",
+            description = "With --synthetic: primary commits per second (default ${DEFAULT-VALUE}).")
     double commitRate;
 
-    @Option(names = "--cleanup-rate", defaultValue = "2", description = "Cleanup (prune/vacuum) records per second.")
+    @Option(names = "--cleanup-rate", defaultValue = "2", paramLabel = "PER_SECOND",
+            description = "With --synthetic: cleanup (prune/vacuum) records per second (default ${DEFAULT-VALUE}).")
     double cleanupRate;
 
-    @Option(names = "--lock-rate", defaultValue = "0.01", description = "Lock-taking DDL per second.")
+    @Option(names = "--lock-rate", defaultValue = "0.01", paramLabel = "PER_SECOND",
+            description = "With --synthetic: lock-taking DDL per second (default ${DEFAULT-VALUE}).")
     double lockRate;
 
-    @Option(names = "--query-rate", defaultValue = "1", description = "Standby queries per second (Poisson).")
+    @Option(names = "--query-rate", defaultValue = "1", paramLabel = "PER_SECOND",
+            description = "Standby queries per second, Poisson arrivals (default ${DEFAULT-VALUE}).")
     double queryRate;
 
-    @Option(names = "--query-seconds", defaultValue = "5", description = "Mean query duration (exponential).")
+    @Option(names = "--query-seconds", defaultValue = "5", paramLabel = "SECONDS",
+            description = "Mean query duration, exponentially distributed (default ${DEFAULT-VALUE}).")
     double querySeconds;
 
-    @Option(names = "--apply-us", defaultValue = "5", description = "Startup process time per record, microseconds.")
+    @Option(names = "--apply-us", defaultValue = "5", paramLabel = "MICROS",
+            description = "The standby's startup process time per record, in microseconds (default ${DEFAULT-VALUE}).")
     long applyMicros;
 
-    @Option(names = "--seed", defaultValue = "1")
+    @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
+            description = "Seed of the random queries and synthetic WAL; a seed gives the same result (default "
+                    + "${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write results.json, results.csv, lag.csv, cancellations.svg.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write results.json, results.csv, lag.csv, events.csv, cancellations.svg and lag.svg "
+            + "into DIR.")
     Path out;
 
     @CommandLine.Spec

@@ -42,8 +42,9 @@ import picocli.CommandLine.Option;
  */
 // No mixinStandardHelpOptions: its -h collides with the connection's -h (host) and picocli then loses --help too.
 @Command(name = "status", versionProvider = Walstream.Version.class,
-        description = {"Show what an archive directory holds: cluster, timelines, segments, where its WAL ends, the"
-                + " segment being received and how long ago it was written, and whether a receiver is running.",
+        description = {"Show what an archive directory holds and whether a receiver is running.",
+            "The cluster, timelines, segments, where its WAL ends, the segment being received and how long ago it"
+                + " was written.",
             "With a connection: the server's position, the archive's lag behind it, and the slot's state."})
 final class StatusCommand implements Callable<Integer> {
 

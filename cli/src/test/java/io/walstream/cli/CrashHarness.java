@@ -117,7 +117,7 @@ final class CrashHarness implements AutoCloseable {
     int run(String logName, long timeoutSeconds, String... args) throws Exception {
         Process p = walstream(logName, args);
         if (!p.waitFor(timeoutSeconds, TimeUnit.SECONDS)) {
-            p.destroyForcibly().waitFor();
+            p.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             throw new AssertionError("walstream " + String.join(" ", args) + " did not end in " + timeoutSeconds
                     + " s; log:\n" + log(logName));
         }

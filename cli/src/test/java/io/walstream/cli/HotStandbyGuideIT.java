@@ -25,8 +25,9 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -47,7 +48,6 @@ import org.junit.jupiter.api.io.TempDir;
 class HotStandbyGuideIT {
 
     private static final Path GUIDE = Path.of("..", "docs", "hot-standby.md");
-    private static final Path PG15 = Path.of("/usr/lib/postgresql/15/bin");
     private static final Pattern MARKER = Pattern.compile("<!--\\s*test:\\s*([a-z0-9]+)((?:\\s+[a-z=_-]+)*)\\s*-->");
     private static final List<String> HOSTS = List.of("pg1", "pg2", "pg3", "standbys", "archive");
     /** What the document may name only through a substitution: nothing of it may remain in a script. */
@@ -115,10 +115,9 @@ class HotStandbyGuideIT {
     }
 
     @Test
+    @Tag("pg-client-tools")
     @Timeout(value = 5, unit = TimeUnit.MINUTES)
     void theGuideRunsOnRealServers(@TempDir Path tmp) throws Exception {
-        Assumptions.assumeTrue(Files.isExecutable(PG15.resolve("pg_basebackup")) && Files.isExecutable(PG15.resolve("psql")),
-                "the guide's commands need a full PostgreSQL 15 install in " + PG15);
         List<Block> blocks = blocks(Files.readString(GUIDE));
         new Run(tmp).execute(blocks);
     }
@@ -129,6 +128,9 @@ class HotStandbyGuideIT {
         private final Path archive;
         private final Path logs;
         private final Path bin;
+        /** The guide's PostgreSQL commands: a local 15 install's server, pg_ctl, pg_basebackup and psql. */
+        private final PgBinaries binaries;
+        private final String pgPath;
         private final String account;
         private final int metricsPort = freePort();
         private final Map<String, Host> hosts = new LinkedHashMap<>();
@@ -145,6 +147,10 @@ class HotStandbyGuideIT {
             this.archive = Files.createDirectories(tmp.resolve("archive"));
             this.logs = Files.createDirectories(tmp.resolve("log"));
             this.bin = Files.createDirectories(tmp.resolve("bin"));
+            this.binaries = PgBinaries.resolve(15, List.of(PgBinaries.Source.LOCAL));
+            this.pgPath = Stream.of(binaries.binDir(), PgBinaries.clientTool(15, "pg_basebackup").getParent(),
+                    PgBinaries.clientTool(15, "psql").getParent()).distinct().map(Path::toString)
+                    .collect(Collectors.joining(":"));
             this.account = "root".equals(System.getProperty("user.name"))
                     ? System.getenv().getOrDefault("WALSTREAM_PG_USER", "postgres") : null;
         }
@@ -163,7 +169,7 @@ class HotStandbyGuideIT {
                 this.name = name;
                 this.postgres = postgres;
                 this.home = Files.createDirectories(tmp.resolve("home-" + name));
-                env.put("PATH", PG15 + ":" + bin + ":/usr/local/bin:/usr/bin:/bin");
+                env.put("PATH", pgPath + ":" + bin + ":/usr/local/bin:/usr/bin:/bin");
                 env.put("HOME", home.toString());
                 // libpq before 16 and the JVM find ~/.pgpass through the account's passwd entry, not $HOME.
                 env.put("PGPASSFILE", home.resolve(".pgpass").toString());
@@ -215,7 +221,6 @@ class HotStandbyGuideIT {
             Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxr-xr-x"));
             own(logs);
 
-            PgBinaries binaries = PgBinaries.resolve(15, List.of(PgBinaries.Source.LOCAL));
             pg1 = PgCluster.builder().binaries(binaries).name("guide_pg1").start();
             try {
                 // pgcluster admits replication from loopback for everyone; drop that, so that the guide's own
@@ -452,7 +457,8 @@ class HotStandbyGuideIT {
             }
             try {
                 Process p = new ProcessBuilder("chown", "-R", account + ":", path.toString()).inheritIO().start();
-                assertThat(p.waitFor()).as("chown %s", path).isZero();
+                assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("chown %s finished", path).isTrue();
+                assertThat(p.exitValue()).as("chown %s", path).isZero();
             } catch (IOException | InterruptedException e) {
                 throw new AssertionError(e);
             }

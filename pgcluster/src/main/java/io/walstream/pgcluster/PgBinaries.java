@@ -79,15 +79,51 @@ public record PgBinaries(int major, String version, Path binDir, Source source) 
         return Arrays.stream(v.split(",")).map(s -> Source.valueOf(s.trim().toUpperCase(Locale.ROOT))).toList();
     }
 
-    private static PgBinaries local(int major) {
+    /**
+     * A PostgreSQL program of {@code major} that the Maven Central binaries lack (pg_basebackup, pg_receivewal,
+     * pg_waldump, pgbench, psql ...), from the local install: {@code PG_BIN}, then
+     * {@code /usr/lib/postgresql/<major>/bin}. The only place tests and benchmarks look for one.
+     *
+     * @throws PgClusterException naming the program, where it looked and how to install it, when none of
+     *     {@code major} is there
+     */
+    public static Path clientTool(int major, String name) {
+        return clientTool(major, name, localCandidates(major));
+    }
+
+    static Path clientTool(int major, String name, List<Path> candidates) {
+        List<String> seen = new ArrayList<>();
+        for (Path dir : candidates) {
+            Path tool = dir.resolve(name);
+            if (!Files.isExecutable(tool)) {
+                seen.add(dir + " has no " + name);
+                continue;
+            }
+            String version = ServerAccount.programVersion(tool);
+            if (majorOf(version) == major) {
+                return tool;
+            }
+            seen.add(tool + " is " + version);
+        }
+        throw new PgClusterException(name + " " + major + " not found (" + String.join(", ", seen)
+                + "; PG_BIN " + (System.getenv("PG_BIN") == null ? "unset" : "set") + "). Install PostgreSQL " + major
+                + " (Debian/Ubuntu: apt-get install postgresql-" + major + ", from apt.postgresql.org for other"
+                + " versions) or set PG_BIN to the bin directory of a PostgreSQL " + major + " that has " + name);
+    }
+
+    private static List<Path> localCandidates(int major) {
         List<Path> candidates = new ArrayList<>();
         String pgBin = System.getenv("PG_BIN");
         if (pgBin != null && !pgBin.isBlank()) {
             candidates.add(Path.of(pgBin));
         }
         candidates.add(Path.of("/usr/lib/postgresql", Integer.toString(major), "bin"));
+        return candidates;
+    }
+
+    private static PgBinaries local(int major) {
         List<String> seen = new ArrayList<>();
-        for (Path dir : candidates) {
+        for (Path dir : localCandidates(major)) {
             if (!Files.isExecutable(dir.resolve("postgres"))) {
                 seen.add(dir + " has no postgres");
                 continue;

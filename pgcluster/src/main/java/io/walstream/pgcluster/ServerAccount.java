@@ -170,11 +170,16 @@ final class ServerAccount {
 
     /** "17.6" from {@code postgres --version}; that option is allowed as root. */
     static String serverVersion(Path binDir) {
-        String out = exec(List.of(binDir.resolve("postgres").toString(), "--version"), Map.of(), Duration.ofSeconds(30));
-        // "postgres (PostgreSQL) 17.6" or "postgres (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
+        return programVersion(binDir.resolve("postgres"));
+    }
+
+    /** The version a PostgreSQL program prints with --version, e.g. "15.18". */
+    static String programVersion(Path program) {
+        String out = exec(List.of(program.toString(), "--version"), Map.of(), Duration.ofSeconds(30));
+        // "postgres (PostgreSQL) 17.6" or "pg_waldump (PostgreSQL) 15.18 (Debian 15.18-0+deb12u1)"
         String[] words = out.trim().split("\\s+");
         if (words.length < 3) {
-            throw new PgClusterException("unexpected postgres --version output: " + out);
+            throw new PgClusterException("unexpected " + program.getFileName() + " --version output: " + out);
         }
         return words[2];
     }

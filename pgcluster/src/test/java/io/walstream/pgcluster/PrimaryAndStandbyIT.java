@@ -2,7 +2,6 @@ package io.walstream.pgcluster;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.walstream.pgcluster.StandbyOptions.BackupMethod;
 import io.walstream.pgcluster.junit.PgClusterExtension;
@@ -10,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 
@@ -72,11 +72,13 @@ class PrimaryAndStandbyIT {
     }
 
     @Test
+    @Tag("pg-client-tools")
     void standbyFromPgBasebackupOfLocalInstall() {
         // pg_basebackup is not among the Maven Central binaries; this path needs a full local install.
-        assumeTrue(Files.isExecutable(Path.of("/usr/lib/postgresql/15/bin/pg_basebackup")),
-                "no local PostgreSQL 15 install with pg_basebackup");
+        Path pgBasebackup = PgBinaries.clientTool(15, "pg_basebackup");
         PgBinaries local = PgBinaries.resolve(15, List.of(PgBinaries.Source.LOCAL));
+        assertThat(local.tool("pg_basebackup")).as("pg_basebackup beside the server it backs up")
+                .isEqualTo(pgBasebackup);
         try (PgCluster primary = PgCluster.builder().binaries(local).auth(AuthMethod.MD5).start();
                 PgCluster standby = primary.createStandby(StandbyOptions.streaming("bb")
                         .withBackupMethod(BackupMethod.PG_BASEBACKUP))) {

@@ -75,8 +75,8 @@ class ClientErrorsIT {
     void missingSlotAndRemovedWalAreServerErrorsWithSqlStateAndWhatToDo() {
         try (ReplicationConnection c = ReplicationConnection.open(settings("host=127.0.0.1 port=" + pg.port()
                 + " user=" + pg.superuser() + " password=" + pg.password()))) {
-            assertThatThrownBy(() -> c.startReplication("no_such_slot", c.identifySystem().xlogPos(), 1,
-                    new MemorySink()).await())
+            assertThatThrownBy(() -> StreamEnds.await(c.startReplication("no_such_slot", c.identifySystem().xlogPos(),
+                    1, new MemorySink())))
                     .isInstanceOf(PgServerException.class)
                     .hasMessageContaining("replication slot \"no_such_slot\" does not exist")
                     .hasMessageContaining("Hint: (walstream) create the slot first")
@@ -89,7 +89,8 @@ class ClientErrorsIT {
                 pg.switchWal();
                 pg.execute("INSERT INTO filler VALUES (1)", "CHECKPOINT");
             }
-            assertThatThrownBy(() -> c.startReplication(null, Lsn.parse("0/1000000"), 1, new MemorySink()).await())
+            assertThatThrownBy(() -> StreamEnds.await(c.startReplication(null, Lsn.parse("0/1000000"), 1,
+                    new MemorySink())))
                     .isInstanceOf(PgServerException.class)
                     .hasMessageMatching("ERROR: requested WAL segment 0+10+1 has already been removed .*")
                     .hasMessageContaining("Hint: (walstream) the server no longer has that WAL; start at its current"

@@ -60,7 +60,7 @@ class ClientVersionMatrixIT {
                 assertThat(pg.queryString("SELECT state FROM pg_stat_replication WHERE application_name = ?",
                         "matrix" + major)).isEqualTo("streaming");
                 stream.stop();
-                assertThat(stream.await()).isInstanceOf(StreamEnd.StoppedByClient.class);
+                assertThat(StreamEnds.await(stream)).isInstanceOf(StreamEnd.StoppedByClient.class);
 
                 byte[] server = pg.readWalFile(io.walstream.protocol.WalFileName.of(id.timeline(), start, segmentSize).toString());
                 int length = (int) Math.min(end.value() - start.value(), server.length);

@@ -60,7 +60,9 @@ class ReadmeExampleIT {
                 }
                 // ---- README example ends
             });
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
             while (current.get() == null) {
+                assertThat(System.nanoTime()).as("a stream started within 30 s").isLessThan(deadline);
                 Thread.sleep(10);
             }
             current.get().started().get(30, TimeUnit.SECONDS);

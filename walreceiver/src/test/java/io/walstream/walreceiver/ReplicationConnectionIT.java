@@ -121,7 +121,7 @@ class ReplicationConnectionIT {
             Lsn end = Lsn.parse(primary.switchWal());
             sink.awaitWritten(end.value(), 120_000);
             stream.stop();
-            stream.await();
+            StreamEnds.await(stream);
 
             long compared = 0;
             for (long seg = start.value(); seg + segmentSize.bytes() <= end.value(); seg += segmentSize.bytes()) {
@@ -174,7 +174,7 @@ class ReplicationConnectionIT {
             Lsn end = Lsn.parse(primary.currentWalLsn());
             sink.awaitWritten(end.value(), 30_000);
             stream.stop();
-            assertThat(stream.await()).isInstanceOf(StreamEnd.StoppedByClient.class);
+            assertThat(StreamEnds.await(stream)).isInstanceOf(StreamEnd.StoppedByClient.class);
 
             String segment = io.walstream.protocol.WalFileName.of(1, start, segmentSize).toString();
             byte[] server = primary.readWalFile(segment);
@@ -208,7 +208,7 @@ class ReplicationConnectionIT {
             assertThat(primary.queryString("SELECT restart_lsn::text FROM pg_replication_slots"
                     + " WHERE slot_name = 'honest'")).isEqualTo(start.toString());
             stream.stop();
-            stream.await();
+            StreamEnds.await(stream);
         }
     }
 
@@ -232,7 +232,7 @@ class ReplicationConnectionIT {
             sink.awaitWritten(end.value(), 30_000);
             assertThat(pg.readLog()).doesNotContain("replication timeout");
             stream.stop();
-            assertThat(stream.await()).isInstanceOf(StreamEnd.StoppedByClient.class);
+            assertThat(StreamEnds.await(stream)).isInstanceOf(StreamEnd.StoppedByClient.class);
         }
     }
 
@@ -283,7 +283,7 @@ class ReplicationConnectionIT {
             TimelineHistory history = TimelineHistory.parse(2, c.timelineHistory(2).content());
             Lsn switchPoint = history.entries().get(0).switchPoint();
             // START exactly at the switch point of the old timeline: the next-timeline row comes without COPY.
-            StreamEnd atSwitch = c.startReplication(null, switchPoint, 1, new MemorySink()).await();
+            StreamEnd atSwitch = StreamEnds.await(c.startReplication(null, switchPoint, 1, new MemorySink()));
             assertThat(atSwitch).isInstanceOfSatisfying(StreamEnd.EndOfTimeline.class, eot -> {
                 assertThat(eot.next().timeline()).isEqualTo(2);
                 assertThat(eot.next().startPosition()).isEqualTo(switchPoint);

@@ -29,9 +29,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -39,8 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 /**
  * {@code --compress} against a real PostgreSQL 15 server: every completed segment decompresses to
- * the server's own bytes, the archive verifies and restores, and pg_receivewal (15, when installed)
- * resumes the directory walstream wrote and walstream resumes pg_receivewal's.
+ * the server's own bytes, the archive verifies and restores, and pg_receivewal 15 resumes the
+ * directory walstream wrote and walstream resumes pg_receivewal's (those tests need pg_receivewal 15:
+ * {@link PgBinaries#clientTool}).
  */
 @ExtendWith(PgClusterExtension.class)
 class CompressionIT {
@@ -105,16 +106,9 @@ class CompressionIT {
         return end;
     }
 
+    /** pg_receivewal 15; without it the interoperability tests fail, naming what to install. */
     private static Path pgReceivewalTool() {
-        PgBinaries local;
-        try {
-            local = PgBinaries.resolve(15, List.of(PgBinaries.Source.LOCAL));
-        } catch (RuntimeException e) {
-            local = null;
-        }
-        Assumptions.assumeTrue(local != null && local.has("pg_receivewal"),
-                "pg_receivewal 15 is not installed (/usr/lib/postgresql/15/bin or PG_BIN)");
-        return local.tool("pg_receivewal");
+        return PgBinaries.clientTool(15, "pg_receivewal");
     }
 
     /**
@@ -164,6 +158,7 @@ class CompressionIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "lz4"})
+    @Tag("pg-client-tools")
     void pgReceivewalResumesWhatWalstreamWrote(String compress, @TempDir Path dir) throws Exception {
         pgReceivewalTool();
         receive(dir, compress);
@@ -175,6 +170,7 @@ class CompressionIT {
 
     @ParameterizedTest
     @ValueSource(strings = {"none", "gzip", "lz4"})
+    @Tag("pg-client-tools")
     void walstreamResumesWhatPgReceivewalWrote(String compress, @TempDir Path dir) throws Exception {
         pgReceivewal(dir, compress);
         WalFileName theirs = last(dir, false);

@@ -53,9 +53,7 @@ class ArchiveSweepIT {
                     .withCompression(compression)
                     .withLoop(false, Duration.ofSeconds(1)).withStatusInterval(Duration.ofSeconds(1)))) {
                 CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
-                while (!receiver.progress().streaming()) {
-                    Thread.sleep(20);
-                }
+                await("receiver streaming", 60_000, () -> receiver.progress().streaming());
                 pg.execute("CREATE TABLE t (id int, payload text) WITH (fillfactor = 50)",
                         "INSERT INTO t SELECT g, md5(g::text) FROM generate_series(1, 20000) g");
                 for (int i = 0; i < 6; i++) {
@@ -63,9 +61,8 @@ class ArchiveSweepIT {
                     pg.execute("DELETE FROM t WHERE id % 6 = " + i, "VACUUM t");
                 }
                 Lsn end = Lsn.parse(pg.switchWal());
-                while (receiver.progress().durableLsn() < end.value()) {
-                    Thread.sleep(20);
-                }
+                await("WAL up to " + end + " durable", 60_000,
+                        () -> receiver.progress().durableLsn() >= end.value());
                 receiver.stop();
                 assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
             }
@@ -80,5 +77,16 @@ class ArchiveSweepIT {
         assertThat(text).containsPattern("(?m)^0 +[1-9][0-9]* +")
                 .as("cleanup records decoded from real WAL cancel queries at delay 0");
         assertThat(text).containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +[1-9]");
+    }
+
+    private static void await(String what, long timeoutMillis, java.util.function.BooleanSupplier condition)
+            throws InterruptedException {
+        long deadline = System.currentTimeMillis() + timeoutMillis;
+        while (!condition.getAsBoolean()) {
+            if (System.currentTimeMillis() > deadline) {
+                throw new AssertionError(what + ": not within " + timeoutMillis / 1000 + " s");
+            }
+            Thread.sleep(50);
+        }
     }
 }

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.walstream.pgcluster.PgBinaries;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
-import io.walstream.protocol.Lsn;
-import io.walstream.protocol.wal.RmgrId;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.conflict.ConflictRecord.Checkpoint;
@@ -20,23 +18,16 @@ import io.walstream.protocol.wal.conflict.ConflictRecord.StandbyLocks;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TablespaceDrop;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionEnd;
 import io.walstream.protocol.wal.conflict.ConflictRecord.TransactionOutcome;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.EnumSet;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
-import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import org.junit.jupiter.api.Tag;
@@ -54,17 +45,14 @@ import org.junit.jupiter.params.provider.MethodSource;
  * relations, relfilenodes, the LOCK's xid and relation, the dropped database's and tablespace's OIDs, prepared
  * transactions' xids, subtransaction counts); every other horizon is a plausible xid (normal, below the next xid).
  *
- * <p>On 15 also against pg_waldump 15 (the only pg_waldump on the build machines): the count of every decoded record
- * type equals {@code pg_waldump --stats=record}'s, the count per resource manager over all records equals too, and
- * every decoded record's horizon, relation, locks, xids and times equal what pg_waldump prints for the record at that
- * LSN. For 13, 14, 16, 17 and 18 exactness of the values without SQL ground truth (e.g. a VISIBLE record's cutoff, a
- * REUSE_PAGE's full xid) is unverified for lack of a pg_waldump of those versions.
+ * <p>Against pg_waldump: {@link PgWaldumpFixtureTest}, on this workload's WAL of 15 and pg_waldump 15's output of it,
+ * committed as a fixture; {@code -DconflictIT.writeFixture=DIR} writes it again from this run's WAL of 15
+ * ({@link PgWaldumpFixture}). For 13, 14, 16, 17 and 18 exactness of the values without SQL ground truth (e.g. a
+ * VISIBLE record's cutoff, a REUSE_PAGE's full xid) is unverified for lack of a pg_waldump of those versions.
  */
 @Tag("pg")
 @ExtendWith(PgClusterExtension.class)
 class ConflictRecordDecoderIT {
-
-    private static final Path PG_WALDUMP_15 = Path.of("/usr/lib/postgresql/15/bin/pg_waldump");
 
     /** 13–18, or the list in {@code -DconflictIT.majors=15,17}. */
     static IntStream majors() {
@@ -86,13 +74,11 @@ class ConflictRecordDecoderIT {
         long captured = System.nanoTime();
 
         List<ConflictRecord> decoded = new ArrayList<>();
-        Map<String, Integer> perRmgr = new TreeMap<>();
         Map<String, Set<Integer>> mainDataLengths = new TreeMap<>();
         try (WalRecordReader reader = WalRecordReader.open(truth.segments())) {
             while (reader.next()) {
                 ConflictRecord r = ConflictRecordDecoder.decode(reader.record());
                 decoded.add(r);
-                perRmgr.merge(RmgrId.nameOf(reader.record().rmid()), 1, Integer::sum);
                 if (r instanceof SnapshotConflict || r instanceof Checkpoint || r instanceof TablespaceDrop) {
                     mainDataLengths.computeIfAbsent(r.recordType(), k -> new TreeSet<>())
                         .add(fixedPartLength(r, reader.record()));
@@ -108,8 +94,9 @@ class ConflictRecordDecoderIT {
         assertGroundTruth(truth, decoded);
         assertCatalogFlags(truth, decoded);
         assertPlausible(truth, decoded);
-        if (major == 15) {
-            assertEqualsPgWaldump(dir, truth, decoded, perType, perRmgr);
+        String fixture = System.getProperty("conflictIT.writeFixture", "");
+        if (major == 15 && !fixture.isBlank()) {
+            PgWaldumpFixture.write(Path.of(fixture), truth.segments(), dir);
         }
         System.out.printf("PostgreSQL %d: server and workload %d ms, decoding and checks %d ms%n", major,
             (captured - started) / 1_000_000, (System.nanoTime() - captured) / 1_000_000);
@@ -326,7 +313,7 @@ class ConflictRecordDecoderIT {
         return (i.getEpochSecond() - 946_684_800L) * 1_000_000L + i.getNano() / 1000;
     }
 
-    private static Map<String, Integer> countByType(List<ConflictRecord> decoded) {
+    static Map<String, Integer> countByType(List<ConflictRecord> decoded) {
         Map<String, Integer> counts = new TreeMap<>();
         for (ConflictRecord r : decoded) {
             if (!(r instanceof Other)) {
@@ -334,198 +321,5 @@ class ConflictRecordDecoderIT {
             }
         }
         return counts;
-    }
-
-    // ------------------------------------------------------------------ 15: pg_waldump
-
-    /** Every record type the decoder decodes on 15, as pg_waldump 15 names them. */
-    private static final List<String> DECODED_TYPES_15 = List.of("Heap2/PRUNE", "Heap2/FREEZE_PAGE", "Heap2/VISIBLE",
-        "Btree/DELETE", "Btree/REUSE_PAGE", "Hash/VACUUM_ONE_PAGE", "Gist/DELETE", "Gist/PAGE_REUSE",
-        "SPGist/VACUUM_REDIRECT", "Standby/LOCK", "Standby/RUNNING_XACTS", "Database/DROP", "Tablespace/DROP",
-        "Transaction/COMMIT", "Transaction/ABORT", "Transaction/COMMIT_PREPARED", "Transaction/ABORT_PREPARED",
-        "XLOG/CHECKPOINT_SHUTDOWN", "XLOG/CHECKPOINT_ONLINE");
-
-    private static final Pattern STATS_ROW = Pattern.compile("^(\\S+)/(\\S+)\\s+(\\d+)\\s+\\(", Pattern.MULTILINE);
-    private static final Pattern LINE = Pattern.compile("rmgr: (\\S+)\\s+len \\(rec/tot\\):\\s+\\d+/\\s*\\d+, tx:"
-        + "\\s+(\\d+), lsn: ([0-9A-F]+/[0-9A-F]+), prev [0-9A-F]+/[0-9A-F]+, desc: (\\S+) ?(.*)");
-    private static final DateTimeFormatter WALDUMP_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSSSSS")
-        .withZone(ZoneOffset.UTC);
-
-    private record DumpLine(String rmgr, long tx, String id, String desc) {
-    }
-
-    private static void assertEqualsPgWaldump(Path dir, ConflictWorkload.Truth t, List<ConflictRecord> decoded,
-                                              Map<String, Integer> perType, Map<String, Integer> perRmgr)
-        throws Exception {
-        assertThat(PG_WALDUMP_15).as("pg_waldump 15 (postgresql-15 package)").isExecutable();
-        String first = t.segments().get(0).getFileName().toString();
-        String last = t.segments().get(t.segments().size() - 1).getFileName().toString();
-
-        // Counts per record type and per resource manager.
-        String stats = pgWaldump(dir, "--stats=record", first, last);
-        Map<String, Integer> waldumpPerType = new TreeMap<>();
-        Map<String, Integer> waldumpPerRmgr = new TreeMap<>();
-        Matcher m = STATS_ROW.matcher(stats);
-        while (m.find()) {
-            int n = Integer.parseInt(m.group(3));
-            waldumpPerType.merge(m.group(1) + "/" + m.group(2), n, Integer::sum);
-            waldumpPerRmgr.merge(m.group(1), n, Integer::sum);
-        }
-        assertThat(waldumpPerRmgr).as("pg_waldump --stats=record:%n%s", stats).isNotEmpty();
-        assertThat(perRmgr).as("records per resource manager").isEqualTo(waldumpPerRmgr);
-        for (String type : DECODED_TYPES_15) {
-            assertThat(perType.getOrDefault(type, 0)).as("%s records", type)
-                .isEqualTo(waldumpPerType.getOrDefault(type, 0));
-        }
-        assertThat(DECODED_TYPES_15).containsAll(perType.keySet());
-
-        // Values record by record.
-        String dump = pgWaldump(dir, first, last);
-        Map<Long, DumpLine> byLsn = new HashMap<>();
-        for (String line : dump.split("\n")) {
-            Matcher l = LINE.matcher(line);
-            if (l.matches()) {
-                byLsn.put(Lsn.parse(l.group(3)).value(), new DumpLine(l.group(1), Long.parseLong(l.group(2)),
-                    l.group(4), l.group(5)));
-            }
-        }
-        assertThat(byLsn).hasSize(decoded.size());
-        int compared = 0;
-        for (ConflictRecord r : decoded) {
-            DumpLine line = byLsn.get(r.lsn());
-            assertThat(line).as("pg_waldump line at %s", Lsn.format(r.lsn())).isNotNull();
-            if (r instanceof Other) {
-                continue;
-            }
-            assertThat(line.rmgr() + "/" + line.id()).as("type at %s", Lsn.format(r.lsn())).isEqualTo(r.recordType());
-            assertThat(ours(r)).as("%s at %s; pg_waldump: %s", r.recordType(), Lsn.format(r.lsn()), line.desc())
-                .isEqualTo(theirs(r, line));
-            compared++;
-        }
-        System.out.printf("pg_waldump 15 agrees: %d records per rmgr %s; %d decoded records value by value; types %s%n",
-            decoded.size(), waldumpPerRmgr, compared, perType);
-    }
-
-    /** The values pg_waldump 15 prints, rendered from our decoding. */
-    private static String ours(ConflictRecord r) {
-        if (r instanceof SnapshotConflict c) {
-            return switch (c.kind()) {
-                case BTREE_REUSE_PAGE -> "rel " + c.relation() + " xid " + (c.logged() >>> 32) + ":"
-                    + (c.logged() & 0xFFFF_FFFFL);
-                case GIST_PAGE_REUSE -> "rel " + c.relation() + " blk " + c.block() + " xid " + (c.logged() >>> 32)
-                    + ":" + (c.logged() & 0xFFFF_FFFFL);
-                default -> "rel " + c.relation() + " blk " + c.block() + " xid " + c.logged();
-            };
-        } else if (r instanceof StandbyLocks l) {
-            return l.locks().stream().map(k -> k.xid() + "/" + k.database() + "/" + k.relation())
-                .collect(Collectors.joining(" "));
-        } else if (r instanceof RunningXacts x) {
-            return x.nextXid() + " " + x.latestCompletedXid() + " " + x.oldestRunningXid() + " xacts "
-                + joined(x.xids().subList(0, x.xcnt())) + " subxacts " + joined(x.xids().subList(x.xcnt(),
-                x.xids().size())) + (x.subxidOverflow() ? " overflowed" : "");
-        } else if (r instanceof DatabaseDrop d) {
-            return d.tablespaces().stream().map(ts -> ts + "/" + d.database()).collect(Collectors.joining(" "));
-        } else if (r instanceof TablespaceDrop d) {
-            return Long.toString(d.tablespace());
-        } else if (r instanceof TransactionEnd e) {
-            return e.xid() + " " + WALDUMP_TIME.format(e.xactInstant()) + " subxacts " + joined(e.subxids());
-        } else if (r instanceof Checkpoint c) {
-            return Lsn.format(c.redo()) + " tli " + c.timeline() + " xid " + (c.nextFullXid() >>> 32) + ":"
-                + (c.nextFullXid() & 0xFFFF_FFFFL) + " oldest " + c.oldestXid() + " running " + c.oldestActiveXid()
-                + (c.shutdown() ? " shutdown" : " online");
-        }
-        throw new AssertionError(r);
-    }
-
-    private static final Pattern BLKREF0 = Pattern.compile("blkref #0: rel (\\d+/\\d+/\\d+)(?: fork \\w+)? blk (\\d+)");
-    private static final Pattern BLKREF1 = Pattern.compile("blkref #1: rel (\\d+/\\d+/\\d+)(?: fork \\w+)? blk (\\d+)");
-    private static final Pattern LOCK = Pattern.compile("xid (\\d+) db (\\d+) rel (\\d+)");
-    private static final Pattern XACT = Pattern.compile("^(?:(\\d+): )?(\\d{4}-\\d\\d-\\d\\d \\d\\d:\\d\\d:\\d\\d\\.\\d{6})"
-        + " UTC");
-    private static final Pattern SUBXACTS = Pattern.compile("; subxacts:((?: \\d+)+)");
-    private static final Pattern RUNNING = Pattern.compile("^nextXid (\\d+) latestCompletedXid (\\d+)"
-        + " oldestRunningXid (\\d+)");
-    private static final Pattern CHECKPOINT = Pattern.compile("^redo ([0-9A-F]+/[0-9A-F]+); tli (\\d+); prev tli \\d+;"
-        + " fpw \\w+; xid (\\d+:\\d+); oid \\d+; multi \\d+; offset \\d+; oldest xid (\\d+) in DB \\d+;.*"
-        + " oldest running xid (\\d+); (shutdown|online)$");
-
-    /** The same values parsed from pg_waldump 15's description of the record. */
-    private static String theirs(ConflictRecord r, DumpLine line) {
-        String desc = line.desc();
-        if (r instanceof SnapshotConflict c) {
-            return switch (c.kind()) {
-                case HEAP2_PRUNE, BTREE_DELETE, HASH_VACUUM_ONE_PAGE, GIST_DELETE ->
-                    blockRef(BLKREF0, desc) + " xid " + group(desc, "latestRemovedXid (\\d+)");
-                case HEAP2_FREEZE_PAGE -> blockRef(BLKREF0, desc) + " xid " + group(desc, "cutoff xid (\\d+)");
-                case HEAP2_VISIBLE -> blockRef(BLKREF1, desc) + " xid " + group(desc, "cutoff xid (\\d+)");
-                case SPGIST_VACUUM_REDIRECT -> blockRef(BLKREF0, desc) + " xid " + group(desc, "newestredirectxid: (\\d+)");
-                case BTREE_REUSE_PAGE -> "rel " + group(desc, "rel (\\d+/\\d+/\\d+)") + " xid "
-                    + group(desc, "latestRemovedXid (\\d+:\\d+)");
-                case GIST_PAGE_REUSE -> "rel " + group(desc, "rel (\\d+/\\d+/\\d+)") + " blk "
-                    + group(desc, "blk (\\d+)") + " xid " + group(desc, "latestRemovedXid (\\d+:\\d+)");
-                default -> throw new AssertionError("not written by 15: " + c);
-            };
-        } else if (r instanceof StandbyLocks) {
-            List<String> locks = new ArrayList<>();
-            Matcher m = LOCK.matcher(desc);
-            while (m.find()) {
-                locks.add(m.group(1) + "/" + m.group(2) + "/" + m.group(3));
-            }
-            return String.join(" ", locks);
-        } else if (r instanceof RunningXacts) {
-            Matcher m = matcher(RUNNING, desc);
-            return m.group(1) + " " + m.group(2) + " " + m.group(3) + " xacts " + list(desc, "; \\d+ xacts:((?: \\d+)+)")
-                + " subxacts " + list(desc, "; \\d+ subxacts:((?: \\d+)+)")
-                + (desc.contains("subxid overflowed") ? " overflowed" : "");
-        } else if (r instanceof DatabaseDrop) {
-            return group(desc, "^dir ((?:\\d+/\\d+ ?)+)").trim();
-        } else if (r instanceof TablespaceDrop) {
-            return desc.trim();
-        } else if (r instanceof TransactionEnd) {
-            Matcher m = matcher(XACT, desc);
-            long xid = m.group(1) != null ? Long.parseLong(m.group(1)) : line.tx();
-            return xid + " " + m.group(2) + " subxacts " + list(desc, SUBXACTS.pattern());
-        } else if (r instanceof Checkpoint) {
-            Matcher m = matcher(CHECKPOINT, desc);
-            return m.group(1) + " tli " + m.group(2) + " xid " + m.group(3) + " oldest " + m.group(4) + " running "
-                + m.group(5) + " " + m.group(6);
-        }
-        throw new AssertionError(r);
-    }
-
-    private static String blockRef(Pattern p, String desc) {
-        Matcher m = matcher(p, desc);
-        return "rel " + m.group(1) + " blk " + m.group(2);
-    }
-
-    private static String group(String desc, String regex) {
-        return matcher(Pattern.compile(regex), desc).group(1);
-    }
-
-    /** The space-separated numbers of group 1, or "" when the regex does not match. */
-    private static String list(String desc, String regex) {
-        Matcher m = Pattern.compile(regex).matcher(desc);
-        return m.find() ? m.group(1).trim() : "";
-    }
-
-    private static String joined(List<Long> xids) {
-        return xids.stream().map(String::valueOf).collect(Collectors.joining(" "));
-    }
-
-    private static Matcher matcher(Pattern p, String desc) {
-        Matcher m = p.matcher(desc);
-        assertThat(m.find()).as("/%s/ in \"%s\"", p, desc).isTrue();
-        return m;
-    }
-
-    private static String pgWaldump(Path dir, String... args) throws Exception {
-        List<String> command = new ArrayList<>(List.of(PG_WALDUMP_15.toString(), "-p", dir.toString()));
-        command.addAll(List.of(args));
-        ProcessBuilder pb = new ProcessBuilder(command).redirectError(ProcessBuilder.Redirect.DISCARD);
-        pb.environment().put("TZ", "UTC"); // xact times as UTC
-        Process p = pb.start();
-        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
-        return out;
     }
 }
