@@ -16,12 +16,17 @@ import picocli.CommandLine.Option;
 /** {@code walstream serve -D DIR --listen HOST:PORT}: the archive over HTTP, for restore_command = curl. */
 @Command(name = "serve", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
-            "Serve the archive over HTTP/1.1 to standbys and recoveries: GET /wal/NAME answers with the file's",
-            "plain bytes (compressed segments decompressed, the next segments prepared ahead), 404 when the",
-            "archive does not have it, 400 for anything that is not a WAL, .history or .backup file name;",
-            "GET /wal/NAME.partial the segment still being received, up to its last whole record; GET / a JSON status.",
-            "On the standby:  restore_command = 'curl -fsS -o %%p http://127.0.0.1:7480/wal/%%f'",
-            "Runs until stopped (SIGTERM, Ctrl-C)."
+            "Serve the archive over HTTP to standbys and recoveries (restore_command = curl).",
+            "",
+            "GET /wal/NAME: the plain bytes of a segment, .history or .backup file",
+            "(compressed ones decompressed, the next segments prepared ahead);",
+            "404 when the archive does not have it; 400 for anything that is not",
+            "such a name; 500 naming a damaged file. GET /wal/NAME.partial: the",
+            "segment being received, up to its last whole record. GET /: JSON status.",
+            "",
+            "On the standby:",
+            "  restore_command = 'curl -fsS -o %%p http://127.0.0.1:7480/wal/%%f'",
+            "Runs until stopped (SIGTERM, Ctrl-C: exit 0)."
         },
         exitCodeListHeading = "%nExit status:%n",
         exitCodeList = {"0:stopped", "1:failure (e.g. the address is in use)", "2:usage error"})

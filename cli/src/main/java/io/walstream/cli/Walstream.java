@@ -15,7 +15,7 @@ import picocli.CommandLine.IVersionProvider;
         name = "walstream",
         mixinStandardHelpOptions = true,
         versionProvider = Walstream.Version.class,
-        description = "Receive, archive, verify, restore and prune PostgreSQL WAL over physical streaming replication.",
+        description = "Receive, archive, verify, serve, restore and prune PostgreSQL WAL over physical streaming replication.",
         subcommands = {
             ReceiveCommand.class,
             RestoreCommand.class,
