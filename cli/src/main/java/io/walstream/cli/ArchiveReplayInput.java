@@ -1,9 +1,9 @@
 package io.walstream.cli;
 
-import io.walstream.benchmarks.Benchmarks;
 import io.walstream.archiver.ArchiveDirectory;
 import io.walstream.archiver.ReceiptLog;
 import io.walstream.archiver.SegmentFiles;
+import io.walstream.pgcluster.Directories;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
@@ -106,7 +106,7 @@ final class ArchiveReplayInput {
                 }
             }
         } finally {
-            Benchmarks.delete(plain);
+            Directories.deleteRecursively(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);

@@ -1,10 +1,8 @@
 package io.walstream.cli;
 
-import java.util.HashMap;
-import java.util.Map;
-import io.walstream.protocol.PgEpoch;
+import io.walstream.pgcluster.Directories;
 import io.walstream.protocol.Lsn;
-import io.walstream.benchmarks.Benchmarks;
+import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
 import io.walstream.replaysim.Receipt;
 import io.walstream.replaysim.ReplayRecord;
@@ -19,8 +17,10 @@ import java.io.PrintWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -268,7 +268,7 @@ final class SimulateCommand implements Callable<Integer> {
             }
         } finally {
             if (workDir == null) {
-                Benchmarks.delete(dir);
+                Directories.deleteRecursively(dir);
             }
         }
         o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",

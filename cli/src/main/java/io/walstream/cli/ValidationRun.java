@@ -2,7 +2,6 @@ package io.walstream.cli;
 
 import io.walstream.archiver.ArchiveReceiver;
 import io.walstream.archiver.ReceiveOptions;
-import io.walstream.benchmarks.Benchmarks;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.protocol.Lsn;
@@ -13,6 +12,7 @@ import io.walstream.replaysim.Simulator;
 import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.SyntheticWorkload;
+import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -103,7 +103,8 @@ final class ValidationRun implements AutoCloseable {
         this.primary = primary;
         this.standby = standby;
         this.archive = archive;
-        receiver = new ArchiveReceiver(archive, ReceiveOptions.of(Benchmarks.settings(primary, "walstream"))
+        receiver = new ArchiveReceiver(archive,
+                ReceiveOptions.of(ConnectionSettings.fromConninfo(primary.replicationConninfo("walstream")))
                 .withSlot("walstream", true, true).withReceiptLog(true).withLoop(true, Duration.ofMillis(200))
                 .withStatusInterval(Duration.ofSeconds(1)));
         receiving = CompletableFuture.supplyAsync(receiver::run);
