@@ -15,8 +15,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code ./walstream restore} as PostgreSQL runs it, through the repository's launcher: the first call writes the
- * AppCDS archive of restore's classes, later calls map it, and the exit codes and output are restore's own.
+ * {@code ./walstream restore} as PostgreSQL runs it, through the repository's launcher: the first call that restores
+ * a file writes the AppCDS archive of restore's classes, later calls map it, and the exit codes and output are
+ * restore's own.
  */
 class LauncherRestoreIT {
 
@@ -53,6 +54,13 @@ class LauncherRestoreIT {
         new Random(5).nextBytes(segment);
         Files.write(archive.resolve(SEGMENT), segment);
         String target = pgWal.resolve("RECOVERYXLOG").toString();
+
+        Run absentFirst = launch(Map.of(), "restore", "000000010000000000000004", target, "-D", archive.toString());
+        assertThat(absentFirst.exit()).as(absentFirst.output()).isEqualTo(1);
+        assertThat(absentFirst.output()).isEmpty();
+        try (Stream<Path> files = Files.list(CDS_DIR)) {
+            assertThat(files).as("a call that restored nothing keeps no archive: it loaded too few classes").isEmpty();
+        }
 
         Run first = launch(Map.of(), "restore", SEGMENT, target, "-D", archive.toString());
         assertThat(first.exit()).as(first.output()).isZero();
