@@ -352,7 +352,7 @@ public final class CatchUpBenchmark {
     }
 
     /** A complete-looking segment just before {@code start}: both tools resume right after it. */
-    private static void seed(Path dir, Lsn start, WalSegmentSize size) throws IOException {
+    static void seed(Path dir, Lsn start, WalSegmentSize size) throws IOException {
         WalFileName before = WalFileName.of(1, start.segmentNumber(size) - 1, size);
         try (FileChannel ch = FileChannel.open(dir.resolve(before.toString()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {

@@ -12,7 +12,7 @@ import picocli.CommandLine;
 
 /**
  * {@code walstream bench catchup} runs every receiver and ceiling to the end on a small backlog and
- * prints the per-run lines and the summary table. It asserts what ran, never how fast (the machine
+ * prints the per-run lines and the summary table; the other bench commands likewise. It asserts what ran, never how fast (the machine
  * is shared: numbers are for benchmarks/README.md, not for tests).
  */
 class BenchCommandIT {
@@ -98,6 +98,27 @@ class BenchCommandIT {
         }
         try (var left = Files.list(dir)) {
             assertThat(left).as("each run's directory is removed").isEmpty();
+        }
+    }
+
+    @Test
+    void restoreTimesEveryCommandOnEverySegment(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = cl.execute("bench", "restore", "--segments", "2", "--rounds", "2", "--dir", dir.toString());
+
+        String text = out.toString();
+        assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
+        assertThat(text).contains("2 segments of WAL archived plain and zstd").contains("round 1")
+                .containsPattern("(?m)^cp \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +1\\.0$")
+                .containsPattern("(?m)^walstream restore \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
+                .containsPattern("(?m)^walstream restore \\(zstd\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$");
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("the archives are removed").isEmpty();
         }
     }
 
