@@ -1,11 +1,12 @@
 package io.walstream.benchmarks;
 
-import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
-import io.walstream.archiver.compress.SegmentCompression;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.verify.ReceivedWalVerifier;
+import io.walstream.pgcluster.Directories;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -14,6 +15,7 @@ import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.replaysim.SvgBarChart;
 import io.walstream.walreceiver.ReplicationConnection;
 import io.walstream.walreceiver.WalSink;
+import io.walstream.walreceiver.conn.ConnectionSettings;
 import io.walstream.walreceiver.jdbc.PgJdbcWalSource;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -163,7 +165,7 @@ public final class CatchUpBenchmark {
                     if (round > 0) {
                         results.computeIfAbsent(run, k -> new ArrayList<>()).add(new double[] {mbps, rss, heap});
                     }
-                    Benchmarks.delete(dir);
+                    Directories.deleteRecursively(dir);
                 }
             }
             List<Result> list = results.entrySet().stream().map(e -> new Result(e.getKey(),
@@ -209,7 +211,8 @@ public final class CatchUpBenchmark {
 
     /** What the server and the protocol deliver: stream to a sink that drops every byte. */
     private static void nullSink(PgCluster pg, Lsn start, Lsn end) {
-        try (ReplicationConnection c = ReplicationConnection.open(Benchmarks.settings(pg, "bench_null_sink"))) {
+        try (ReplicationConnection c = ReplicationConnection.open(
+                ConnectionSettings.fromConninfo(pg.replicationConninfo("bench_null_sink")))) {
             java.util.concurrent.atomic.AtomicReference<io.walstream.walreceiver.ReplicationStream> stream =
                     new java.util.concurrent.atomic.AtomicReference<>();
             WalSink sink = new WalSink() {
@@ -252,7 +255,8 @@ public final class CatchUpBenchmark {
         ArchiveDirectory archive = ArchiveDirectory.create(dir);
         archive.bindTo(systemId, size);
         java.util.concurrent.atomic.AtomicLong durableAt = new java.util.concurrent.atomic.AtomicLong();
-        try (PgJdbcWalSource source = PgJdbcWalSource.open(Benchmarks.settings(pg, "bench_pgjdbc"), Duration.ofSeconds(10));
+        try (PgJdbcWalSource source = PgJdbcWalSource.open(
+                ConnectionSettings.fromConninfo(pg.replicationConninfo("bench_pgjdbc")), Duration.ofSeconds(10));
                 ArchivePipeline pipeline = new ArchivePipeline(archive, size, ArchivePipeline.Settings.defaults()
                         .withVerifier(ReceivedWalVerifier.records(size, 1, systemId, pg.serverVersionNum() / 10000)))) {
             pipeline.startAt(1, start);
@@ -302,7 +306,8 @@ public final class CatchUpBenchmark {
 
     /** Receives into {@code dir} up to {@code end}; returns when (nanoTime) the WAL was durable. */
     private static long walstream(PgCluster pg, Path dir, Lsn end, String compress) throws Exception {
-        ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(pg, "bench_walstream")).withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
+        ReceiveOptions options = ReceiveOptions.of(ConnectionSettings.fromConninfo(pg.replicationConninfo("bench_walstream")))
+                .withEndLsn(end).withLoop(false, Duration.ofSeconds(1))
                 .withCompression(SegmentCompression.parse(compress));
         if (Boolean.getBoolean("bench.noSync")) {
             options = options.withFsync(io.walstream.archiver.pipeline.FsyncPolicy.none());
@@ -347,7 +352,7 @@ public final class CatchUpBenchmark {
     }
 
     /** A complete-looking segment just before {@code start}: both tools resume right after it. */
-    private static void seed(Path dir, Lsn start, WalSegmentSize size) throws IOException {
+    static void seed(Path dir, Lsn start, WalSegmentSize size) throws IOException {
         WalFileName before = WalFileName.of(1, start.segmentNumber(size) - 1, size);
         try (FileChannel ch = FileChannel.open(dir.resolve(before.toString()), StandardOpenOption.CREATE_NEW,
                 StandardOpenOption.WRITE)) {

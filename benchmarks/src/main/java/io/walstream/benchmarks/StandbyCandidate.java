@@ -1,8 +1,9 @@
 package io.walstream.benchmarks;
 
-import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.pgcluster.Directories;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.StopMode;
@@ -156,14 +157,15 @@ enum StandbyCandidate {
                         p.destroyForcibly().waitFor();
                     }
                     Files.deleteIfExists(dir.resolveSibling(dir.getFileName() + ".log"));
-                    Benchmarks.delete(dir);
+                    Directories.deleteRecursively(dir);
                 }
             };
         }
 
         private Attached walstream(boolean synchronous) throws Exception {
             Path dir = Files.createTempDirectory(workDir, "walstream-");
-            ReceiveOptions options = ReceiveOptions.of(Benchmarks.settings(primary, WALSTREAM.applicationName()))
+            ReceiveOptions options = ReceiveOptions.of(
+                            ConnectionSettings.fromConninfo(primary.replicationConninfo(WALSTREAM.applicationName())))
                     .withFsync(synchronous ? FsyncPolicy.synchronous() : FsyncPolicy.defaults())
                     .withLoop(false, Duration.ofSeconds(1));
             ArchiveReceiver receiver = new ArchiveReceiver(dir, options);
@@ -182,7 +184,7 @@ enum StandbyCandidate {
                         run.get(60, TimeUnit.SECONDS);
                     } finally {
                         receiver.close();
-                        Benchmarks.delete(dir);
+                        Directories.deleteRecursively(dir);
                     }
                 }
             };

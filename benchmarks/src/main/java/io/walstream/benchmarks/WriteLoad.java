@@ -1,5 +1,6 @@
 package io.walstream.benchmarks;
 
+import io.walstream.pgcluster.Directories;
 import io.walstream.pgcluster.PgCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -103,7 +104,7 @@ final class WriteLoad {
             return new Result(fromLog.transactions(), Double.parseDouble(tps.group(1)), fromLog.p50Ms(),
                     fromLog.p99Ms(), fromLog.maxMs());
         } finally {
-            Benchmarks.delete(logs);
+            Directories.deleteRecursively(logs);
         }
     }
 

@@ -2,17 +2,25 @@ package io.walstream.cli;
 
 import io.walstream.benchmarks.CatchUpBenchmark;
 import io.walstream.benchmarks.LagBenchmark;
+import io.walstream.benchmarks.RestoreBenchmark;
 import io.walstream.benchmarks.SyncBenchmark;
+import java.io.File;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /** {@code walstream bench}: end-to-end measurements against pg_receivewal on the same machine, in the same run. */
-@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class, BenchCommand.Lag.class},
-        description = {"End-to-end benchmarks of walstream against pg_receivewal on this machine.",
+@Command(name = "bench", mixinStandardHelpOptions = true, subcommands = {BenchCommand.CatchUp.class, BenchCommand.Sync.class, BenchCommand.Lag.class,
+            BenchCommand.Restore.class},
+        description = {"End-to-end benchmarks of walstream against pg_receivewal and cp on this machine.",
             "Each runs the receivers in turn against an embedded primary and prints ratios between runs of the"
                 + " same invocation, which stay comparable on a busy machine."})
 final class BenchCommand implements Callable<Integer> {
@@ -137,6 +145,78 @@ final class BenchCommand implements Callable<Integer> {
                 LagBenchmark.writeSvg(results, "Flush lag under a steady load", common.svg);
             }
             return 0;
+        }
+    }
+
+    @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
+            description = {
+                "restore_command as PostgreSQL runs it: cp against walstream restore, per segment.",
+                "A new process per segment, one after another. Archives real WAL from an embedded primary with walstream receive, plain and zstd, then restores every",
+                "segment with each command in turn: cp, zstd -d (when installed), walstream restore as",
+                "'java -jar walstream.jar' and through the repository's ./walstream launcher (when this jar is",
+                "the one it builds). Rounds alternate the commands; the first is a warm-up. Prints ms per",
+                "segment, min/median/max, and the ratio of the medians to cp."
+            })
+    static final class Restore implements Callable<Integer> {
+
+        @Option(names = "--segments", paramLabel = "N", defaultValue = "8",
+                description = "Segments of WAL restored per command and round (default ${DEFAULT-VALUE}).")
+        int segments;
+
+        @Option(names = "--rounds", paramLabel = "N", defaultValue = "3",
+                description = "Rounds, the first a warm-up (default ${DEFAULT-VALUE}).")
+        int rounds;
+
+        @CommandLine.Mixin
+        Common common;
+
+        @Override
+        public Integer call() throws Exception {
+            Path work = common.workDir();
+            List<RestoreBenchmark.Command> commands = new ArrayList<>(RestoreBenchmark.baselines());
+            for (RestoreBenchmark.Archive archive : RestoreBenchmark.Archive.values()) {
+                commands.add(new RestoreBenchmark.Command("walstream restore", archive,
+                        javaCommand() + " restore %f %p -D %d"));
+                Path launcher = launcher();
+                if (launcher != null) {
+                    commands.add(new RestoreBenchmark.Command("./walstream restore", archive,
+                            RestoreBenchmark.shellQuote(launcher.toString()) + " restore %f %p -D %d"));
+                }
+            }
+            RestoreBenchmark.Options options = common.options(() ->
+                    new RestoreBenchmark.Options(segments, rounds, common.pgVersion, work, commands));
+            var results = RestoreBenchmark.run(options, common.spec.commandLine().getOut());
+            if (common.svg != null) {
+                RestoreBenchmark.writeSvg(results, "restore_command per segment", common.svg);
+            }
+            return 0;
+        }
+
+        /** This JVM's java with this classpath: {@code java -jar walstream.jar} when run so. */
+        private static String javaCommand() throws IOException {
+            String javaBin = RestoreBenchmark.shellQuote(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+            String classpath = System.getProperty("java.class.path");
+            if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
+                try (JarFile jar = new JarFile(classpath)) {
+                    Manifest manifest = jar.getManifest();
+                    if (manifest != null && Walstream.class.getName().equals(
+                            manifest.getMainAttributes().getValue("Main-Class"))) {
+                        return javaBin + " -jar " + RestoreBenchmark.shellQuote(classpath);
+                    }
+                }
+            }
+            return javaBin + " -cp " + RestoreBenchmark.shellQuote(classpath) + " " + Walstream.class.getName();
+        }
+
+        /** The repository's launcher when this is the jar it builds (ROOT/cli/target/walstream.jar), else null. */
+        private static Path launcher() throws Exception {
+            Path code = Path.of(Walstream.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                    .toAbsolutePath();
+            if (!Files.isRegularFile(code) || !code.endsWith(Path.of("cli", "target", "walstream.jar"))) {
+                return null;
+            }
+            Path launcher = code.getParent().getParent().getParent().resolve("walstream");
+            return Files.isExecutable(launcher) ? launcher : null;
         }
     }
 

@@ -1,11 +1,11 @@
 package io.walstream.cli;
 
-import io.walstream.benchmarks.Benchmarks;
 import ch.qos.logback.classic.Level;
-import io.walstream.archiver.verify.ArchiveVerifier;
 import io.walstream.archiver.pipeline.FsyncPolicy;
 import io.walstream.archiver.receive.ReceiveOptions;
+import io.walstream.archiver.verify.ArchiveVerifier;
 import io.walstream.archiver.verify.VerifyReport;
+import io.walstream.pgcluster.Directories;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.PgClusterException;
 import io.walstream.pgcluster.StandbyOptions;
@@ -400,7 +400,7 @@ final class DemoCommand implements Callable<Integer> {
                         + " demo directory; choose another with --dir");
             }
             // A previous demo's archive belongs to a cluster that is gone: receive would rightly refuse it.
-            Benchmarks.delete(archive);
+            Directories.deleteRecursively(archive);
         } else {
             Files.createDirectories(demoDir);
             createdDir = true;
@@ -510,7 +510,7 @@ final class DemoCommand implements Callable<Integer> {
             }
             if (removeFiles) {
                 try {
-                    Benchmarks.delete(demoDir.resolve("archive"));
+                    Directories.deleteRecursively(demoDir.resolve("archive"));
                     Files.deleteIfExists(demoDir.resolve("walstream.jar"));
                     Files.deleteIfExists(demoDir.resolve(MARKER));
                     if (createdDir) {

@@ -45,23 +45,7 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        PrintWriter err = spec.commandLine().getErr();
-        if (!WalRestore.isRestorableName(walFile)) {
-            // never a path: PostgreSQL passes %f, a bare file name; anything else is misuse (or an attack)
-            err.println("walstream restore: \"" + walFile + "\" is not a WAL segment, .history or .backup file name");
-            err.flush();
-            return CommandLine.ExitCode.USAGE;
-        }
-        if (!Files.isDirectory(directory)) {
-            err.println("walstream restore: archive directory " + directory + " does not exist");
-            err.flush();
-            return CommandLine.ExitCode.USAGE;
-        }
-        boolean restored = WalRestore.restore(ArchiveDirectory.open(directory), walFile, target, partial);
-        if (verbose) {
-            err.printf("walstream restore: %s %s%n", walFile, restored ? "restored to " + target : "not in the archive");
-            err.flush();
-        }
-        return restored ? 0 : 1;
+        return OneShotRestore.run(new OneShotRestore.Request(walFile, target, directory, partial, verbose),
+                spec.commandLine().getErr());
     }
 }

@@ -1,5 +1,14 @@
 package io.walstream.cli;
 
+import io.walstream.pgcluster.Directories;
+import io.walstream.protocol.Lsn;
+import io.walstream.protocol.PgEpoch;
+import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.Receipt;
+import io.walstream.replaysim.ReplayRecord;
+import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.input.QueryTrace;
 import io.walstream.replaysim.sweep.DelaySweep;
@@ -9,7 +18,10 @@ import io.walstream.replaysim.validate.ValidationSweep;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;

@@ -44,6 +44,10 @@ public final class Walstream implements Callable<Integer> {
     }
 
     public static void main(String[] args) {
+        OneShotRestore.Request restore = OneShotRestore.parse(args);
+        if (restore != null) {
+            OneShotRestore.main(restore); // restore_command: one process per WAL file, so no command tree
+        }
         System.exit(commandLine().execute(args));
     }
 
@@ -58,11 +62,7 @@ public final class Walstream implements Callable<Integer> {
         if (verbose) {
             e.printStackTrace();
         }
-        String message = e.getMessage() == null ? e.toString() : e.getMessage();
-        if (e instanceof java.io.IOException || e instanceof java.io.UncheckedIOException) {
-            message = e.getClass().getSimpleName() + ": " + message;
-        }
-        cl.getErr().println("walstream " + cl.getCommandName() + ": error: " + message.replace('\n', ' '));
+        cl.getErr().println(OneShotRestore.failureLine(cl.getCommandName(), e));
         cl.getErr().flush();
         return 1;
     }

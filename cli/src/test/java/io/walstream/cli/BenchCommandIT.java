@@ -105,6 +105,27 @@ class BenchCommandIT {
     }
 
     @Test
+    void restoreTimesEveryCommandOnEverySegment(@TempDir Path dir) throws Exception {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        CommandLine cl = Walstream.commandLine();
+        cl.setOut(new PrintWriter(out, true));
+        cl.setErr(new PrintWriter(err, true));
+
+        int code = cl.execute("bench", "restore", "--segments", "2", "--rounds", "2", "--dir", dir.toString());
+
+        String text = out.toString();
+        assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
+        assertThat(text).contains("2 segments of WAL archived plain and zstd").contains("round 1")
+                .containsPattern("(?m)^cp \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +1\\.0$")
+                .containsPattern("(?m)^walstream restore \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
+                .containsPattern("(?m)^walstream restore \\(zstd\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$");
+        try (var left = Files.list(dir)) {
+            assertThat(left).as("the archives are removed").isEmpty();
+        }
+    }
+
+    @Test
     void oneRoundIsAUsageError() {
         StringWriter err = new StringWriter();
         CommandLine cl = Walstream.commandLine();

@@ -213,9 +213,7 @@ class HotStandbyGuideIT {
             Files.copy(Path.of("target", "walstream.jar"), bin.resolve("walstream.jar"), StandardCopyOption.REPLACE_EXISTING);
             String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
             Path launcher = bin.resolve("walstream");
-            Files.writeString(launcher, "#!/bin/sh\nexec " + java
-                    + " --add-opens=java.base/java.lang.reflect=ALL-UNNAMED --add-exports=java.base/sun.nio.ch=ALL-UNNAMED"
-                    + " --add-exports=java.base/jdk.internal.ref=ALL-UNNAMED -XX:TieredStopAtLevel=1 -XX:+UseSerialGC"
+            Files.writeString(launcher, "#!/bin/sh\nexec " + java + " -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
                     + " -jar " + bin.resolve("walstream.jar") + " \"$@\"\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxr-xr-x"));

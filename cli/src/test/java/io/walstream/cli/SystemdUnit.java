@@ -12,14 +12,13 @@ import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
-/** packaging/systemd/walstream-receive.service and the ./walstream launcher, read as tests need them. */
+/** packaging/systemd/walstream-receive.service, read as tests need them. */
 final class SystemdUnit {
 
     static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     static final Path UNIT = ROOT.resolve("packaging/systemd/walstream-receive.service");
     static final Path ENV_EXAMPLE = ROOT.resolve("packaging/systemd/receive.env.example");
-    static final Path LAUNCHER = ROOT.resolve("walstream");
-
+    
     private SystemdUnit() {
     }
 
@@ -40,16 +39,6 @@ final class SystemdUnit {
             throw new AssertionError("no " + key + "= in " + UNIT);
         }
         return m.group(1).trim();
-    }
-
-    /** The JVM flags the launcher passes before -jar ({@code --add-opens}, {@code --add-exports}). */
-    static List<String> launcherJvmFlags() {
-        List<String> flags = new ArrayList<>();
-        Matcher m = Pattern.compile("(?m)^\\s*(--add-(?:opens|exports)=\\S+)").matcher(read(LAUNCHER));
-        while (m.find()) {
-            flags.add(m.group(1));
-        }
-        return flags;
     }
 
     /** The example EnvironmentFile's assignments. */

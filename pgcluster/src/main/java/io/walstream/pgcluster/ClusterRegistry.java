@@ -77,7 +77,7 @@ final class ClusterRegistry {
     private static void shutdown() {
         closeAll();
         synchronized (ClusterRegistry.class) {
-            ServerAccount.deleteRecursively(baseDir);
+            Directories.deleteRecursively(baseDir);
         }
     }
 
@@ -107,7 +107,7 @@ final class ClusterRegistry {
                     log.info("removing {} left by a JVM that is gone", dir);
                     killProcessesUnder(dir);
                     try {
-                        ServerAccount.deleteRecursively(dir);
+                        Directories.deleteRecursively(dir);
                     } catch (RuntimeException e) {
                         log.warn("could not remove {}: {}", dir, e.toString());
                     }

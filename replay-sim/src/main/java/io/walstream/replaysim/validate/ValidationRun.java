@@ -104,10 +104,8 @@ public final class ValidationRun implements AutoCloseable {
         this.primary = primary;
         this.standby = standby;
         this.archive = archive;
-        ConnectionSettings settings = ConnectionSettings.resolve("host=127.0.0.1 sslmode=disable port=" + primary.port()
-                + " user=" + primary.superuser() + " password=" + primary.password() + " application_name=walstream",
-                Map.of(), Map.of(), Path.of("/nonexistent"), "nobody");
-        receiver = new ArchiveReceiver(archive, ReceiveOptions.of(settings)
+        receiver = new ArchiveReceiver(archive,
+                ReceiveOptions.of(ConnectionSettings.fromConninfo(primary.replicationConninfo("walstream")))
                 .withSlot("walstream", true, true).withReceiptLog(true).withLoop(true, Duration.ofMillis(200))
                 .withStatusInterval(Duration.ofSeconds(1)));
         receiving = CompletableFuture.supplyAsync(receiver::run);

@@ -1,5 +1,6 @@
 package io.walstream.replaysim.validate;
 
+import io.walstream.pgcluster.Directories;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
@@ -71,7 +72,7 @@ public final class ValidationSweep {
             }
         } finally {
             if (workDir == null) {
-                deleteTree(dir);
+                Directories.deleteRecursively(dir);
             }
         }
         o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
@@ -179,11 +180,4 @@ public final class ValidationSweep {
     }
 
     /** The temporary work directory: walstream's archive and whatever else the run left there. */
-    private static void deleteTree(Path dir) throws IOException {
-        try (Stream<Path> files = Files.walk(dir)) {
-            for (Path p : files.sorted(Comparator.reverseOrder()).toList()) {
-                Files.delete(p);
-            }
-        }
-    }
 }

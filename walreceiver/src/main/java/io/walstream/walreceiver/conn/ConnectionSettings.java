@@ -89,6 +89,14 @@ public record ConnectionSettings(
     }
 
     /**
+     * Settings from {@code conninfo} alone: no environment variable, password file or home directory is read,
+     * as for a server this process started itself and knows the password of.
+     */
+    public static ConnectionSettings fromConninfo(String conninfo) {
+        return resolve(conninfo, Map.of(), Map.of(), null, null);
+    }
+
+    /**
      * Resolves settings with libpq's precedence, per keyword: {@code overrides} (command-line
      * flags such as -h/-p/-U, keyed by libpq keyword) &gt; {@code conninfoOrNull} &gt;
      * {@code env} ({@code PGHOST}, {@code PGPORT}, ...) &gt; defaults. Empty values count as

@@ -1,4 +1,4 @@
-package io.walstream.benchmarks;
+package io.walstream.microbench;
 
 import io.walstream.protocol.Lsn;
 import java.util.concurrent.TimeUnit;

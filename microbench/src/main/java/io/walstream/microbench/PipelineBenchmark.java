@@ -1,10 +1,10 @@
-package io.walstream.benchmarks;
+package io.walstream.microbench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
-import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.message.backend.XLogData;

@@ -1,4 +1,4 @@
-package io.walstream.benchmarks;
+package io.walstream.microbench;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;

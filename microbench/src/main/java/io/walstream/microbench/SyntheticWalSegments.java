@@ -1,4 +1,4 @@
-package io.walstream.benchmarks;
+package io.walstream.microbench;
 
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.wal.SyntheticWal;

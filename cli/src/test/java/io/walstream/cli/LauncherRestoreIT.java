@@ -1,0 +1,96 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstream.pgcluster.Directories;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code ./walstream restore} as PostgreSQL runs it, through the repository's launcher: the first call that restores
+ * a file writes the AppCDS archive of restore's classes, later calls map it, and the exit codes and output are
+ * restore's own.
+ */
+class LauncherRestoreIT {
+
+    private static final Path LAUNCHER = SystemdUnit.ROOT.resolve("walstream");
+    private static final Path CDS_DIR = SystemdUnit.ROOT.resolve("cli/target/cds");
+    private static final String SEGMENT = "000000010000000000000003";
+
+    @TempDir
+    Path archive;
+    @TempDir
+    Path pgWal;
+
+    private record Run(int exit, String output) {
+    }
+
+    private static Run launch(Map<String, String> env, String... args) throws Exception {
+        ProcessBuilder pb = new ProcessBuilder(Stream.concat(Stream.of(LAUNCHER.toString()), Stream.of(args)).toList())
+                .redirectErrorStream(true);
+        pb.environment().remove("WALSTREAM_JAVA_OPTS");
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(120, TimeUnit.SECONDS)).as(output).isTrue();
+        return new Run(p.exitValue(), output);
+    }
+
+    @Test
+    void restoreWritesItsClassArchiveOnceThenMapsIt() throws Exception {
+        assertThat(SystemdUnit.ROOT.resolve("cli/target/walstream.jar")).as("packaged before the ITs").exists();
+        Directories.deleteRecursively(CDS_DIR);
+        Files.writeString(archive.resolve("walstream.identity"), "system_identifier=1\nwal_segment_size=1048576\n");
+        byte[] segment = new byte[1 << 20];
+        new Random(5).nextBytes(segment);
+        Files.write(archive.resolve(SEGMENT), segment);
+        String target = pgWal.resolve("RECOVERYXLOG").toString();
+
+        Run absentFirst = launch(Map.of(), "restore", "000000010000000000000004", target, "-D", archive.toString());
+        assertThat(absentFirst.exit()).as(absentFirst.output()).isEqualTo(1);
+        assertThat(absentFirst.output()).isEmpty();
+        try (Stream<Path> files = Files.list(CDS_DIR)) {
+            assertThat(files).as("a call that restored nothing keeps no archive: it loaded too few classes").isEmpty();
+        }
+
+        Run first = launch(Map.of(), "restore", SEGMENT, target, "-D", archive.toString());
+        assertThat(first.exit()).as(first.output()).isZero();
+        assertThat(first.output()).as("restore_command's output goes to the server log: nothing").isEmpty();
+        assertThat(pgWal.resolve("RECOVERYXLOG")).hasBinaryContent(segment);
+        List<Path> archives;
+        try (Stream<Path> files = Files.list(CDS_DIR)) {
+            archives = files.toList();
+        }
+        assertThat(archives).as("one archive, no temporary file left").singleElement().asString().endsWith(".jsa");
+
+        Path classLog = pgWal.resolve("classes.log");
+        Files.delete(pgWal.resolve("RECOVERYXLOG"));
+        Run second = launch(Map.of("WALSTREAM_JAVA_OPTS", "-Xlog:class+load:file=" + classLog),
+                "restore", SEGMENT, target, "-D", archive.toString());
+        assertThat(second.exit()).as(second.output()).isZero();
+        assertThat(pgWal.resolve("RECOVERYXLOG")).hasBinaryContent(segment);
+        assertThat(Files.readAllLines(classLog)).as("restore's classes come from the archive")
+                .anyMatch(l -> l.contains("io.walstream.cli.OneShotRestore source: shared objects file (top)"));
+
+        Run absent = launch(Map.of(), "restore", "000000010000000000000004", target, "-D", archive.toString());
+        assertThat(absent.exit()).isEqualTo(1);
+        assertThat(absent.output()).isEmpty();
+
+        Run bad = launch(Map.of(), "restore", "../" + SEGMENT, target, "-D", archive.toString());
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.output().lines()).singleElement().asString()
+                .contains("is not a WAL segment, .history or .backup file name");
+
+        Run withoutArchive = launch(Map.of("WALSTREAM_CDS", "off"), "restore", SEGMENT, target, "-D", archive.toString());
+        assertThat(withoutArchive.exit()).as(withoutArchive.output()).isZero();
+    }
+}
