@@ -1,85 +1,71 @@
 package io.walstream.cli;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import java.io.IOException;
+import java.io.StringWriter;
+import java.io.UncheckedIOException;
 import java.util.List;
 import java.util.Map;
 
 /**
- * Just enough JSON for {@code --json} output: maps (in their iteration order), lists, strings, numbers, booleans and
- * null. Anything else is written as its {@code toString()} in a string (an {@code Lsn} becomes {@code "0/3000028"}).
+ * {@code --json} output through Jackson's streaming generator: maps (in their iteration order), lists, strings,
+ * integers, booleans and null, indented by two spaces as {@code "key": value}. Anything else is written as its
+ * {@code toString()} in a string (an {@code Lsn} becomes {@code "0/3000028"}).
  */
 final class Json {
+
+    private static final JsonFactory FACTORY = new JsonFactory();
+    private static final DefaultIndenter NEWLINE = new DefaultIndenter("  ", "\n");
+    private static final DefaultPrettyPrinter PRETTY = new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEmptySeparator("")
+                    .withArrayEmptySeparator(""))
+            .withObjectIndenter(NEWLINE)
+            .withArrayIndenter(NEWLINE);
 
     private Json() {
     }
 
     static String write(Object value) {
-        StringBuilder sb = new StringBuilder();
-        write(sb, value, 0);
-        return sb.toString();
+        StringWriter out = new StringWriter();
+        try (JsonGenerator g = FACTORY.createGenerator(out)) {
+            g.setPrettyPrinter(PRETTY.createInstance());
+            write(g, value);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e); // a StringWriter does not fail
+        }
+        return out.toString();
     }
 
-    private static void write(StringBuilder sb, Object value, int indent) {
+    private static void write(JsonGenerator g, Object value) throws IOException {
         if (value == null) {
-            sb.append("null");
-        } else if (value instanceof Boolean || value instanceof Integer || value instanceof Long) {
-            sb.append(value);
+            g.writeNull();
+        } else if (value instanceof Boolean b) {
+            g.writeBoolean(b);
+        } else if (value instanceof Integer i) {
+            g.writeNumber(i);
+        } else if (value instanceof Long l) {
+            g.writeNumber(l);
         } else if (value instanceof Map<?, ?> map) {
-            if (map.isEmpty()) {
-                sb.append("{}");
-                return;
-            }
-            sb.append("{\n");
-            int i = 0;
+            g.writeStartObject();
             for (Map.Entry<?, ?> e : map.entrySet()) {
-                pad(sb, indent + 1);
-                quote(sb, String.valueOf(e.getKey()));
-                sb.append(": ");
-                write(sb, e.getValue(), indent + 1);
-                sb.append(++i < map.size() ? ",\n" : "\n");
+                g.writeFieldName(String.valueOf(e.getKey()));
+                write(g, e.getValue());
             }
-            pad(sb, indent);
-            sb.append('}');
+            g.writeEndObject();
         } else if (value instanceof List<?> list) {
-            if (list.isEmpty()) {
-                sb.append("[]");
-                return;
+            g.writeStartArray();
+            for (Object item : list) {
+                write(g, item);
             }
-            sb.append("[\n");
-            for (int i = 0; i < list.size(); i++) {
-                pad(sb, indent + 1);
-                write(sb, list.get(i), indent + 1);
-                sb.append(i + 1 < list.size() ? ",\n" : "\n");
-            }
-            pad(sb, indent);
-            sb.append(']');
+            g.writeEndArray();
         } else {
-            quote(sb, value.toString());
+            g.writeString(value.toString());
         }
-    }
-
-    private static void pad(StringBuilder sb, int indent) {
-        sb.append("  ".repeat(indent));
-    }
-
-    static void quote(StringBuilder sb, String s) {
-        sb.append('"');
-        for (int i = 0; i < s.length(); i++) {
-            char c = s.charAt(i);
-            switch (c) {
-                case '"' -> sb.append("\\\"");
-                case '\\' -> sb.append("\\\\");
-                case '\n' -> sb.append("\\n");
-                case '\r' -> sb.append("\\r");
-                case '\t' -> sb.append("\\t");
-                default -> {
-                    if (c < 0x20) {
-                        sb.append(String.format("\\u%04x", (int) c));
-                    } else {
-                        sb.append(c);
-                    }
-                }
-            }
-        }
-        sb.append('"');
     }
 }

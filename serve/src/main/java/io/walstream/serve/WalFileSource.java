@@ -1,5 +1,9 @@
 package io.walstream.serve;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonGenerator;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
 import io.walstream.archiver.ArchiveException;
 import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.ArchiveEnd;
@@ -10,6 +14,7 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
 import java.nio.file.NoSuchFileException;
@@ -38,6 +43,14 @@ final class WalFileSource {
             super(message, cause);
         }
     }
+
+    private static final JsonFactory JSON = new JsonFactory();
+    /** {@code {"key": value, "key": value}} on one line, as health checks and people read it. */
+    private static final DefaultPrettyPrinter ONE_LINE = new DefaultPrettyPrinter()
+            .withSeparators(Separators.createDefaultInstance()
+                    .withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+                    .withObjectEntrySpacing(Separators.Spacing.AFTER))
+            .withObjectIndenter(DefaultPrettyPrinter.NopIndenter.instance);
 
     private final WalStore store;
     private final int prefetch;
@@ -237,27 +250,26 @@ final class WalFileSource {
             Optional<ArchiveDirectory.Identity> id = identity();
             WalSegmentSize size = id.map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
             Optional<ArchiveEnd> end = ArchiveEnd.of(store, size);
-            return "{\"archive\": " + quote(store.location())
-                    + ", \"systemIdentifier\": " + id.map(i -> quote(i.systemIdString())).orElse("null")
-                    + ", \"receiverActive\": " + store.receiverActive()
-                    + ", \"timeline\": " + end.map(e -> Integer.toUnsignedString(e.timeline())).orElse("null")
-                    + ", \"newestSegment\": " + end.map(e -> quote(e.newest().toString())).orElse("null")
-                    + ", \"walEnd\": " + end.map(e -> quote(e.walEnd().toString())).orElse("null") + "}\n";
-        }, workers);
-    }
-
-    /** A JSON string: the only free text here is the archive's location. */
-    private static String quote(String s) {
-        StringBuilder sb = new StringBuilder("\"");
-        for (char c : s.toCharArray()) {
-            if (c == '"' || c == '\\') {
-                sb.append('\\').append(c);
-            } else if (c < 0x20) {
-                sb.append(String.format("\\u%04x", (int) c));
-            } else {
-                sb.append(c);
+            StringWriter out = new StringWriter();
+            try (JsonGenerator g = JSON.createGenerator(out)) {
+                g.setPrettyPrinter(ONE_LINE.createInstance());
+                g.writeStartObject();
+                g.writeStringField("archive", store.location());
+                g.writeStringField("systemIdentifier", id.map(ArchiveDirectory.Identity::systemIdString).orElse(null));
+                g.writeBooleanField("receiverActive", store.receiverActive());
+                g.writeFieldName("timeline");
+                if (end.isPresent()) {
+                    g.writeNumber(Integer.toUnsignedLong(end.get().timeline()));
+                } else {
+                    g.writeNull();
+                }
+                g.writeStringField("newestSegment", end.map(e -> e.newest().toString()).orElse(null));
+                g.writeStringField("walEnd", end.map(e -> e.walEnd().toString()).orElse(null));
+                g.writeEndObject();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // a StringWriter does not fail
             }
-        }
-        return sb.append('"').toString();
+            return out.append('\n').toString();
+        }, workers);
     }
 }
