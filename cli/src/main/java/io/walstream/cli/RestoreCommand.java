@@ -1,9 +1,8 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.WalRestore;
+import io.walstream.archiver.store.WalStore;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code restore_command = 'walstream restore %f %p -D /archive'}. */
+/** {@code restore_command = 'walstream restore %f %p -D /archive'} (or {@code -D s3://BUCKET/PREFIX}). */
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "restore_command for a standby or a recovery: copy WALFILE (%f) from the archive to TARGETPATH (%p),",
@@ -28,8 +27,12 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "TARGETPATH", description = "Where to put it (%p).")
     Path target;
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "Archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "Archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @CommandLine.Mixin
+    S3Options s3;
 
     @Option(names = "--partial", description = "Also serve the segment still being received (.partial), so a standby "
             + "fed only from the archive replays WAL before its segment completes.")
@@ -50,16 +53,29 @@ final class RestoreCommand implements Callable<Integer> {
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        if (!Files.isDirectory(directory)) {
+        ArchiveLocation location = parseLocation(directory, spec);
+        if (!location.exists()) {
             err.println("walstream restore: archive directory " + directory + " does not exist");
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        boolean restored = WalRestore.restore(ArchiveDirectory.open(directory), walFile, target, partial);
+        boolean restored;
+        try (WalStore store = location.open(s3.settings())) {
+            restored = WalRestore.restore(store, walFile, target, partial);
+        }
         if (verbose) {
             err.printf("walstream restore: %s %s%n", walFile, restored ? "restored to " + target : "not in the archive");
             err.flush();
         }
         return restored ? 0 : 1;
+    }
+
+    /** A {@code -D} value, or a usage error naming what is wrong with it. */
+    static ArchiveLocation parseLocation(String value, CommandLine.Model.CommandSpec spec) {
+        try {
+            return ArchiveLocation.parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 }

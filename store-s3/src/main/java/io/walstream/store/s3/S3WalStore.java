@@ -1,10 +1,12 @@
 package io.walstream.store.s3;
 
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.StoreConflictException;
 import io.walstream.archiver.store.WalStore;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -127,6 +129,27 @@ public final class S3WalStore implements WalStore {
             token = Boolean.TRUE.equals(page.isTruncated()) ? page.nextContinuationToken() : null;
         } while (token != null);
         return files;
+    }
+
+    /** As the default, but a failure's message is the store's one line (the HTTP status, a refused credential). */
+    @Override
+    public List<String> names() {
+        try {
+            return list().stream().map(StoredFile::name).toList();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public Optional<ArchiveDirectory.Identity> identity() {
+        try (InputStream in = open(ArchiveDirectory.IDENTITY_FILE)) {
+            return Optional.of(ArchiveDirectory.Identity.parse(in.readAllBytes(), location()));
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e.getMessage(), e);
+        }
     }
 
     @Override

@@ -1,0 +1,150 @@
+package io.walstream.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import io.walstream.archiver.store.WalStore;
+import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.PgClusterExtension;
+import io.walstream.protocol.WalFileName;
+import io.walstream.store.s3.S3Location;
+import io.walstream.store.s3.S3ProxyServer;
+import io.walstream.store.s3.S3Settings;
+import io.walstream.store.s3.S3WalStore;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+import picocli.CommandLine;
+
+/** Archives in S3-compatible object storage (S3Proxy, a real S3 API server), with WAL from a real server. */
+@ExtendWith(PgClusterExtension.class)
+class ObjectStoreIT {
+
+    static final S3ProxyServer S3 = S3ProxyServer.shared();
+
+    @TempDir
+    Path tmp;
+
+    @BeforeAll
+    static void credentials() {
+        // the SDK's default credentials chain, as a user's environment gives them
+        System.setProperty("aws.accessKeyId", S3.accessKey());
+        System.setProperty("aws.secretAccessKey", S3.secretKey());
+    }
+
+    static String[] s3Flags() {
+        return new String[] {"--s3-endpoint", S3.endpoint().toString(), "--s3-path-style"};
+    }
+
+    static S3WalStore store(String location) {
+        return S3WalStore.open(S3Location.parse(location), new S3Settings(S3.endpoint(), true));
+    }
+
+    static String conninfo(PgCluster pg) {
+        return "host=127.0.0.1 sslmode=disable port=" + pg.port() + " user=" + pg.superuser() + " password="
+                + pg.password();
+    }
+
+    static Result run(String... args) {
+        CommandLine cl = Walstream.commandLine();
+        ArchiveAndRestoreIT.StringOutput out = new ArchiveAndRestoreIT.StringOutput();
+        ArchiveAndRestoreIT.StringOutput err = new ArchiveAndRestoreIT.StringOutput();
+        cl.setOut(out.writer());
+        cl.setErr(err.writer());
+        int code = cl.execute(args);
+        return new Result(code, out.toString(), err.toString());
+    }
+
+    record Result(int code, String out, String err) {
+    }
+
+    static String[] concat(String[] a, String... b) {
+        return Stream.concat(Stream.of(a), Stream.of(b)).toArray(String[]::new);
+    }
+
+    /** Two segments and more of real WAL, received by walstream into {@code dir}; returns the end LSN. */
+    static String receiveRealWal(PgCluster primary, Path dir) {
+        primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+        primary.execute("CREATE TABLE filler AS SELECT g AS id, md5(g::text) AS note FROM generate_series(1, 150000) g");
+        String end = primary.switchWal();
+        Result r = run("receive", "-D", dir.toString(), "-d", conninfo(primary), "-S", "s3_slot", "-E", end, "-n",
+                "--no-progress", "-s", "1");
+        assertThat(r.code()).as(r.err()).isZero();
+        return end;
+    }
+
+    @Test
+    void anArchiveInObjectStorageVerifiesRestoresAndShowsItsStatus() throws IOException {
+        Path local = tmp.resolve("archive");
+        String location = "s3://" + S3.createBucket() + "/clusters/main";
+        try (PgCluster primary = PgCluster.builder().name("s3_read").start()) {
+            receiveRealWal(primary, local);
+            List<String> files;
+            try (Stream<Path> list = Files.list(local); WalStore store = store(location)) {
+                files = list.map(p -> p.getFileName().toString())
+                        .filter(n -> WalFileName.isWalFileName(n) || n.equals("walstream.identity")
+                                || WalFileName.isHistoryFileName(n))
+                        .sorted().toList();
+                for (String name : files) {
+                    assertThat(store.put(name, local.resolve(name))).isEqualTo(WalStore.PutOutcome.STORED);
+                }
+            }
+            List<String> complete = files.stream().filter(n -> WalFileName.isWalFileName(n) && !n.endsWith(".partial"))
+                    .toList();
+            assertThat(complete).hasSizeGreaterThanOrEqualTo(2);
+
+            Result verify = run(concat(new String[] {"verify", "-D", location}, s3Flags()));
+            assertThat(verify.code()).as(verify.err()).isZero();
+            assertThat(verify.err()).contains(location).contains("ok (0 errors");
+
+            for (String segment : complete) {
+                Path target = tmp.resolve("restored").resolve(segment);
+                Files.createDirectories(target.getParent());
+                Result restore = run(concat(new String[] {"restore", segment, target.toString(), "-D", location},
+                        s3Flags()));
+                assertThat(restore.code()).as(restore.err()).isZero();
+                assertThat(target).hasSameBinaryContentAs(local.resolve(segment));
+                assertThat(Files.readAllBytes(target)).isEqualTo(primary.readWalFile(segment));
+            }
+            Result missing = run(concat(new String[] {"restore", "0000000100000000000000F0",
+                tmp.resolve("x").toString(), "-D", location}, s3Flags()));
+            assertThat(missing.code()).isEqualTo(1);
+            assertThat(tmp.resolve("x")).doesNotExist();
+
+            Result status = run(concat(new String[] {"status", "-D", location, "--json"}, s3Flags()));
+            assertThat(status.code()).as(status.err()).isZero();
+            assertThat(status.out()).contains("\"systemIdentifier\": \"" + primary.systemIdentifier() + "\"")
+                    .contains("\"directory\": \"" + location + "\"").contains("\"freeBytes\": null");
+        }
+    }
+
+    @Test
+    void wrongCredentialsAreOneLineNamingThe403AndNoSecret() throws Exception {
+        String location = "s3://" + S3.createBucket() + "/p";
+        String secret = "wrong-secret-" + System.nanoTime();
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-jar", Path.of("target", "walstream.jar").toString(),
+                "verify", "-D", location));
+        command.addAll(List.of(s3Flags()));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        Map<String, String> env = pb.environment();
+        env.put("AWS_ACCESS_KEY_ID", S3.accessKey());
+        env.put("AWS_SECRET_ACCESS_KEY", secret);
+        env.put("AWS_EC2_METADATA_DISABLED", "true");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(p.exitValue()).as(output).isEqualTo(1);
+        assertThat(output.strip().lines()).as(output).hasSize(1);
+        assertThat(output).contains("HTTP 403").contains(location).doesNotContain(secret);
+    }
+}
