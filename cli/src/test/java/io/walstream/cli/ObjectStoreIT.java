@@ -147,4 +147,117 @@ class ObjectStoreIT {
         assertThat(output.strip().lines()).as(output).hasSize(1);
         assertThat(output).contains("HTTP 403").contains(location).doesNotContain(secret);
     }
+
+    @Test
+    void receiveUploadsEverySegmentByteIdenticalAndRefusesAnotherClustersPrefix() throws IOException {
+        String bucket = S3.createBucket();
+        String location = "s3://" + bucket + "/wal";
+        Path spool = tmp.resolve("spool");
+        try (PgCluster primary = PgCluster.builder().name("s3_upload").start()) {
+            primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+            primary.execute("CREATE TABLE filler AS SELECT g AS id, md5(g::text) AS note"
+                    + " FROM generate_series(1, 200000) g");
+            String end = primary.switchWal();
+            Result r = run(concat(new String[] {"receive", "-D", spool.toString(), "-d", conninfo(primary),
+                "-S", "s3_slot", "-E", end, "-n", "--no-progress", "--archive", location, "--upload-concurrency", "3",
+                "--keep-local", "1"}, s3Flags()));
+            assertThat(r.code()).as(r.err()).isZero();
+            assertThat(r.err()).contains("files uploaded to " + location);
+
+            List<String> objects;
+            try (WalStore store = store(location)) {
+                objects = store.names();
+            }
+            List<String> segments = objects.stream().filter(WalFileName::isWalFileName).sorted().toList();
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(2).allMatch(n -> !n.endsWith(".partial"));
+            assertThat(objects).contains("walstream.identity");
+            for (String segment : segments) {
+                assertThat(Files.readAllBytes(S3.objectFile(bucket, "wal/" + segment)))
+                        .as(segment).isEqualTo(primary.readWalFile(segment));
+            }
+            try (Stream<Path> local = Files.list(spool)) {
+                assertThat(local.map(p -> p.getFileName().toString()).filter(WalFileName::isWalFileName)
+                        .filter(n -> !n.endsWith(".partial")).toList())
+                        .as("uploaded segments beyond --keep-local 1 leave the spool").hasSize(1);
+            }
+            Result verify = run(concat(new String[] {"verify", "-D", location}, s3Flags()));
+            assertThat(verify.code()).as(verify.err()).isZero();
+        }
+
+        try (PgCluster other = PgCluster.builder().name("s3_other").start()) {
+            String end = other.switchWal();
+            Result r = run(concat(new String[] {"receive", "-D", tmp.resolve("other").toString(), "-d",
+                conninfo(other), "-E", end, "-n", "--no-progress", "--archive", location}, s3Flags()));
+            assertThat(r.code()).isEqualTo(1);
+            assertThat(r.err()).contains(location + " holds WAL of database system");
+            try (WalStore store = store(location)) {
+                assertThat(store.identity()).get().extracting(i -> i.systemIdString())
+                        .isNotEqualTo(other.systemIdentifier());
+            }
+        }
+    }
+
+    @Test
+    void aReceiverKilledDuringUploadsLeavesNoGapAndNoOverwrittenObject() throws Exception {
+        String bucket = S3.createBucket();
+        String location = "s3://" + bucket + "/killed";
+        Path spool = tmp.resolve("spool");
+        try (PgCluster primary = PgCluster.builder().name("s3_kill").start()) {
+            primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+            String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+            List<String> command = new ArrayList<>(List.of(java, "-jar", Path.of("target", "walstream.jar").toString(),
+                    "receive", "-D", spool.toString(), "-d", conninfo(primary), "-S", "s3_slot", "--no-progress",
+                    "--archive", location, "--upload-concurrency", "2"));
+            command.addAll(List.of(s3Flags()));
+            ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true)
+                    .redirectOutput(tmp.resolve("receive.log").toFile());
+            pb.environment().put("AWS_ACCESS_KEY_ID", S3.accessKey());
+            pb.environment().put("AWS_SECRET_ACCESS_KEY", S3.secretKey());
+            pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+            Process receiver = pb.start();
+            try {
+                for (int i = 0; i < 6; i++) {
+                    primary.execute("CREATE TABLE t" + i + " AS SELECT g AS id, md5(g::text) AS note"
+                            + " FROM generate_series(1, 60000) g");
+                    primary.switchWal();
+                }
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (objectCount(bucket, "killed") < 3 && System.nanoTime() < deadline && receiver.isAlive()) {
+                    Thread.sleep(20);
+                }
+                assertThat(receiver.isAlive()).as(Files.readString(tmp.resolve("receive.log"))).isTrue();
+            } finally {
+                receiver.destroyForcibly(); // SIGKILL: uploads cut wherever they are
+                receiver.waitFor(30, TimeUnit.SECONDS);
+            }
+            primary.execute("CREATE TABLE after_kill AS SELECT g FROM generate_series(1, 10000) g");
+            String end = primary.switchWal();
+            Result r = run(concat(new String[] {"receive", "-D", spool.toString(), "-d", conninfo(primary),
+                "-S", "s3_slot", "-E", end, "-n", "--no-progress", "--archive", location}, s3Flags()));
+            assertThat(r.code()).as(r.err()).isZero();
+
+            List<String> segments;
+            try (WalStore store = store(location)) {
+                segments = store.names().stream().filter(WalFileName::isWalFileName).sorted().toList();
+            }
+            assertThat(segments).hasSizeGreaterThanOrEqualTo(5);
+            for (String segment : segments) {
+                assertThat(Files.readAllBytes(S3.objectFile(bucket, "killed/" + segment)))
+                        .as(segment).isEqualTo(primary.readWalFile(segment));
+            }
+            Result verify = run(concat(new String[] {"verify", "-D", location}, s3Flags()));
+            assertThat(verify.code()).as(verify.err()).isZero();
+            assertThat(verify.err()).doesNotContain("gap");
+        }
+    }
+
+    static long objectCount(String bucket, String prefix) throws IOException {
+        Path dir = S3.objectFile(bucket, prefix);
+        if (!Files.isDirectory(dir)) {
+            return 0;
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> WalFileName.isWalFileName(p.getFileName().toString())).count();
+        }
+    }
 }
