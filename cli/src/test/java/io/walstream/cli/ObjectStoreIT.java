@@ -17,6 +17,7 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeAll;
@@ -251,8 +252,84 @@ class ObjectStoreIT {
         }
     }
 
+    @Test
+    void aStoreOutageUnderLoadLosesNothingAndUploadsCatchUp() throws Exception {
+        try (S3ProxyServer own = S3ProxyServer.start(); PgCluster primary = PgCluster.builder().name("s3_outage")
+                .start()) {
+            String bucket = own.createBucket();
+            String location = "s3://" + bucket + "/outage";
+            String[] flags = {"--s3-endpoint", own.endpoint().toString(), "--s3-path-style"};
+            System.setProperty("aws.secretAccessKey", own.secretKey());
+            Path spool = tmp.resolve("spool");
+            primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+            CompletableFuture<Result> receiving = CompletableFuture.supplyAsync(() -> run(concat(new String[] {
+                "receive", "-D", spool.toString(), "-d", conninfo(primary), "-S", "s3_slot", "--no-progress",
+                "--archive", location, "--keep-local", "0"}, flags)));
+            try {
+                awaitObject(own, bucket, "outage/" + load(primary, 0, 2), receiving);
+                own.stop();
+                long outageStart = System.nanoTime();
+                load(primary, 2, 5); // WAL keeps coming while the store is away: the spool keeps it
+                Thread.sleep(Math.max(0, 15_000 - TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - outageStart)));
+                assertThat(receiving).isNotDone();
+                own.restart();
+                // the segment the switch completes is the last one: it and all before it must reach the store
+                String last = primary.walFileName(primary.switchWal());
+                awaitObject(own, bucket, "outage/" + last, receiving);
+            } finally {
+                ReceiveCommand.stopAll();
+                Result r = receiving.get(60, TimeUnit.SECONDS);
+                assertThat(r.code()).as(r.err()).isZero();
+            }
+            List<String> segments;
+            try (WalStore store = S3WalStore.open(S3Location.parse(location), new S3Settings(own.endpoint(), true),
+                    software.amazon.awssdk.auth.credentials.StaticCredentialsProvider.create(
+                            software.amazon.awssdk.auth.credentials.AwsBasicCredentials.create(own.accessKey(),
+                                    own.secretKey())))) {
+                segments = store.names().stream().filter(WalFileName::isWalFileName).sorted().toList();
+            }
+            for (String segment : segments) {
+                assertThat(Files.readAllBytes(own.objectFile(bucket, "outage/" + segment)))
+                        .as(segment).isEqualTo(primary.readWalFile(segment));
+            }
+            Result verify = run(concat(new String[] {"verify", "-D", location}, flags));
+            assertThat(verify.code()).as(verify.err()).isZero();
+        } finally {
+            System.setProperty("aws.secretAccessKey", S3.secretKey());
+        }
+    }
+
+    /** Some WAL, each table ending its segment; returns the last segment completed. */
+    static String load(PgCluster primary, int from, int to) {
+        String last = null;
+        for (int i = from; i < to; i++) {
+            primary.execute("CREATE TABLE o" + i + " AS SELECT g AS id, md5(g::text) AS note"
+                    + " FROM generate_series(1, 60000) g");
+            last = primary.walFileName(primary.switchWal());
+        }
+        return last;
+    }
+
+    static void awaitObject(S3ProxyServer server, String bucket, String key, CompletableFuture<Result> receiving)
+            throws Exception {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(180);
+        while (!Files.exists(server.objectFile(bucket, key))) {
+            if (receiving.isDone()) {
+                throw new AssertionError("receive ended: " + receiving.get().err());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new AssertionError(key + " not uploaded within 180 s");
+            }
+            Thread.sleep(100);
+        }
+    }
+
     static long objectCount(String bucket, String prefix) throws IOException {
-        Path dir = S3.objectFile(bucket, prefix);
+        return objectCount(S3, bucket, prefix);
+    }
+
+    static long objectCount(S3ProxyServer server, String bucket, String prefix) throws IOException {
+        Path dir = server.objectFile(bucket, prefix);
         if (!Files.isDirectory(dir)) {
             return 0;
         }
