@@ -9,6 +9,7 @@ import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.SpoolUploader;
 import io.walstream.archiver.store.WalStore;
 import io.walstream.store.s3.S3StoreException;
+import io.walstream.store.s3.S3WalStore;
 import io.walstream.protocol.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -114,6 +115,11 @@ final class ReceiveCommand implements Callable<Integer> {
             + " in the spool once uploaded (never the newest one; default: keep every segment).")
     Integer keepLocal;
 
+    @Option(names = "--partial-upload-interval", paramLabel = "SECONDS", description = "With --archive: also upload"
+            + " the segment being received as NAME.partial this often (only fsynced WAL), so at most this much WAL"
+            + " lives only in the spool (default: complete segments only).")
+    Double partialUploadInterval;
+
     @Mixin
     S3Options s3;
 
@@ -149,9 +155,12 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
-        if (archive == null && (keepLocal != null || uploadConcurrency != 4)) {
+        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--keep-local and --upload-concurrency need --archive");
+                    "--keep-local, --upload-concurrency and --partial-upload-interval need --archive");
+        }
+        if (partialUploadInterval != null && !(partialUploadInterval > 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--partial-upload-interval must be above 0");
         }
         if (keepLocal != null && keepLocal < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-local must be 0 or more");
@@ -174,6 +183,21 @@ final class ReceiveCommand implements Callable<Integer> {
                         uploadFailure.set(e);
                         receiver.stop();
                     });
+            if (partialUploadInterval != null && store instanceof S3WalStore objects) {
+                uploader.uploadPartials(new SpoolUploader.PartialUpload(
+                        Duration.ofMillis((long) (partialUploadInterval * 1000)),
+                        () -> receiver.progress().durableLsn(), new SpoolUploader.PartialTarget() {
+                            @Override
+                            public void replace(String name, Path source) throws java.io.IOException {
+                                objects.replacePartial(name, source);
+                            }
+
+                            @Override
+                            public void remove(String name) throws java.io.IOException {
+                                objects.delete(name);
+                            }
+                        }));
+            }
             try {
                 uploader.start();
             } catch (RuntimeException e) {

@@ -299,6 +299,68 @@ class ObjectStoreIT {
         }
     }
 
+    @Test
+    void theSegmentBeingReceivedIsUploadedAsPartialAndRemovedOnceComplete() throws Exception {
+        String bucket = S3.createBucket();
+        String location = "s3://" + bucket + "/sub";
+        Path spool = tmp.resolve("spool");
+        try (PgCluster primary = PgCluster.builder().name("s3_partial").start()) {
+            primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+            CompletableFuture<Result> receiving = CompletableFuture.supplyAsync(() -> run(concat(new String[] {
+                "receive", "-D", spool.toString(), "-d", conninfo(primary), "-S", "s3_slot", "--no-progress",
+                "--archive", location, "--partial-upload-interval", "0.5", "-s", "1"}, s3Flags())));
+            try {
+                primary.execute("CREATE TABLE p AS SELECT g FROM generate_series(1, 20000) g");
+                String flushed = primary.queryString("SELECT pg_current_wal_flush_lsn()::text");
+                String segment = primary.walFileName(flushed);
+                int segmentBytes = primary.walSegmentSize();
+                int offset = (int) (io.walstream.protocol.Lsn.parse(flushed).value() % segmentBytes);
+                Path object = S3.objectFile(bucket, "sub/" + segment + ".partial");
+                long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(120);
+                while (!coversPrefix(object, primary.readWalFile(segment), offset)) {
+                    assertThat(receiving).isNotDone();
+                    assertThat(System.nanoTime()).as("%s.partial up to %s in the store", segment, flushed)
+                            .isLessThan(deadline);
+                    Thread.sleep(200);
+                }
+                assertThat(Files.size(object)).as("zero-filled to the segment size").isEqualTo(segmentBytes);
+
+                primary.switchWal();
+                awaitObject(S3, bucket, "sub/" + segment, receiving);
+                deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+                while (Files.exists(object)) {
+                    assertThat(System.nanoTime()).as("the .partial leaves once complete").isLessThan(deadline);
+                    Thread.sleep(100);
+                }
+                assertThat(S3.objectFile(bucket, "sub/" + segment)).hasSameBinaryContentAs(
+                        writeTemp(primary.readWalFile(segment)));
+            } finally {
+                ReceiveCommand.stopAll();
+                Result r = receiving.get(60, TimeUnit.SECONDS);
+                assertThat(r.code()).as(r.err()).isZero();
+            }
+        }
+    }
+
+    /** The object exists and its first {@code length} bytes are the server's. */
+    static boolean coversPrefix(Path object, byte[] server, int length) throws IOException {
+        if (!Files.exists(object)) {
+            return false;
+        }
+        byte[] stored;
+        try {
+            stored = Files.readAllBytes(object);
+        } catch (java.nio.file.NoSuchFileException replacedMeanwhile) {
+            return false;
+        }
+        return stored.length >= length
+                && java.util.Arrays.equals(stored, 0, length, server, 0, length);
+    }
+
+    Path writeTemp(byte[] bytes) throws IOException {
+        return Files.write(Files.createTempFile(tmp, "server", ".wal"), bytes);
+    }
+
     /** Some WAL, each table ending its segment; returns the last segment completed. */
     static String load(PgCluster primary, int from, int to) {
         String last = null;

@@ -64,6 +64,26 @@ public final class SpoolUploader implements AutoCloseable {
         }
     }
 
+    /**
+     * Uploading the segment being received as {@code NAME.partial}, so at most {@code interval} of WAL lives only
+     * in the spool. Only bytes already fsynced go: the upload is the spool's {@code .partial} up to
+     * {@code durableLsn}, zero-filled to the segment size as pg_receivewal's {@code .partial} files are.
+     *
+     * @param interval   how often
+     * @param durableLsn the receiver's durable (fsynced) position
+     * @param target     replaces the store's {@code NAME.partial} atomically, or removes it
+     */
+    public record PartialUpload(Duration interval, java.util.function.LongSupplier durableLsn, PartialTarget target) {
+    }
+
+    /** A store's {@code .partial} objects, which, unlike archived files, are replaced as the segment grows. */
+    public interface PartialTarget {
+
+        void replace(String name, java.nio.file.Path source) throws IOException;
+
+        void remove(String name) throws IOException;
+    }
+
     private final ArchiveDirectory spool;
     private final WalStore store;
     private final Settings settings;
@@ -79,6 +99,13 @@ public final class SpoolUploader implements AutoCloseable {
     private volatile Exception failure;
     private volatile boolean closed;
     private volatile String lastUploaded;
+    private volatile PartialUpload partialUpload;
+    private java.util.concurrent.ScheduledExecutorService partialUploader;
+    /** The {@code .partial} in the store and how much of it is WAL; guarded by {@link #partialLock}. */
+    private String publishedPartial;
+    private long publishedLength;
+    private volatile long publishedPartialLsn;
+    private final Object partialLock = new Object();
 
     /**
      * @param retryable which failures of a put are worth retrying (beyond a {@link StoreConflictException}, never)
@@ -114,6 +141,26 @@ public final class SpoolUploader implements AutoCloseable {
             bindStore();
         }
         scanner.start();
+        PartialUpload p = partialUpload;
+        if (p != null) {
+            partialUploader = Executors.newSingleThreadScheduledExecutor(r -> {
+                Thread t = new Thread(r, "walstream-upload-partial");
+                t.setDaemon(true);
+                return t;
+            });
+            long millis = Math.max(1, p.interval().toMillis());
+            partialUploader.scheduleWithFixedDelay(this::publishPartialQuietly, millis, millis, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /** Also uploads the segment being received; before {@link #start()}. */
+    public void uploadPartials(PartialUpload upload) {
+        this.partialUpload = upload;
+    }
+
+    /** The end of the WAL in the store's {@code .partial} (0 when none was uploaded). */
+    public long partialUploadedLsn() {
+        return publishedPartialLsn;
     }
 
     /** Files uploaded by this uploader (not counting those the store had). */
@@ -292,6 +339,99 @@ public final class SpoolUploader implements AutoCloseable {
         }
     }
 
+    // ------------------------------------------------------------------ the segment being received
+
+    private void publishPartialQuietly() {
+        if (closed || failure != null || identity == null) {
+            return;
+        }
+        try {
+            publishPartial();
+        } catch (NoSuchFileException e) {
+            // completed (renamed) while being copied: its complete upload follows
+        } catch (IOException e) {
+            if (retryable.test(e)) {
+                log.warn("could not upload the segment being received to {}: {}", store.location(), e.getMessage());
+            } else {
+                fail(e);
+            }
+        } catch (RuntimeException e) {
+            fail(e);
+        }
+    }
+
+    private void publishPartial() throws IOException {
+        WalFileName receiving = null;
+        for (String name : spool.names()) {
+            if (WalFileName.isWalFileName(name)) {
+                WalFileName segment = parse(name);
+                if (segment != null && segment.partial() && segment.compression() == WalFileName.Compression.NONE
+                        && (receiving == null || segment.segmentNumber() > receiving.segmentNumber())) {
+                    receiving = segment;
+                }
+            }
+        }
+        if (receiving == null) {
+            return;
+        }
+        long start = receiving.startLsn().value();
+        long segmentBytes = identity.segmentSize().bytes();
+        long length = Math.min(partialUpload.durableLsn().getAsLong() - start, segmentBytes);
+        if (length <= 0 || length >= segmentBytes) {
+            return; // nothing fsynced in it yet, or complete: the complete upload follows
+        }
+        synchronized (partialLock) {
+            String name = receiving.toString();
+            WalFileName complete = receiving.withPartial(false);
+            if (name.equals(publishedPartial) && length == publishedLength || uploaded.contains(complete.toString())
+                    || uploaded.contains(complete.withCompression(settings.compression()).toString())) {
+                return;
+            }
+            java.nio.file.Path copy = spool.resolve(".walstream-partial-upload");
+            try (java.nio.channels.FileChannel in = java.nio.channels.FileChannel.open(spool.resolve(name));
+                    java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(copy,
+                            java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
+                            java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
+                for (long done = 0; done < length; ) {
+                    long n = in.transferTo(done, length - done, out);
+                    if (n <= 0) {
+                        throw new IOException(name + " is shorter than its fsynced " + length + " bytes");
+                    }
+                    done += n;
+                }
+                out.write(java.nio.ByteBuffer.allocate(1), segmentBytes - 1); // zero-filled to the segment size
+            }
+            partialUpload.target().replace(name, copy);
+            Files.deleteIfExists(copy);
+            String previous = publishedPartial;
+            publishedPartial = name;
+            publishedLength = length;
+            publishedPartialLsn = start + length;
+            if (previous != null && !previous.equals(name)) {
+                partialUpload.target().remove(previous);
+            }
+        }
+    }
+
+    /** Once a segment is uploaded whole, its {@code .partial} leaves the store. */
+    private void removePublishedPartial(String uploadedName) throws IOException {
+        if (partialUpload == null || !WalFileName.isWalFileName(uploadedName)) {
+            return;
+        }
+        WalFileName complete = parse(uploadedName);
+        if (complete == null) {
+            return;
+        }
+        synchronized (partialLock) {
+            String partial = complete.withCompression(WalFileName.Compression.NONE).withPartial(true).toString();
+            if (partial.equals(publishedPartial)) {
+                partialUpload.target().remove(partial);
+                publishedPartial = null;
+                publishedLength = 0;
+            }
+        }
+    }
+
     // ------------------------------------------------------------------ uploading
 
     private void upload(String name) {
@@ -301,7 +441,10 @@ public final class SpoolUploader implements AutoCloseable {
                 try {
                     long size = Files.size(spool.resolve(name));
                     WalStore.PutOutcome outcome = store.put(name, spool.resolve(name));
-                    uploaded.add(name);
+                    synchronized (partialLock) {
+                        uploaded.add(name);
+                    }
+                    removePublishedPartial(name);
                     uploadedFiles.incrementAndGet();
                     uploadedBytes.addAndGet(size);
                     lastUploaded = name;
@@ -378,6 +521,9 @@ public final class SpoolUploader implements AutoCloseable {
     public void close() {
         closed = true;
         scanner.interrupt();
+        if (partialUploader != null) {
+            partialUploader.shutdown();
+        }
         uploaders.shutdown();
         try {
             if (!uploaders.awaitTermination(5, TimeUnit.SECONDS)) {

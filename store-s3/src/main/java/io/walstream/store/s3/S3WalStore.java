@@ -360,6 +360,24 @@ public final class S3WalStore implements WalStore {
         return e.statusCode() == 501 || e.statusCode() == 400;
     }
 
+    /**
+     * Replaces {@code NAME.partial}, the segment being received: the one kind of object that is overwritten, as it
+     * grows. A PUT is atomic, so a reader sees the previous upload or this one, never part of one.
+     */
+    public void replacePartial(String name, Path source) throws IOException {
+        if (!name.endsWith(".partial")) {
+            throw new IllegalArgumentException(name + " is not a .partial: archived files are never replaced");
+        }
+        String key = location.key(name);
+        ObjectDigest digest = ObjectDigest.of(source);
+        conditionalWrites(); // settles which checksum header the store takes
+        try {
+            client.putObject(putRequest(key, digest, false), RequestBody.fromFile(source));
+        } catch (SdkException e) {
+            throw failure("PUT", key, e);
+        }
+    }
+
     @Override
     public void delete(String name) throws IOException {
         String key = location.key(name);
