@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -359,6 +360,47 @@ class ObjectStoreIT {
 
     Path writeTemp(byte[] bytes) throws IOException {
         return Files.write(Files.createTempFile(tmp, "server", ".wal"), bytes);
+    }
+
+    @Test
+    void aHotStandbyFedOnlyFromObjectStorageReachesThePrimarysData() throws Exception {
+        // The standby's server runs as another account: it must be able to read the jar.
+        Files.setPosixFilePermissions(tmp, java.nio.file.attribute.PosixFilePermissions.fromString("rwxr-xr-x"));
+        Path jar = tmp.resolve("walstream.jar");
+        Files.copy(Path.of("target", "walstream.jar"), jar);
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String bucket = S3.createBucket();
+        String location = "s3://" + bucket + "/standby";
+        try (PgCluster primary = PgCluster.builder().name("s3_primary").start()) {
+            primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
+            CompletableFuture<Result> receiving = CompletableFuture.supplyAsync(() -> run(concat(new String[] {
+                "receive", "-D", tmp.resolve("spool").toString(), "-d", conninfo(primary), "-S", "s3_slot",
+                "--no-progress", "--archive", location}, s3Flags())));
+            try {
+                // credentials as the SDK reads them, in restore_command's environment (a test's throwaway secret)
+                String restore = "AWS_ACCESS_KEY_ID=" + S3.accessKey() + " AWS_SECRET_ACCESS_KEY=" + S3.secretKey()
+                        + " AWS_EC2_METADATA_DISABLED=true " + java + " -jar " + jar + " restore %f %p -D " + location
+                        + " --s3-endpoint " + S3.endpoint() + " --s3-path-style";
+                try (PgCluster standby = primary.createStandby(
+                        io.walstream.pgcluster.StandbyOptions.restoreOnly("s3_standby", restore))) {
+                    primary.execute("CREATE TABLE orders AS SELECT g AS id, md5(g::text) AS note"
+                            + " FROM generate_series(1, 50000) g");
+                    String lsn = primary.switchWal();
+                    standby.waitForReplay(lsn, Duration.ofSeconds(180));
+                    assertThat(standby.isInRecovery()).isTrue();
+                    String sum = "SELECT md5(string_agg(note, ',' ORDER BY id)) FROM orders";
+                    assertThat(standby.queryString(sum)).isEqualTo(primary.queryString(sum));
+                }
+                Result status = run(concat(new String[] {"status", "-D", location, "-d", conninfo(primary),
+                    "--json"}, s3Flags()));
+                assertThat(status.code()).as(status.err()).isZero();
+                assertThat(status.out()).contains("\"sameSystem\": true").containsPattern("\"lagBytes\": \\d+");
+            } finally {
+                ReceiveCommand.stopAll();
+                Result r = receiving.get(60, TimeUnit.SECONDS);
+                assertThat(r.code()).as(r.err()).isZero();
+            }
+        }
     }
 
     /** Some WAL, each table ending its segment; returns the last segment completed. */
