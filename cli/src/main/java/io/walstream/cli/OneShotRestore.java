@@ -75,8 +75,9 @@ final class OneShotRestore {
                 return null;
             }
         }
-        if (walFile == null || target == null || directory == null || directory.isEmpty()) {
-            return null;
+        if (walFile == null || target == null || directory == null || directory.isEmpty()
+                || directory.startsWith("s3://")) {
+            return null; // object storage: picocli's path, which knows the S3 options
         }
         try {
             return new Request(walFile, Path.of(target), Path.of(directory), partial, verbose);

@@ -9,8 +9,6 @@ import io.walstream.archiver.store.WalStore;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -51,8 +49,12 @@ final class PruneCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "The archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "The archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @CommandLine.Mixin
+    S3Options s3;
 
     @ArgGroup(exclusive = true, multiplicity = "1")
     Point point;
@@ -89,11 +91,12 @@ final class PruneCommand implements Callable<Integer> {
         } catch (IllegalArgumentException | DateTimeException | ArithmeticException e) {
             return usage(err, e.getMessage());
         }
-        if (!Files.isDirectory(directory)) {
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
+        if (!location.exists()) {
             return usage(err, "archive directory " + directory + " does not exist");
         }
         Logging.configure(verbose);
-        WalStore store = ArchiveDirectory.open(directory);
+        WalStore store = location.open(s3.settings());
         Optional<WalStore> receipts = store instanceof ArchiveDirectory dir ? ReceiptLog.storeOf(dir.path())
                 : Optional.empty();
         Retention retention = new Retention(store, receipts);

@@ -6,6 +6,11 @@ import io.walstream.archiver.metrics.MetricsServer;
 import io.walstream.serve.WalServer;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.archiver.compress.SegmentCompression;
+import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.SpoolUploader;
+import io.walstream.archiver.store.WalStore;
+import io.walstream.store.s3.S3StoreException;
+import io.walstream.store.s3.S3WalStore;
 import io.walstream.protocol.Lsn;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -105,6 +110,26 @@ final class ReceiveCommand implements Callable<Integer> {
 
     @CommandLine.Mixin
     ServeServerOptions serveOptions;
+    @Option(names = "--archive", paramLabel = "s3://BUCKET/PREFIX", description = "Also archive into object storage:"
+            + " -D is then the durable spool (the flush reported to the server is still its fsync); complete"
+            + " segments and history files are uploaded as they appear, and again on the next start if not yet.")
+    String archive;
+
+    @Option(names = "--upload-concurrency", paramLabel = "N", defaultValue = "4",
+            description = "With --archive: parallel uploads (default ${DEFAULT-VALUE}).")
+    int uploadConcurrency;
+
+    @Option(names = "--keep-local", paramLabel = "N", description = "With --archive: keep only the N newest segments"
+            + " in the spool once uploaded (never the newest one; default: keep every segment).")
+    Integer keepLocal;
+
+    @Option(names = "--partial-upload-interval", paramLabel = "SECONDS", description = "With --archive: also upload"
+            + " the segment being received as NAME.partial this often (only fsynced WAL), so at most this much WAL"
+            + " lives only in the spool (default: complete segments only).")
+    Double partialUploadInterval;
+
+    @Mixin
+    S3Options s3;
 
     @Option(names = {"-v", "--verbose"}, description = "More log output, and stack traces for errors.")
     boolean verbose;
@@ -142,7 +167,56 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
+        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--keep-local, --upload-concurrency and --partial-upload-interval need --archive");
+        }
+        if (partialUploadInterval != null && !(partialUploadInterval > 0)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--partial-upload-interval must be above 0");
+        }
+        if (keepLocal != null && keepLocal < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--keep-local must be 0 or more");
+        }
+        ArchiveLocation remote = archive == null ? null : ArchiveLocation.parse(archive, spec);
+        if (remote != null && !remote.isObjectStore()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--archive takes s3://BUCKET/PREFIX");
+        }
+
         ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
+        java.util.concurrent.atomic.AtomicReference<Exception> uploadFailure = new java.util.concurrent.atomic.AtomicReference<>();
+        WalStore store = null;
+        SpoolUploader uploader = null;
+        if (remote != null) {
+            store = remote.open(s3.settings());
+            uploader = new SpoolUploader(ArchiveDirectory.create(directory), store,
+                    new SpoolUploader.Settings(uploadConcurrency, keepLocal == null ? -1 : keepLocal,
+                            options.compression().method()),
+                    ReceiveCommand::worthRetrying, e -> {
+                        uploadFailure.set(e);
+                        receiver.stop();
+                    });
+            if (partialUploadInterval != null && store instanceof S3WalStore objects) {
+                uploader.uploadPartials(new SpoolUploader.PartialUpload(
+                        Duration.ofMillis((long) (partialUploadInterval * 1000)),
+                        () -> receiver.progress().durableLsn(), new SpoolUploader.PartialTarget() {
+                            @Override
+                            public void replace(String name, Path source) throws java.io.IOException {
+                                objects.replacePartial(name, source);
+                            }
+
+                            @Override
+                            public void remove(String name) throws java.io.IOException {
+                                objects.delete(name);
+                            }
+                        }));
+            }
+            try {
+                uploader.start();
+            } catch (RuntimeException e) {
+                store.close();
+                throw e;
+            }
+        }
         RUNNING.add(receiver);
         CountDownLatch finished = new CountDownLatch(1);
         java.util.concurrent.atomic.AtomicInteger exitCode = new java.util.concurrent.atomic.AtomicInteger(-1);
@@ -174,16 +248,40 @@ final class ReceiveCommand implements Callable<Integer> {
                 metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
             }
             if (progress != null ? progress : terminal) {
-                ticker = ProgressLine.start(receiver::metrics, spec.commandLine().getErr(), terminal);
+                SpoolUploader up = uploader;
+                ticker = ProgressLine.start(receiver::metrics, up == null ? null : flushed -> storeProgress(up, flushed),
+                        spec.commandLine().getErr(), terminal);
             }
             ArchiveReceiver.Outcome outcome = receiver.run();
             ArchiveReceiver.Progress p = receiver.progress();
-            spec.commandLine().getErr().printf("walstream receive: %s; durable up to %s, %d segments completed%n",
+            java.io.PrintWriter err = spec.commandLine().getErr();
+            err.printf("walstream receive: %s; durable up to %s, %d segments completed%n",
                     describe(outcome), Lsn.format(p.durableLsn()), p.segmentsCompleted());
-            spec.commandLine().getErr().flush();
-            exitCode.set(outcome == ArchiveReceiver.Outcome.SERVER_SHUT_DOWN ? 1 : 0);
+            int code = outcome == ArchiveReceiver.Outcome.SERVER_SHUT_DOWN ? 1 : 0;
+            if (uploader != null) {
+                // At -E everything received is to be in the store before the exit; on a stop, what the
+                // shutdown allows (the rest is uploaded by the next start).
+                boolean uploaded = uploadFailure.get() == null && uploader.drain(
+                        outcome == ArchiveReceiver.Outcome.END_POSITION_REACHED ? Duration.ofMinutes(10)
+                                : Duration.ofSeconds(20));
+                err.printf("walstream receive: %d files uploaded to %s%s%n", uploader.uploadedFiles(), remote,
+                        uploaded ? "" : "; " + Math.max(0, uploader.pending())
+                                + " not yet (the next start uploads them)");
+                if (uploadFailure.get() != null) {
+                    err.println("walstream receive: error: uploading stopped: " + uploadFailure.get().getMessage());
+                    code = 1;
+                } else if (!uploaded && outcome == ArchiveReceiver.Outcome.END_POSITION_REACHED) {
+                    code = 1;
+                }
+            }
+            err.flush();
+            exitCode.set(code);
             return exitCode.get();
         } finally {
+            if (uploader != null) {
+                uploader.close();
+                store.close();
+            }
             RUNNING.remove(receiver);
             if (ticker != null) {
                 ticker.close();
@@ -201,6 +299,19 @@ final class ReceiveCommand implements Callable<Integer> {
                 // the hook is running: it is waiting for us
             }
         }
+    }
+
+    /** The progress line's part for the object store: where its WAL ends and how far behind the spool. */
+    static String storeProgress(SpoolUploader uploader, long flushedLsn) {
+        long archived = uploader.archivedLsn();
+        return archived <= 0 ? "  store: nothing yet" : "  store " + Lsn.format(archived) + ", "
+                + ProgressLine.bytes(Math.max(0, flushedLsn - archived)) + " behind"
+                + (uploader.failure().isPresent() ? "  UPLOADS STOPPED" : "");
+    }
+
+    /** A failed upload is tried again unless the store refused it for good (a conflict, or 4xx such as a 403). */
+    private static boolean worthRetrying(java.io.IOException e) {
+        return !(e instanceof S3StoreException s) || s.retryable();
     }
 
     /** Stops every receive running in this JVM, as Ctrl-C does; they return after flushing. */

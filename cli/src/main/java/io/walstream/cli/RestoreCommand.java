@@ -1,9 +1,8 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.WalRestore;
+import io.walstream.archiver.store.WalStore;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
@@ -11,7 +10,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code restore_command = 'walstream restore %f %p -D /archive'}. */
+/** {@code restore_command = 'walstream restore %f %p -D /archive'} (or {@code -D s3://BUCKET/PREFIX}). */
 @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
         description = {
             "Copy one WAL file from the archive to where PostgreSQL asks for it (restore_command).",
@@ -30,8 +29,12 @@ final class RestoreCommand implements Callable<Integer> {
     @Parameters(index = "1", paramLabel = "TARGETPATH", description = "Where to put it (%%p).")
     Path target;
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "Archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "Archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @CommandLine.Mixin
+    S3Options s3;
 
     @Option(names = "--partial", description = "Also serve the segment still being received (.partial), so a standby "
             + "fed only from the archive replays WAL before its segment completes.")
@@ -45,7 +48,31 @@ final class RestoreCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
-        return OneShotRestore.run(new OneShotRestore.Request(walFile, target, directory, partial, verbose),
-                spec.commandLine().getErr());
+        PrintWriter err = spec.commandLine().getErr();
+        if (!WalRestore.isRestorableName(walFile)) {
+            // never a path: PostgreSQL passes %f, a bare file name; anything else is misuse (or an attack)
+            err.println("walstream restore: \"" + walFile + "\" is not a WAL segment, .history or .backup file name");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        if (!directory.startsWith("s3://")) {
+            return OneShotRestore.run(new OneShotRestore.Request(walFile, target, Path.of(directory), partial, verbose),
+                    err);
+        }
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
+        if (!location.exists()) {
+            err.println("walstream restore: archive directory " + directory + " does not exist");
+            err.flush();
+            return CommandLine.ExitCode.USAGE;
+        }
+        boolean restored;
+        try (WalStore store = location.open(s3.settings())) {
+            restored = WalRestore.restore(store, walFile, target, partial);
+        }
+        if (verbose) {
+            err.printf("walstream restore: %s %s%n", walFile, restored ? "restored to " + target : "not in the archive");
+            err.flush();
+        }
+        return restored ? 0 : 1;
     }
 }

@@ -1,10 +1,7 @@
 package io.walstream.cli;
 
-import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.serve.WalServer;
 import java.io.PrintWriter;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -35,8 +32,12 @@ final class ServeCommand implements Callable<Integer> {
     /** Servers running in this JVM, so that an embedding test can stop them as SIGTERM would. */
     private static final java.util.Set<WalServer> RUNNING = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "The archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "The archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @Mixin
+    S3Options s3;
 
     @Option(names = "--listen", paramLabel = "HOST:PORT", defaultValue = "127.0.0.1:7480",
             description = "Where to listen. Default: ${DEFAULT-VALUE} (this host only; give an address, with TLS and "
@@ -55,7 +56,8 @@ final class ServeCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(directory)) {
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
+        if (!location.exists()) {
             err.println("walstream serve: archive directory " + directory + " does not exist");
             err.flush();
             return CommandLine.ExitCode.USAGE;
@@ -69,7 +71,7 @@ final class ServeCommand implements Callable<Integer> {
         Logging.configure(verbose);
         Walstream.verbose |= verbose;
         CountDownLatch stopped = new CountDownLatch(1);
-        WalServer running = WalServer.start(ArchiveDirectory.open(directory), options);
+        WalServer running = WalServer.start(location.open(s3.settings()), options);
         Thread hook = new Thread(() -> {
             running.close();
             try {

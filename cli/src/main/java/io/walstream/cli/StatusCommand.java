@@ -18,13 +18,11 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -53,8 +51,12 @@ final class StatusCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "Archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "Archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @Mixin
+    S3Options s3;
 
     @Mixin
     ConnectionOptions connection;
@@ -116,7 +118,10 @@ final class StatusCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws IOException {
-        Status s = status(ArchiveDirectory.open(directory));
+        Status s;
+        try (WalStore store = ArchiveLocation.parse(directory, spec).open(s3.settings())) {
+            s = status(store);
+        }
         if (connection.given()) {
             s = s.withServer(server(s));
         } else if (slot != null) {

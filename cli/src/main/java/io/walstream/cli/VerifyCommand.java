@@ -5,8 +5,8 @@ import io.walstream.archiver.verify.VerifyReport;
 import io.walstream.protocol.PgWalException;
 import java.io.PrintWriter;
 import java.io.UncheckedIOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import io.walstream.archiver.store.WalStore;
+import java.io.IOException;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -17,7 +17,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * {@code walstream verify -D DIR [--json] [-v]}: checks an archive directory (identity, histories, gaps, segment sizes,
+ * {@code walstream verify -D DIR|s3://BUCKET/PREFIX [--json] [-v]}: checks an archive (identity, histories, gaps, segment sizes,
  * page headers, record CRCs). The summary and one line per finding go to stderr; {@code --json} prints the whole
  * report on stdout. Exit 0 when there is no error (warnings allowed), 1 on any error, 2 on a usage error.
  */
@@ -31,8 +31,12 @@ final class VerifyCommand implements Callable<Integer> {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;
 
-    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR", description = "The archive directory.")
-    Path directory;
+    @Option(names = {"-D", "--directory"}, required = true, paramLabel = "DIR",
+            description = "The archive directory, or s3://BUCKET/PREFIX (object storage).")
+    String directory;
+
+    @CommandLine.Mixin
+    S3Options s3;
 
     @Option(names = "--json", description = "Print the report as JSON on stdout.")
     boolean json;
@@ -43,16 +47,17 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        if (!Files.isDirectory(directory)) {
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
+        if (!location.exists()) {
             err.println("walstream verify: archive directory " + directory + " does not exist");
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
         Logging.configure(verbose);
         VerifyReport report;
-        try {
-            report = ArchiveVerifier.verify(directory);
-        } catch (PgWalException | UncheckedIOException e) {
+        try (WalStore store = location.open(s3.settings())) {
+            report = ArchiveVerifier.verify(store, ArchiveVerifier.Options.DEFAULTS);
+        } catch (PgWalException | UncheckedIOException | IOException e) {
             err.println("walstream verify: " + e.getMessage());
             if (verbose) {
                 e.printStackTrace(err);

@@ -1,0 +1,61 @@
+package io.walstream.store.s3;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.Base64;
+import java.util.zip.CRC32C;
+import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
+
+/**
+ * A file's size, CRC32C (kept in the object's metadata and sent for the store to check) and MD5 (Content-MD5, for
+ * stores that refuse CRC32C headers), from one read.
+ */
+record ObjectDigest(long size, int crc32c, byte[] md5) {
+
+    static final ObjectDigest EMPTY = new ObjectDigest(0, 0, new byte[0]);
+
+    static ObjectDigest of(Path file) throws IOException {
+        CRC32C crc = new CRC32C();
+        MessageDigest md5;
+        try {
+            md5 = MessageDigest.getInstance("MD5");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException("every Java runtime has MD5", e);
+        }
+        ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+        long size = 0;
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            while (ch.read(buf) >= 0) {
+                buf.flip();
+                size += buf.remaining();
+                crc.update(buf.duplicate());
+                md5.update(buf);
+                buf.clear();
+            }
+        }
+        return new ObjectDigest(size, (int) crc.getValue(), md5.digest());
+    }
+
+    String crc32cHex() {
+        return String.format("%08x", crc32c);
+    }
+
+    String crc32cBase64() {
+        return Base64.getEncoder().encodeToString(ByteBuffer.allocate(4).putInt(crc32c).array());
+    }
+
+    String md5Base64() {
+        return Base64.getEncoder().encodeToString(md5);
+    }
+
+    /** The stored object has this size and this CRC32C in its metadata. */
+    boolean matches(HeadObjectResponse stored) {
+        return stored.contentLength() != null && stored.contentLength() == size
+                && crc32cHex().equals(stored.metadata().get(S3WalStore.CRC32C_METADATA));
+    }
+}
