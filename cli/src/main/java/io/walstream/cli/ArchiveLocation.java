@@ -7,6 +7,7 @@ import io.walstream.store.s3.S3Settings;
 import io.walstream.store.s3.S3WalStore;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import picocli.CommandLine;
 
 /**
  * What {@code -D} names: an archive directory or {@code s3://BUCKET/PREFIX}. The one place that turns it into a
@@ -25,6 +26,15 @@ record ArchiveLocation(Path directory, S3Location s3) {
     static ArchiveLocation parse(String value) {
         return S3Location.isS3(value) ? new ArchiveLocation(null, S3Location.parse(value))
                 : new ArchiveLocation(Path.of(value), null);
+    }
+
+    /** A command's {@code -D} (or {@code --archive}) value, or a usage error naming what is wrong with it. */
+    static ArchiveLocation parse(String value, CommandLine.Model.CommandSpec spec) {
+        try {
+            return parse(value);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
+        }
     }
 
     boolean isObjectStore() {

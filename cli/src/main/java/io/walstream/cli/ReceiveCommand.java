@@ -165,7 +165,7 @@ final class ReceiveCommand implements Callable<Integer> {
         if (keepLocal != null && keepLocal < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--keep-local must be 0 or more");
         }
-        ArchiveLocation remote = archive == null ? null : RestoreCommand.parseLocation(archive, spec);
+        ArchiveLocation remote = archive == null ? null : ArchiveLocation.parse(archive, spec);
         if (remote != null && !remote.isObjectStore()) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--archive takes s3://BUCKET/PREFIX");
         }

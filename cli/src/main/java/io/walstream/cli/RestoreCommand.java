@@ -53,7 +53,7 @@ final class RestoreCommand implements Callable<Integer> {
             err.flush();
             return CommandLine.ExitCode.USAGE;
         }
-        ArchiveLocation location = parseLocation(directory, spec);
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
         if (!location.exists()) {
             err.println("walstream restore: archive directory " + directory + " does not exist");
             err.flush();
@@ -68,14 +68,5 @@ final class RestoreCommand implements Callable<Integer> {
             err.flush();
         }
         return restored ? 0 : 1;
-    }
-
-    /** A {@code -D} value, or a usage error naming what is wrong with it. */
-    static ArchiveLocation parseLocation(String value, CommandLine.Model.CommandSpec spec) {
-        try {
-            return ArchiveLocation.parse(value);
-        } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
-        }
     }
 }

@@ -119,7 +119,7 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Status s;
-        try (WalStore store = RestoreCommand.parseLocation(directory, spec).open(s3.settings())) {
+        try (WalStore store = ArchiveLocation.parse(directory, spec).open(s3.settings())) {
             s = status(store);
         }
         if (connection.given()) {

@@ -47,7 +47,7 @@ final class VerifyCommand implements Callable<Integer> {
     @Override
     public Integer call() {
         PrintWriter err = spec.commandLine().getErr();
-        ArchiveLocation location = RestoreCommand.parseLocation(directory, spec);
+        ArchiveLocation location = ArchiveLocation.parse(directory, spec);
         if (!location.exists()) {
             err.println("walstream verify: archive directory " + directory + " does not exist");
             err.flush();
