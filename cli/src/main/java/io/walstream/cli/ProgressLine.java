@@ -16,6 +16,8 @@ import java.util.function.Supplier;
 final class ProgressLine implements AutoCloseable {
 
     private final Supplier<ReceiverMetrics> metrics;
+    /** Appended to each line (the object store's position with {@code --archive}), or null. */
+    private final java.util.function.LongFunction<String> suffix;
     private final PrintWriter err;
     private final boolean inPlace;
     private final ScheduledExecutorService ticker;
@@ -24,7 +26,14 @@ final class ProgressLine implements AutoCloseable {
     private int lastLength;
 
     ProgressLine(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
+        this(metrics, null, err, inPlace);
+    }
+
+    /** {@code suffix} gets the flushed LSN and returns what to append to the line. */
+    ProgressLine(Supplier<ReceiverMetrics> metrics, java.util.function.LongFunction<String> suffix, PrintWriter err,
+            boolean inPlace) {
         this.metrics = metrics;
+        this.suffix = suffix;
         this.err = err;
         this.inPlace = inPlace;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -35,7 +44,12 @@ final class ProgressLine implements AutoCloseable {
     }
 
     static ProgressLine start(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
-        ProgressLine p = new ProgressLine(metrics, err, inPlace);
+        return start(metrics, null, err, inPlace);
+    }
+
+    static ProgressLine start(Supplier<ReceiverMetrics> metrics, java.util.function.LongFunction<String> suffix,
+            PrintWriter err, boolean inPlace) {
+        ProgressLine p = new ProgressLine(metrics, suffix, err, inPlace);
         p.ticker.scheduleAtFixedRate(p::tick, 1, 1, TimeUnit.SECONDS);
         return p;
     }
@@ -46,7 +60,7 @@ final class ProgressLine implements AutoCloseable {
         double mbps = (m.receivedBytes() - lastBytes) / 1e6 / ((now - lastNanos) / 1e9);
         lastBytes = m.receivedBytes();
         lastNanos = now;
-        String line = format(m, mbps);
+        String line = format(m, mbps) + (suffix == null ? "" : suffix.apply(m.flushedLsn()));
         if (inPlace) {
             // pad over what the previous, longer line left behind
             err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
@@ -65,7 +79,7 @@ final class ProgressLine implements AutoCloseable {
                 + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "");
     }
 
-    private static String bytes(long n) {
+    static String bytes(long n) {
         if (n < 1024) {
             return n + " B";
         }

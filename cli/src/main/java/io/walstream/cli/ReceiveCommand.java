@@ -232,7 +232,9 @@ final class ReceiveCommand implements Callable<Integer> {
                 metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
             }
             if (progress != null ? progress : terminal) {
-                ticker = ProgressLine.start(receiver::metrics, spec.commandLine().getErr(), terminal);
+                SpoolUploader up = uploader;
+                ticker = ProgressLine.start(receiver::metrics, up == null ? null : flushed -> storeProgress(up, flushed),
+                        spec.commandLine().getErr(), terminal);
             }
             ArchiveReceiver.Outcome outcome = receiver.run();
             ArchiveReceiver.Progress p = receiver.progress();
@@ -278,6 +280,14 @@ final class ReceiveCommand implements Callable<Integer> {
                 // the hook is running: it is waiting for us
             }
         }
+    }
+
+    /** The progress line's part for the object store: where its WAL ends and how far behind the spool. */
+    static String storeProgress(SpoolUploader uploader, long flushedLsn) {
+        long archived = uploader.archivedLsn();
+        return archived <= 0 ? "  store: nothing yet" : "  store " + Lsn.format(archived) + ", "
+                + ProgressLine.bytes(Math.max(0, flushedLsn - archived)) + " behind"
+                + (uploader.failure().isPresent() ? "  UPLOADS STOPPED" : "");
     }
 
     /** A failed upload is tried again unless the store refused it for good (a conflict, or 4xx such as a 403). */

@@ -308,7 +308,7 @@ class ObjectStoreIT {
         try (PgCluster primary = PgCluster.builder().name("s3_partial").start()) {
             primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
             CompletableFuture<Result> receiving = CompletableFuture.supplyAsync(() -> run(concat(new String[] {
-                "receive", "-D", spool.toString(), "-d", conninfo(primary), "-S", "s3_slot", "--no-progress",
+                "receive", "-D", spool.toString(), "-d", conninfo(primary), "-S", "s3_slot", "--progress",
                 "--archive", location, "--partial-upload-interval", "0.5", "-s", "1"}, s3Flags())));
             try {
                 primary.execute("CREATE TABLE p AS SELECT g FROM generate_series(1, 20000) g");
@@ -335,10 +335,13 @@ class ObjectStoreIT {
                 }
                 assertThat(S3.objectFile(bucket, "sub/" + segment)).hasSameBinaryContentAs(
                         writeTemp(primary.readWalFile(segment)));
+                Thread.sleep(1500); // a progress line after the upload
             } finally {
                 ReceiveCommand.stopAll();
                 Result r = receiving.get(60, TimeUnit.SECONDS);
                 assertThat(r.code()).as(r.err()).isZero();
+                assertThat(r.err()).as("the progress line shows the store's position").containsPattern(
+                        "  store [0-9A-F]+/[0-9A-F]+, [0-9.]+ [kM]?B behind");
             }
         }
     }

@@ -44,4 +44,14 @@ final class ProgressLineTest {
         assertThat(out.toString().lines()).hasSize(2).allSatisfy(l -> assertThat(l).contains("lag 100 B, ? s"));
         assertThat(out.toString()).doesNotContain("\r");
     }
+
+    @Test
+    void withAnObjectStoreItsPositionEndsTheLine() {
+        StringWriter out = new StringWriter();
+        ProgressLine p = new ProgressLine(() -> metrics(0x3000000L, 0, 0), flushed -> "  store " + flushed,
+                new PrintWriter(out), false);
+        p.tick();
+        p.close();
+        assertThat(out.toString().strip()).endsWith("  store " + 0x3000000L);
+    }
 }

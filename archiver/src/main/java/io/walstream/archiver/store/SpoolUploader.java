@@ -186,6 +186,36 @@ public final class SpoolUploader implements AutoCloseable {
         }
     }
 
+    /**
+     * Everything before this LSN is in the store: complete segments up to the first one still waiting, and the part
+     * of the segment being received uploaded as {@code .partial}; 0 before the first upload, -1 when the spool
+     * cannot be read.
+     */
+    public long archivedLsn() {
+        if (identity == null) {
+            return 0;
+        }
+        long upTo = publishedPartialLsn;
+        for (String name : uploaded) {
+            if (WalFileName.isWalFileName(name)) {
+                WalFileName segment = parse(name);
+                if (segment != null && !segment.partial()) {
+                    upTo = Math.max(upTo, segment.endLsn().value());
+                }
+            }
+        }
+        try {
+            for (String name : candidates(false)) {
+                if (WalFileName.isWalFileName(name)) {
+                    return Math.min(upTo, parse(name).startLsn().value()); // the oldest still waiting
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return upTo;
+    }
+
     /** Why uploading stopped, if it did. */
     public Optional<Exception> failure() {
         return Optional.ofNullable(failure);

@@ -55,11 +55,13 @@ final class SpoolUploaderTest {
             assertThat(store.names()).containsExactlyInAnyOrder(ArchiveDirectory.IDENTITY_FILE,
                     "000000010000000000000001", "000000010000000000000002", "00000002.history");
             assertThat(spool.names()).contains("000000010000000000000001", "000000010000000000000002");
+            assertThat(up.archivedLsn()).as("the end of segment 2").isEqualTo(3L << 24);
 
             // a segment completing later (the rename away from .partial) is picked up by the watcher
             Files.move(spool.resolve("000000020000000000000003.partial"), spool.resolve("000000020000000000000003"));
             assertThat(up.drain(Duration.ofSeconds(30))).isTrue();
             assertThat(store.names()).contains("000000020000000000000003");
+            assertThat(up.archivedLsn()).isEqualTo(4L << 24);
             assertThat(up.uploadedFiles()).as("segments and history files").isEqualTo(4);
         }
         assertThat(failure).hasNullValue();
