@@ -478,8 +478,12 @@ public final class SpoolUploader implements AutoCloseable {
                     uploadedFiles.incrementAndGet();
                     uploadedBytes.addAndGet(size);
                     lastUploaded = name;
-                    log.debug("{} {} ({} bytes)", name, outcome == WalStore.PutOutcome.STORED ? "uploaded"
-                            : "was already in the store", size);
+                    if (attempt > 1) {
+                        log.info("{} uploaded to {} after {} attempts", name, store.location(), attempt);
+                    } else {
+                        log.debug("{} {} ({} bytes)", name, outcome == WalStore.PutOutcome.STORED ? "uploaded"
+                                : "was already in the store", size);
+                    }
                     removeUploadedSegments();
                     return;
                 } catch (NoSuchFileException e) {
