@@ -443,21 +443,26 @@ public final class SpoolUploader implements AutoCloseable {
         }
     }
 
-    /** Once a segment is uploaded whole, its {@code .partial} leaves the store. */
+    /**
+     * Once a segment is uploaded whole, its {@code .partial} leaves the store: the one this uploader published, or
+     * one an earlier run left there (it crashed, or ran with {@code --partial-upload-interval} and this one does not).
+     */
     private void removePublishedPartial(String uploadedName) throws IOException {
-        if (partialUpload == null || !WalFileName.isWalFileName(uploadedName)) {
+        if (!WalFileName.isWalFileName(uploadedName)) {
             return;
         }
         WalFileName complete = parse(uploadedName);
-        if (complete == null) {
+        if (complete == null || complete.partial()) {
             return;
         }
         synchronized (partialLock) {
             String partial = complete.withCompression(WalFileName.Compression.NONE).withPartial(true).toString();
-            if (partial.equals(publishedPartial)) {
+            if (partialUpload != null && partial.equals(publishedPartial)) {
                 partialUpload.target().remove(partial);
                 publishedPartial = null;
                 publishedLength = 0;
+            } else if (uploaded.remove(partial)) {
+                store.delete(partial);
             }
         }
     }

@@ -96,6 +96,23 @@ final class SpoolUploaderTest {
     }
 
     @Test
+    void aPartialAnEarlierRunLeftInTheStoreGoesOnceTheSegmentIsUploadedWhole() throws IOException {
+        ArchiveDirectory spool = spool();
+        ArchiveDirectory store = ArchiveDirectory.create(tmp.resolve("store"));
+        write(store, "000000010000000000000001.partial", "part of it");
+        write(spool, "000000010000000000000001", "all of it");
+        write(spool, "000000010000000000000002.partial", "growing");
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        try (SpoolUploader up = uploader(spool, store, -1, WalFileName.Compression.NONE, failure)) {
+            up.start();
+            assertThat(up.drain(Duration.ofSeconds(30))).isTrue();
+        }
+        assertThat(store.names()).contains("000000010000000000000001")
+                .doesNotContain("000000010000000000000001.partial");
+        assertThat(failure).hasNullValue();
+    }
+
+    @Test
     void withCompressionPlainSegmentsWaitForTheirCompressedTwin() throws IOException {
         ArchiveDirectory spool = spool();
         ArchiveDirectory store = ArchiveDirectory.create(tmp.resolve("store"));
