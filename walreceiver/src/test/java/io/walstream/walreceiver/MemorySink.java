@@ -20,6 +20,8 @@ final class MemorySink implements WalSink {
     /** How many more messages to accept before reporting "full". */
     volatile int acceptBeforeFull = Integer.MAX_VALUE;
     volatile Lsn restartOnSwitch;
+    /** Answer each end of a read with "made durable", as a synchronous sink does after its fsync. */
+    volatile boolean durableAtReadEnd;
 
     @Override
     public synchronized boolean onWal(XLogData data) {
@@ -41,6 +43,11 @@ final class MemorySink implements WalSink {
         } finally {
             data.release();
         }
+    }
+
+    @Override
+    public boolean onReadComplete() {
+        return durableAtReadEnd;
     }
 
     @Override

@@ -80,6 +80,23 @@ final class ProtocolHandlerTest {
     }
 
     @Test
+    void aReadTheSinkMadeDurableIsAnsweredAtItsEnd() {
+        channel.writeInbound(xlog(0x1000000, 8192));
+        assertThat((Object) channel.readOutbound()).as("nothing made durable: no status").isNull();
+
+        sink.durableAtReadEnd = true; // a synchronous sink fsynced the read's WAL in onReadComplete
+        channel.writeInbound(xlog(0x1002000, 8192));
+        ByteBuf status = channel.readOutbound();
+        assertThat(status.readByte()).isEqualTo((byte) 'd');
+        assertThat(status.readInt()).isEqualTo(4 + 34);
+        assertThat(status.readByte()).isEqualTo((byte) 'r');
+        assertThat(status.readLong()).as("write").isEqualTo(0x1004000);
+        assertThat(status.readLong()).as("flush").isEqualTo(0x1004000);
+        status.release();
+        assertThat((Object) channel.readOutbound()).as("one status per read").isNull();
+    }
+
+    @Test
     void endOfTimelineAnswersCopyDoneAndReportsTheNextTimeline() {
         channel.writeInbound(CopyDone.INSTANCE);
         ByteBuf lastStatus = channel.readOutbound();

@@ -31,8 +31,6 @@ final class VerifierStage implements PipelineStage {
     /** Where the segment before a restart may be found. */
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
-    /** Chunks verified since {@link PipelineState#verified} was last set. */
-    private boolean unpublished;
 
     VerifierStage(ReceivedWalVerifier verifier, PipelineState state, ArchiveDirectory dir, WalSegmentSize segmentSize) {
         this.verifier = verifier;
@@ -54,28 +52,14 @@ final class VerifierStage implements PipelineStage {
                     state.verificationFailures++; // single writer: this thread
                     throw e;
                 }
-                unpublished = true;
+                // After every chunk, not once per batch: the flusher may fsync in the middle of a batch (a
+                // segment ended) and reports no further than this; inline, a batch is a whole socket read.
+                state.verified = verifier.verifiedLsn();
             }
-            case RESTART -> {
-                unpublished = false; // what the last stream verified stays published until the new one verifies
-                restart(event.timeline, event.lsn);
-            }
-            case FLUSH -> publish();
+            case RESTART -> restart(event.timeline, event.lsn);
+            case FLUSH -> state.verified = verifier.verifiedLsn();
             default -> throw new IllegalStateException("unknown event " + event.kind);
         }
-    }
-
-    /** Once per batch: the verified position is a volatile the flusher and the metrics read. */
-    @Override
-    public void onEndOfBatch() {
-        if (unpublished && !state.failed()) {
-            publish();
-        }
-    }
-
-    private void publish() {
-        unpublished = false;
-        state.verified = verifier.verifiedLsn();
     }
 
     /**
