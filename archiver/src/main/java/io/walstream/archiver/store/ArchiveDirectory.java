@@ -233,10 +233,7 @@ public final class ArchiveDirectory implements WalStore {
         Path tmp = resolve(name + ".walstream-put");
         try (FileChannel out = Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING);
                 FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            long size = in.size();
-            for (long done = 0; done < size; ) {
-                done += in.transferTo(done, size - done, out);
-            }
+            SegmentFiles.transferFully(in, in.size(), out, source.toString());
             out.force(true);
         }
         Durable.rename(tmp, target);

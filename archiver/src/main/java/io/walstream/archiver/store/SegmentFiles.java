@@ -7,6 +7,7 @@ import io.walstream.protocol.WalFileName;
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.zip.GZIPInputStream;
@@ -63,6 +64,22 @@ public final class SegmentFiles {
     public static byte[] readDecompressed(Path file) throws IOException {
         try (InputStream in = openDecompressed(file)) {
             return in.readAllBytes();
+        }
+    }
+
+    /**
+     * Copies the first {@code length} bytes of {@code in} to {@code out}'s position 0 on, in the kernel (sendfile);
+     * the one copy loop of the store package.
+     *
+     * @throws IOException naming {@code what} when {@code in} ends before {@code length}
+     */
+    static void transferFully(FileChannel in, long length, FileChannel out, String what) throws IOException {
+        for (long done = 0; done < length; ) {
+            long n = in.transferTo(done, length - done, out);
+            if (n <= 0) {
+                throw new IOException(what + " ended at " + done + " of " + length + " bytes");
+            }
+            done += n;
         }
     }
 }

@@ -422,13 +422,7 @@ public final class SpoolUploader implements AutoCloseable {
                     java.nio.channels.FileChannel out = java.nio.channels.FileChannel.open(copy,
                             java.nio.file.StandardOpenOption.CREATE, java.nio.file.StandardOpenOption.WRITE,
                             java.nio.file.StandardOpenOption.TRUNCATE_EXISTING)) {
-                for (long done = 0; done < length; ) {
-                    long n = in.transferTo(done, length - done, out);
-                    if (n <= 0) {
-                        throw new IOException(name + " is shorter than its fsynced " + length + " bytes");
-                    }
-                    done += n;
-                }
+                SegmentFiles.transferFully(in, length, out, name);
                 out.write(java.nio.ByteBuffer.allocate(1), segmentBytes - 1); // zero-filled to the segment size
             }
             partialUpload.target().replace(name, copy);

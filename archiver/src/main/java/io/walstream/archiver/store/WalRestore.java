@@ -122,14 +122,7 @@ public final class WalRestore {
 
     private static void copy(Path source, FileChannel target) throws IOException {
         try (FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
-            long size = in.size();
-            for (long done = 0; done < size; ) {
-                long n = in.transferTo(done, size - done, target);
-                if (n <= 0) {
-                    throw new IOException(source.getFileName() + " ended at " + done + " of " + size + " bytes");
-                }
-                done += n;
-            }
+            SegmentFiles.transferFully(in, in.size(), target, source.getFileName().toString());
         }
     }
 
