@@ -128,6 +128,11 @@ final class WalFileSource {
         }
     }
 
+    /** The archive's segment size, else the default (an archive without an identity file: pg_receivewal's). */
+    private WalSegmentSize segmentSize() {
+        return identity().map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
+    }
+
     private Optional<Integer> segmentSizeBytes() {
         return identity().map(i -> i.segmentSize().bytes());
     }
@@ -185,7 +190,7 @@ final class WalFileSource {
      * blocks (readAllBytes' small reads cost a JNI call each in zstd-jni, three times the decompression).
      */
     private byte[] readWhole(InputStream in) throws IOException {
-        byte[] whole = new byte[segmentSizeBytes().orElse(WalSegmentSize.DEFAULT.bytes())];
+        byte[] whole = new byte[segmentSize().bytes()];
         int n = in.readNBytes(whole, 0, whole.length);
         if (n < whole.length) {
             return java.util.Arrays.copyOf(whole, n); // short: the size check names the damage
@@ -204,7 +209,7 @@ final class WalFileSource {
         if (prefetch == 0) {
             return;
         }
-        WalSegmentSize size = identity().map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
+        WalSegmentSize size = segmentSize();
         WalFileName current = WalFileName.parse(name, size);
         for (int i = 1; i <= prefetch; i++) {
             String next = WalFileName.of(current.timeline(), current.segmentNumber() + i, size).segmentName();
@@ -246,7 +251,7 @@ final class WalFileSource {
             return whole(name); // completed meanwhile: the whole segment is the better answer
         }
         String stored = found.get().file().name();
-        WalSegmentSize size = identity().map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
+        WalSegmentSize size = segmentSize();
         WalFileName segment = WalFileName.parse(stored, size);
         long start = segment.startLsn().value();
         long end = flushedLsn != null ? flushedLsn.getAsLong()
@@ -267,7 +272,7 @@ final class WalFileSource {
     CompletableFuture<String> fetchStatus() {
         return CompletableFuture.supplyAsync(() -> {
             Optional<ArchiveDirectory.Identity> id = identity();
-            WalSegmentSize size = id.map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
+            WalSegmentSize size = segmentSize();
             Optional<ArchiveEnd> end = ArchiveEnd.of(store, size);
             StringWriter out = new StringWriter();
             try (JsonGenerator g = JSON.createGenerator(out)) {
