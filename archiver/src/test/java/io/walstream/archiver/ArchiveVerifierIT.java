@@ -25,14 +25,19 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.XLogPageHeader;
+import io.walstream.archiver.store.WalStore;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
+import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.RandomAccessFile;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -217,6 +222,114 @@ class ArchiveVerifierIT {
             assertThat(run.get(30, TimeUnit.SECONDS)).isEqualTo(ArchiveReceiver.Outcome.STOPPED);
         }
         assertThat(ArchiveVerifier.verify(dir).findings()).isEmpty();
+    }
+
+    /**
+     * The newest .partial of a live archive is pre-sized, so one read can meet the zeros the receiver has not
+     * written yet and, a page further on, bytes it has: a torn read, not a defect. Zeros that stay are one.
+     */
+    @Test
+    void aTornReadOfTheLivePartialIsNotADefectButLastingZerosAre(@TempDir Path dir) throws Exception {
+        copyOfArchive(dir);
+        WalFileName live = middleSegment(dir);
+        for (WalFileName n : ArchiveDirectory.open(dir).segments(size)) {
+            if (n.startLsn().compareTo(live.startLsn()) > 0) {
+                Files.delete(dir.resolve(n.toString()));
+            }
+        }
+        WalFileName partial = live.withPartial(true);
+        Files.move(dir.resolve(live.toString()), dir.resolve(partial.toString()));
+        long start = live.startLsn().value();
+        long hole = -1;
+        try (WalRecordReader reader = WalRecordReader.open(List.of(dir.resolve(partial.toString())))) {
+            while (reader.next()) {
+                long lsn = reader.record().lsn();
+                if (lsn >= start + size.bytes() / 2 && lsn % XLogPageHeader.PAGE_SIZE < XLogPageHeader.PAGE_SIZE / 2) {
+                    hole = lsn;
+                    break;
+                }
+            }
+        }
+        assertThat(hole).as("a record in the first half of a page in %s", partial).isPositive();
+        long holeEnd = (hole / XLogPageHeader.PAGE_SIZE + 1) * XLogPageHeader.PAGE_SIZE;
+        int[] tornReads = {1};
+        try (TornPartialStore once = new TornPartialStore(ArchiveDirectory.open(dir), partial, hole - start,
+                holeEnd - start, tornReads)) {
+            assertThat(errors(ArchiveVerifier.verify(once, ArchiveVerifier.Options.DEFAULTS))).isEmpty();
+        }
+        assertThat(tornReads[0]).as("the torn read happened").isZero();
+        tornReads[0] = Integer.MAX_VALUE;
+        try (TornPartialStore always = new TornPartialStore(ArchiveDirectory.open(dir), partial, hole - start,
+                holeEnd - start, tornReads)) {
+            assertThat(errors(ArchiveVerifier.verify(always, ArchiveVerifier.Options.DEFAULTS))).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.kind()).isEqualTo(Kind.WAL_DEFECT);
+                    assertThat(f.file()).isEqualTo(partial.toString());
+                    assertThat(f.lsn()).isEqualTo(Lsn.of(holeEnd));
+                    assertThat(f.message()).contains("data after end of WAL");
+                });
+        }
+    }
+
+    /** Fault injection: a store with a running receiver whose .partial reads with zeros in [from, to). */
+    private static final class TornPartialStore implements WalStore {
+        private final ArchiveDirectory archive;
+        private final WalFileName partial;
+        private final long from;
+        private final long to;
+        private final int[] tornReadsLeft;
+
+        TornPartialStore(ArchiveDirectory archive, WalFileName partial, long from, long to, int[] tornReadsLeft) {
+            this.archive = archive;
+            this.partial = partial;
+            this.from = from;
+            this.to = to;
+            this.tornReadsLeft = tornReadsLeft;
+        }
+
+        @Override
+        public String location() {
+            return archive.location();
+        }
+
+        @Override
+        public List<StoredFile> list() throws IOException {
+            return archive.list();
+        }
+
+        @Override
+        public Optional<StoredFile> stat(String name) throws IOException {
+            return archive.stat(name);
+        }
+
+        @Override
+        public InputStream open(String name) throws IOException {
+            if (!name.equals(partial.toString()) || tornReadsLeft[0] <= 0) {
+                return archive.open(name);
+            }
+            tornReadsLeft[0]--;
+            byte[] bytes;
+            try (InputStream in = archive.open(name)) {
+                bytes = in.readAllBytes();
+            }
+            Arrays.fill(bytes, (int) from, (int) to, (byte) 0);
+            return new ByteArrayInputStream(bytes);
+        }
+
+        @Override
+        public PutOutcome put(String name, Path source) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        @Override
+        public void delete(String name) {
+            throw new UnsupportedOperationException("read only");
+        }
+
+        @Override
+        public boolean receiverActive() {
+            return true;
+        }
     }
 
     @Test

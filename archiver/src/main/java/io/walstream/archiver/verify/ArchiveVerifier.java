@@ -529,6 +529,12 @@ public final class ArchiveVerifier {
             }
         } catch (WalFormatException e) {
             bytesRead += read;
+            if (name.partial() && receiverRunning && e.defect() == WalFormatException.Defect.DATA_AFTER_END
+                    && filledSince(name, verifier.endOfWalLsn(), e.lsn().value())) {
+                // The .partial is pre-sized: one read met zeros the receiver had not written yet and, a page on,
+                // bytes it had. Read again, the zeros are WAL now: the live end, not a defect.
+                return true;
+            }
             add(Severity.ERROR, Kind.WAL_DEFECT, file, e.lsn(), e.defect().description() + " at " + e.lsn()
                 + (e.detail() == null || e.detail().isEmpty() ? "" : ": " + e.detail()));
             return false;
@@ -562,6 +568,26 @@ public final class ArchiveVerifier {
             return false;
         }
         return true;
+    }
+
+    /** True if {@code [from, to)} of {@code name} is no longer all zeros (or no longer readable as such). */
+    private boolean filledSince(WalFileName name, long from, long to) {
+        long start = name.startLsn().value();
+        if (from < start || to <= from) {
+            return false;
+        }
+        try (InputStream in = SegmentFiles.decompress(archive.open(name.toString()), name.compression())) {
+            in.skipNBytes(from - start);
+            byte[] again = in.readNBytes((int) (to - from));
+            for (byte b : again) {
+                if (b != 0) {
+                    return true;
+                }
+            }
+            return false;
+        } catch (IOException | UncheckedIOException e) {
+            return true; // renamed or closed under us: the receiver moved on
+        }
     }
 
     // ------------------------------------------------------------------ summary
