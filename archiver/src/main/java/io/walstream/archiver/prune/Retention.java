@@ -85,6 +85,8 @@ public final class Retention {
     private static final int TIMELINE_DIGITS = 8;
     private static final int SEGMENT_NAME_LENGTH = 24;
     private static final String PARTIAL = ".partial";
+    /** Files removed per store call: one directory fsync, or one S3 DeleteObjects request (which takes 1000). */
+    private static final int REMOVAL_BATCH = 1000;
 
     private final WalStore wal;
     private final Optional<WalStore> receipts;
@@ -170,11 +172,36 @@ public final class Retention {
      * @throws IOException from the store, with the files before it removed (and reported) and the rest still there
      */
     public void remove(Plan plan, Consumer<Removal> removed) throws IOException {
+        List<Removal> batch = new ArrayList<>();
+        WalStore batchStore = null;
         for (Removal r : plan.removals()) {
             WalStore store = r.kind() == Kind.RECEIPT_LOG ? receipts.orElseThrow() : wal;
-            store.delete(r.name());
-            removed.accept(r);
+            if (store != batchStore || batch.size() == REMOVAL_BATCH) {
+                removeBatch(batchStore, batch, removed);
+                batchStore = store;
+            }
+            batch.add(r);
         }
+        removeBatch(batchStore, batch, removed);
+    }
+
+    /** Oldest first still holds: a batch is consecutive removals from one store, reported once it is gone. */
+    private static void removeBatch(WalStore store, List<Removal> batch, Consumer<Removal> removed) throws IOException {
+        if (batch.isEmpty()) {
+            return;
+        }
+        try {
+            store.deleteAll(batch.stream().map(Removal::name).toList());
+        } catch (IOException e) {
+            for (Removal r : batch) { // tell what is gone before the failure
+                if (store.stat(r.name()).isEmpty()) {
+                    removed.accept(r);
+                }
+            }
+            throw e;
+        }
+        batch.forEach(removed);
+        batch.clear();
     }
 
     /**

@@ -242,7 +242,17 @@ public final class ArchiveDirectory implements WalStore {
 
     @Override
     public void delete(String name) throws IOException {
-        if (Files.deleteIfExists(resolve(name))) {
+        deleteAll(List.of(name));
+    }
+
+    /** One directory fsync for the lot: per file it cost ~5 ms, 23 s to prune 5000 segments. */
+    @Override
+    public void deleteAll(List<String> names) throws IOException {
+        boolean removed = false;
+        for (String name : names) {
+            removed |= Files.deleteIfExists(resolve(name));
+        }
+        if (removed) {
             Durable.syncDirectory(dir);
         }
     }

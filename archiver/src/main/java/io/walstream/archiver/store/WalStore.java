@@ -75,6 +75,16 @@ public interface WalStore extends Closeable {
     /** Removes a file; no error when it is already gone. */
     void delete(String name) throws IOException;
 
+    /**
+     * Removes several files, as {@link #delete} each; a store may make it one round trip or one directory sync.
+     * On an exception some of them may be gone and the others still there.
+     */
+    default void deleteAll(List<String> names) throws IOException {
+        for (String name : names) {
+            delete(name);
+        }
+    }
+
     /** True when a receiver is writing this store right now (its newest {@code .partial} may grow). */
     default boolean receiverActive() {
         return false;

@@ -31,9 +31,12 @@ import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.regions.providers.DefaultAwsRegionProviderChain;
 import software.amazon.awssdk.services.s3.S3Client;
 import software.amazon.awssdk.services.s3.S3ClientBuilder;
+import software.amazon.awssdk.services.s3.model.DeleteObjectsResponse;
 import software.amazon.awssdk.services.s3.model.HeadObjectResponse;
 import software.amazon.awssdk.services.s3.model.ListObjectsV2Response;
+import software.amazon.awssdk.services.s3.model.ObjectIdentifier;
 import software.amazon.awssdk.services.s3.model.PutObjectRequest;
+import software.amazon.awssdk.services.s3.model.S3Error;
 import software.amazon.awssdk.services.s3.model.S3Exception;
 import software.amazon.awssdk.services.s3.model.S3Object;
 
@@ -64,6 +67,8 @@ public final class S3WalStore implements WalStore {
     private volatile Boolean conditionalWrites;
     /** Set once the store answered a CRC32C checksum header with an error: Content-MD5 from then on. */
     private volatile boolean crc32cRefused;
+    /** Set once the store answered DeleteObjects with 501: one DELETE per file from then on. */
+    private volatile boolean batchDeleteRefused;
 
     S3WalStore(S3Client client, S3Location location) {
         this.client = client;
@@ -382,6 +387,43 @@ public final class S3WalStore implements WalStore {
     public void delete(String name) throws IOException {
         String key = location.key(name);
         call("DELETE", key, () -> client.deleteObject(b -> b.bucket(location.bucket()).key(key)));
+    }
+
+    /**
+     * One DeleteObjects request per call (up to 1000 keys); a key the store could not remove is an exception. A
+     * store that does not implement it (S3Proxy answers 501) gets one DELETE per key from then on.
+     */
+    @Override
+    public void deleteAll(List<String> names) throws IOException {
+        if (names.isEmpty()) {
+            return;
+        }
+        if (batchDeleteRefused || names.size() == 1) {
+            WalStore.super.deleteAll(names);
+            return;
+        }
+        List<ObjectIdentifier> keys = names.stream().map(n -> ObjectIdentifier.builder().key(location.key(n)).build())
+                .toList();
+        DeleteObjectsResponse response;
+        try {
+            response = client.deleteObjects(b -> b.bucket(location.bucket()).delete(d -> d.objects(keys).quiet(true)));
+        } catch (S3Exception e) {
+            if (!notImplemented(e)) {
+                throw failure("DELETE", keys.get(0).key() + " and " + (keys.size() - 1) + " more", e);
+            }
+            log.info("{} does not take DeleteObjects (HTTP {}): one DELETE per file", location, e.statusCode());
+            batchDeleteRefused = true;
+            WalStore.super.deleteAll(names);
+            return;
+        } catch (SdkException e) {
+            throw failure("DELETE", keys.get(0).key() + " and " + (keys.size() - 1) + " more", e);
+        }
+        if (response.hasErrors() && !response.errors().isEmpty()) {
+            S3Error e = response.errors().get(0);
+            throw new S3StoreException("DELETE s3://" + location.bucket() + "/" + e.key() + " failed: " + e.code()
+                    + " " + e.message() + (response.errors().size() > 1 ? " (and " + (response.errors().size() - 1)
+                    + " more keys)" : ""), 0, null);
+        }
     }
 
     @Override

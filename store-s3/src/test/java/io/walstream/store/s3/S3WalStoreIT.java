@@ -3,6 +3,8 @@ package io.walstream.store.s3;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import io.walstream.archiver.prune.Cutoff;
+import io.walstream.archiver.prune.Retention;
 import io.walstream.archiver.store.StoreConflictException;
 import io.walstream.archiver.store.WalStore;
 import java.io.IOException;
@@ -11,6 +13,9 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -69,6 +74,29 @@ class S3WalStoreIT {
             store.delete(SEGMENT);
             store.delete(SEGMENT);
             assertThat(store.names()).isEmpty();
+        }
+    }
+
+    @Test
+    void pruneRemovesObjectsInBatchesOldestFirst() throws IOException {
+        String bucket = SERVER.createBucket();
+        Path bytes = file(SEGMENT, 4096, 3);
+        try (S3WalStore store = store(bucket, "pg/main")) {
+            for (int seg = 1; seg <= 6; seg++) {
+                store.put(String.format("0000000100000000%08X", seg), bytes);
+            }
+            store.put("000000010000000000000002.00000028.backup", bytes);
+            store.deleteAll(List.of("000000010000000000000006", "000000010000000000000009"));
+            assertThat(store.names()).as("a name already gone is no error").hasSize(6)
+                    .doesNotContain("000000010000000000000006");
+
+            Retention retention = new Retention(store, Optional.empty());
+            Retention.Plan plan = retention.plan(new Cutoff.BeforeSegment("000000010000000000000004"));
+            List<String> removed = new ArrayList<>();
+            retention.remove(plan, r -> removed.add(r.name()));
+            assertThat(removed).containsExactly("000000010000000000000001", "000000010000000000000002",
+                    "000000010000000000000002.00000028.backup", "000000010000000000000003");
+            assertThat(store.names()).containsExactly("000000010000000000000004", "000000010000000000000005");
         }
     }
 
