@@ -93,7 +93,7 @@ final class ClusterRegistry {
                 return;
             }
             pids.forEach(ProcessTable::kill);
-            PgCluster.sleep(50);
+            ServerReadiness.sleep(50);
         }
         log.warn("processes under {} survived SIGKILL: {}", dir, ProcessTable.withWorkingDirectory(d -> d.startsWith(dir)));
     }

@@ -1,12 +1,8 @@
 package io.walstream.walreceiver;
 
-import com.ongres.scram.client.ScramClient;
-import com.ongres.scram.common.exception.ScramException;
-import com.ongres.scram.common.util.TlsServerEndpoint;
 import io.netty.buffer.ByteBuf;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandler;
 import io.netty.util.ReferenceCountUtil;
 import io.netty.util.concurrent.ScheduledFuture;
 import io.walstream.protocol.PgEpoch;
@@ -27,10 +23,7 @@ import io.walstream.protocol.message.backend.PrimaryKeepalive;
 import io.walstream.protocol.message.backend.ReadyForQuery;
 import io.walstream.protocol.message.backend.RowDescription;
 import io.walstream.protocol.message.backend.XLogData;
-import io.walstream.protocol.message.frontend.PasswordMessage;
 import io.walstream.protocol.message.frontend.Query;
-import io.walstream.protocol.message.frontend.SASLInitialResponse;
-import io.walstream.protocol.message.frontend.SASLResponse;
 import io.walstream.protocol.message.frontend.StandbyStatusUpdate;
 import io.walstream.protocol.message.frontend.StartupMessage;
 import io.walstream.protocol.message.frontend.Terminate;
@@ -38,9 +31,6 @@ import io.walstream.protocol.replication.NextTimeline;
 import io.walstream.protocol.replication.QueryResult;
 import io.walstream.walreceiver.conn.ChannelBinding;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.security.cert.Certificate;
-import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,20 +38,20 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLPeerUnverifiedException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The client side of one replication connection: startup and authentication, simple queries,
- * and the CopyBoth streaming state machine. Runs on the channel's event loop only; the
+ * The client side of one replication connection: the startup packet and what the server reports
+ * after authentication ({@link Authenticator} does that part), simple queries, and the CopyBoth
+ * streaming state machine. Runs on the channel's event loop only; the
  * public API reaches it through futures ({@link ReplicationConnection}).
  */
 final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private static final Logger log = LoggerFactory.getLogger(ProtocolHandler.class);
 
-    /** Who we are and how strictly we authenticate, for one host. */
+    /** Who we are (the startup packet) and how strictly we authenticate ({@link Authenticator}), for one host. */
     record Login(String user, String password, Map<String, String> startupParameters,
                  ChannelBinding channelBinding) {
     }
@@ -77,8 +67,6 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
 
     private ChannelHandlerContext ctx;
     private State state = State.STARTUP;
-    private ScramClient scram;
-    private boolean channelBound;
 
     // the command in flight (query or START_REPLICATION)
     private CompletableFuture<QueryResult> pendingQuery;
@@ -165,97 +153,17 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         }
     }
 
+    /**
+     * The {@link Authenticator} ahead of this handler answers every authentication request and passes on
+     * only the final AuthenticationOk; ParameterStatus, BackendKeyData and ReadyForQuery follow it.
+     */
     private void onAuthentication(Authentication a) {
         if (state != State.STARTUP) {
             throw new ConnectionException("authentication request after startup: " + a);
         }
-        boolean bindingRequired = login.channelBinding() == ChannelBinding.REQUIRE;
-        if (a instanceof Authentication.Ok) {
-            if (bindingRequired && !channelBound) {
-                // libpq: channel_binding=require refuses a server that skips SCRAM (trust) or uses another method.
-                throw new ConnectionException("channel binding required, but the server authenticated the client"
-                        + " without channel binding");
-            }
-        } else if (a instanceof Authentication.CleartextPassword) {
-            refuseWithoutBinding(bindingRequired, "password");
-            ctx.writeAndFlush(PasswordMessage.cleartext(requirePassword()));
-        } else if (a instanceof Authentication.MD5Password md5) {
-            refuseWithoutBinding(bindingRequired, "md5");
-            ctx.writeAndFlush(PasswordMessage.md5(login.user(), requirePassword(), md5.salt()));
-        } else if (a instanceof Authentication.Sasl sasl) {
-            startScram(sasl.mechanisms());
-        } else if (a instanceof Authentication.SaslContinue c) {
-            try {
-                scram.serverFirstMessage(new String(c.data(), StandardCharsets.UTF_8));
-            } catch (ScramException e) {
-                throw new ConnectionException("SCRAM server-first-message refused: " + e.getMessage(), e);
-            }
-            ctx.writeAndFlush(new SASLResponse(
-                    scram.clientFinalMessage().toString().getBytes(StandardCharsets.UTF_8)));
-        } else if (a instanceof Authentication.SaslFinal f) {
-            try {
-                scram.serverFinalMessage(new String(f.data(), StandardCharsets.UTF_8));
-            } catch (ScramException e) {
-                throw new ConnectionException("SCRAM server signature refused (the server may not know the"
-                        + " password): " + e.getMessage(), e);
-            }
-            channelBound = scram.getScramMechanism().isPlus();
-        } else {
-            throw new ConnectionException("the server asks for authentication walstream does not support: " + a
-                    + " (supported: trust, password, md5, scram-sha-256)");
-        }
-    }
-
-    private void refuseWithoutBinding(boolean bindingRequired, String method) {
-        if (bindingRequired) {
-            throw new ConnectionException("channel binding required, but the server asked for " + method
-                    + " authentication");
-        }
-    }
-
-    private String requirePassword() {
-        if (login.password() == null) {
-            throw new ConnectionException("the server asks for a password and none was given"
-                    + " (set PGPASSWORD, a password file, or password= in the connection string)");
-        }
-        return login.password();
-    }
-
-    private void startScram(List<String> advertised) {
-        SslHandler tls = ctx.pipeline().get(SslHandler.class);
-        List<String> mechanisms = advertised;
-        byte[] cbindData = null;
-        if (tls != null && login.channelBinding() != ChannelBinding.DISABLE) {
-            cbindData = serverEndPoint(tls);
-        }
-        if (cbindData == null) {
-            mechanisms = advertised.stream().filter(m -> !m.endsWith("-PLUS")).toList();
-        }
-        if (login.channelBinding() == ChannelBinding.REQUIRE
-                && (cbindData == null || advertised.stream().noneMatch(m -> m.endsWith("-PLUS")))) {
-            throw new ConnectionException("channel binding required, but "
-                    + (tls == null ? "the connection does not use TLS" : "the server does not offer SCRAM-SHA-256-PLUS"));
-        }
-        ScramClient.FinalBuildStage builder = ScramClient.builder()
-                .advertisedMechanisms(mechanisms)
-                .username("*") // the server takes the user from the startup packet
-                .password(requirePassword().toCharArray());
-        if (cbindData != null) {
-            builder.channelBinding(TlsServerEndpoint.TLS_SERVER_END_POINT, cbindData);
-        }
-        scram = builder.build();
-        ctx.writeAndFlush(new SASLInitialResponse(scram.getScramMechanism().getName(),
-                scram.clientFirstMessage().toString().getBytes(StandardCharsets.UTF_8)));
-    }
-
-    /** tls-server-end-point: a hash of the server's certificate (RFC 5929). */
-    private static byte[] serverEndPoint(SslHandler tls) {
-        try {
-            Certificate[] chain = tls.engine().getSession().getPeerCertificates();
-            return chain.length > 0 && chain[0] instanceof X509Certificate cert
-                    ? TlsServerEndpoint.getChannelBindingData(cert) : null;
-        } catch (SSLPeerUnverifiedException | java.security.cert.CertificateEncodingException e) {
-            return null;
+        if (!(a instanceof Authentication.Ok)) {
+            throw new ConnectionException("authentication request reached the protocol handler unanswered: " + a
+                    + " (no Authenticator in the pipeline)");
         }
     }
 

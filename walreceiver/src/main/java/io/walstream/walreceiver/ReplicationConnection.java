@@ -242,6 +242,7 @@ public final class ReplicationConnection implements AutoCloseable {
                         ch.pipeline().addLast("encoder", new FrontendMessageEncoder());
                         ch.pipeline().addLast("negotiator", new TlsNegotiator(tls, settings.sslMode(),
                                 settings.sslRootCert(), hp.host(), hp.port(), handler));
+                        ch.pipeline().addLast(Authenticator.HANDLER, new Authenticator(login));
                         ch.pipeline().addLast(TlsNegotiator.HANDLER, handler);
                     }
                 });

@@ -19,7 +19,8 @@ import javax.net.ssl.SSLParameters;
 
 /**
  * Opens the protocol on a fresh channel: SSLRequest and the TLS handshake when the sslmode
- * asks for TLS, then the message decoders and the startup packet. Removes itself when done.
+ * asks for TLS, then the message decoders and the startup packet. Removes itself when done;
+ * the {@link Authenticator} takes over from there.
  */
 final class TlsNegotiator extends ChannelInboundHandlerAdapter {
 
@@ -112,7 +113,8 @@ final class TlsNegotiator extends ChannelInboundHandlerAdapter {
 
     private void beginProtocol(ChannelHandlerContext ctx) {
         // Decodes CopyData into XLogData and keepalives itself once CopyBothResponse has arrived.
-        ctx.pipeline().addBefore(HANDLER, "decoder", new BackendMessageDecoder());
+        // In this handler's place: ahead of the Authenticator, which reads decoded messages too.
+        ctx.pipeline().addAfter(ctx.name(), "decoder", new BackendMessageDecoder());
         ctx.pipeline().remove(this);
         protocol.startup(ctx.pipeline().context(HANDLER));
     }
