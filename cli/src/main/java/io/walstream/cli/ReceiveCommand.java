@@ -2,7 +2,6 @@ package io.walstream.cli;
 
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.pipeline.FsyncPolicy;
-import io.walstream.archiver.metrics.MetricsServer;
 import io.walstream.serve.WalServer;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.archiver.compress.SegmentCompression;
@@ -237,7 +236,7 @@ final class ReceiveCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(onSignal);
         // System.console() is null unless stdin and stdout are a terminal: the nearest Java 17 gets to asking about stderr.
         boolean terminal = System.console() != null;
-        MetricsServer metrics = null;
+        MetricsEndpoint metrics = null;
         WalServer server = null;
         ProgressLine ticker = null;
         try {
@@ -245,7 +244,7 @@ final class ReceiveCommand implements Callable<Integer> {
                 server = WalServer.start(receiver.directory(), served.withFlushedLsn(() -> receiver.metrics().flushedLsn()));
             }
             if (metricsPort != null) {
-                metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
+                metrics = MetricsEndpoint.start(receiver, new java.net.InetSocketAddress(metricsBind, metricsPort));
             }
             if (progress != null ? progress : terminal) {
                 SpoolUploader up = uploader;

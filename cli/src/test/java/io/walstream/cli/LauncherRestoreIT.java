@@ -79,7 +79,9 @@ class LauncherRestoreIT {
         assertThat(second.exit()).as(second.output()).isZero();
         assertThat(pgWal.resolve("RECOVERYXLOG")).hasBinaryContent(segment);
         assertThat(Files.readAllLines(classLog)).as("restore's classes come from the archive")
-                .anyMatch(l -> l.contains("io.walstream.cli.OneShotRestore source: shared objects file (top)"));
+                .anyMatch(l -> l.contains("io.walstream.cli.OneShotRestore source: shared objects file (top)"))
+                .as("restore does not load the metrics library: only receive --metrics-port does")
+                .noneMatch(l -> l.contains(" io.micrometer.") || l.contains(" io.prometheus."));
 
         Run absent = launch(Map.of(), "restore", "000000010000000000000004", target, "-D", archive.toString());
         assertThat(absent.exit()).isEqualTo(1);

@@ -13,7 +13,7 @@ final class ProgressLineTest {
 
     private static ReceiverMetrics metrics(long flushed, long lagBytes, double lagSeconds) {
         return new ReceiverMetrics(0x3000100L, 0x3000100L, flushed, 0, flushed + lagBytes, lagBytes, lagSeconds,
-                5_000_000, 2, 3, 1, true, 0, 0, 1024, 0, 0, null, ReceiverMetrics.Storage.NONE);
+                5_000_000, 2, 3, 1, true, 0, 0, 1024, 0, 0, ReceiverMetrics.Storage.NONE);
     }
 
     @Test

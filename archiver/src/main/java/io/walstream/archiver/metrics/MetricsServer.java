@@ -14,16 +14,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Serves {@code GET /metrics} in the Prometheus text format, from the JDK's own HTTP server on one
- * daemon thread: scrapes are rare, so it costs the receiver nothing between them.
+ * Serves {@code GET /metrics} in the Prometheus text format (0.0.4), from the JDK's own HTTP server on one
+ * daemon thread: scrapes are rare, so it costs the receiver nothing between them. What it serves comes from a
+ * Prometheus registry's {@code scrape()}, which this class does not depend on:
  *
  * <pre>{@code
- * try (MetricsServer m = MetricsServer.start(9187, receiver::metrics)) { receiver.run(); }
+ * PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+ * try (ArchiveMetrics meters = new ArchiveMetrics(receiver); MetricsServer m = MetricsServer.start(9187, registry::scrape)) {
+ *     meters.bindTo(registry);
+ *     receiver.run();
+ * }
  * }</pre>
  */
 public final class MetricsServer implements AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(MetricsServer.class);
+
+    /** What {@code PrometheusMeterRegistry.scrape()} writes: the text exposition format 0.0.4. */
+    public static final String CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8";
 
     private final HttpServer server;
     private final ExecutorService executor;
@@ -37,12 +45,14 @@ public final class MetricsServer implements AutoCloseable {
      * Listens on {@code port} on the loopback interface only (0: any free port, see {@link #port()}): the
      * metrics tell WAL positions and lag to anyone who can connect, and there is no authentication.
      * Use {@link #start(InetSocketAddress, Supplier)} to listen elsewhere.
+     *
+     * @param exposition the text to serve, asked for on each scrape: a Prometheus registry's {@code scrape()}
      */
-    public static MetricsServer start(int port, Supplier<ReceiverMetrics> metrics) {
-        return start(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), metrics);
+    public static MetricsServer start(int port, Supplier<String> exposition) {
+        return start(new InetSocketAddress(java.net.InetAddress.getLoopbackAddress(), port), exposition);
     }
 
-    public static MetricsServer start(InetSocketAddress address, Supplier<ReceiverMetrics> metrics) {
+    public static MetricsServer start(InetSocketAddress address, Supplier<String> exposition) {
         HttpServer server;
         try {
             server = HttpServer.create(address, 8);
@@ -55,7 +65,7 @@ public final class MetricsServer implements AutoCloseable {
             return t;
         });
         server.setExecutor(executor);
-        server.createContext("/metrics", exchange -> serve(exchange, metrics));
+        server.createContext("/metrics", exchange -> serve(exchange, exposition));
         server.createContext("/", exchange -> reply(exchange, 404, "not found: try /metrics\n"));
         server.start();
         MetricsServer m = new MetricsServer(server, executor);
@@ -64,7 +74,7 @@ public final class MetricsServer implements AutoCloseable {
         return m;
     }
 
-    private static void serve(HttpExchange exchange, Supplier<ReceiverMetrics> metrics) throws IOException {
+    private static void serve(HttpExchange exchange, Supplier<String> exposition) throws IOException {
         String method = exchange.getRequestMethod();
         if (!method.equals("GET") && !method.equals("HEAD")) {
             exchange.getResponseHeaders().set("Allow", "GET, HEAD");
@@ -73,13 +83,13 @@ public final class MetricsServer implements AutoCloseable {
         }
         String text;
         try {
-            text = PrometheusText.format(metrics.get());
+            text = exposition.get();
         } catch (RuntimeException e) {
             log.warn("could not collect metrics: {}", e.toString());
             reply(exchange, 500, "could not collect metrics: " + e + "\n");
             return;
         }
-        exchange.getResponseHeaders().set("Content-Type", PrometheusText.CONTENT_TYPE);
+        exchange.getResponseHeaders().set("Content-Type", CONTENT_TYPE);
         byte[] body = text.getBytes(StandardCharsets.UTF_8);
         boolean head = method.equals("HEAD");
         exchange.sendResponseHeaders(200, head ? -1 : body.length);

@@ -1,8 +1,9 @@
 package io.walstream.archiver.metrics;
 
 /**
- * A point-in-time view of a running {@link ArchiveReceiver} for monitoring ({@link MetricsServer},
- * progress lines). Positions are raw LSN values, 0 when unknown.
+ * A point-in-time view of a running {@link io.walstream.archiver.receive.ArchiveReceiver} for monitoring
+ * ({@link ArchiveMetrics}, progress lines). Positions are raw LSN values, 0 when unknown. Fsync times are not in it:
+ * they go to {@link ArchiveMetrics}' timer as they happen.
  *
  * @param receivedLsn          end of the last WAL byte received from the server
  * @param writtenLsn           end of the last byte written to a segment file
@@ -23,15 +24,12 @@ package io.walstream.archiver.metrics;
  * @param ringCapacity         ring slots in all
  * @param bytesInFlight        received bytes not yet released by the flusher
  * @param verificationFailures WAL chunks the record verifier rejected
- * @param fsyncLatency         time per flush to make written WAL durable
  * @param storage              disk-full state and compression
  */
 public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
         long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
         boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
-        long verificationFailures, LatencyHistogram.Snapshot fsyncLatency, Storage storage) {
-
-    public static final LatencyHistogram.Snapshot NO_FSYNCS = new LatencyHistogram().snapshot();
+        long verificationFailures, Storage storage) {
 
     /**
      * @param diskFull            writing waits for space now (receiving is paused, the connection kept)

@@ -3,7 +3,6 @@ package io.walstream.archiver.pipeline;
 import io.walstream.archiver.store.ArchiveDirectory;
 import com.lmax.disruptor.EventTranslator;
 import io.walstream.archiver.ArchiveException;
-import io.walstream.archiver.metrics.LatencyHistogram;
 import io.walstream.archiver.verify.ReceivedWalVerifier;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalSegmentSize;
@@ -34,30 +33,38 @@ import java.util.function.LongConsumer;
  */
 public final class ArchivePipeline implements AutoCloseable {
 
-    /** Pipeline settings; {@code ringSize} a power of two. */
+    /**
+     * Pipeline settings; {@code ringSize} a power of two. {@code fsyncDurations} is told, on the flusher's thread, how
+     * many nanoseconds each flush took to make written WAL durable (file and directory fsyncs): keep it short and
+     * allocation-free, it runs next to every fsync.
+     */
     public record Settings(FsyncPolicy fsync, ReceivedWalVerifier verifier, int ringSize, long maxBytesInFlight,
-            SegmentCompletionListener onSegment, boolean receiptLog) {
+            SegmentCompletionListener onSegment, boolean receiptLog, LongConsumer fsyncDurations) {
 
         public static Settings defaults() {
             return new Settings(FsyncPolicy.defaults(), ReceivedWalVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
-                    false);
+                    false, nanos -> { });
         }
 
         public Settings withFsync(FsyncPolicy policy) {
-            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog);
+            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations);
         }
 
         public Settings withVerifier(ReceivedWalVerifier v) {
-            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog);
+            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations);
         }
 
         public Settings withOnSegment(SegmentCompletionListener listener) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener, receiptLog);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener, receiptLog, fsyncDurations);
         }
 
         /** Also log when each message arrived ({@link ReceiptLog}). */
         public Settings withReceiptLog(boolean on) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, on);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, on, fsyncDurations);
+        }
+
+        public Settings withFsyncDurations(LongConsumer nanos) {
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, nanos);
         }
     }
 
@@ -87,7 +94,7 @@ public final class ArchivePipeline implements AutoCloseable {
         }
         Flusher flusher = new Flusher(dir, settings.fsync(), state, sink,
                 segment -> settings.onSegment().completed(segment.name, segment.completePath),
-                settings.verifier() != ReceivedWalVerifier.NONE);
+                settings.fsyncDurations(), settings.verifier() != ReceivedWalVerifier.NONE);
         if (settings.fsync().mode() == FsyncPolicy.Mode.SYNCHRONOUS) {
             List<PipelineStage> inOrder = new ArrayList<>(beside);
             inOrder.add(flusher);
@@ -236,10 +243,6 @@ public final class ArchivePipeline implements AutoCloseable {
     /** The server's clock (PgEpoch microseconds) when it sent the WAL that is now durable; 0 if unknown. */
     public long durableSendTime() {
         return state.durableSendTime;
-    }
-
-    public LatencyHistogram.Snapshot fsyncLatency() {
-        return state.fsyncLatency.snapshot();
     }
 
     /** Flushes what is written (unless a stage failed) and stops the stages. */

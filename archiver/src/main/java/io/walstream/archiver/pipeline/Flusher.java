@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.function.LongConsumer;
 
 /**
  * Last stage, and the one place that decides when received WAL is fsynced and when the server
@@ -39,6 +40,7 @@ final class Flusher implements PipelineStage {
     private final PipelineState state;
     private final FlushReport report;
     private final SegmentListener segmentListener;
+    private final LongConsumer fsyncDurations;
     private final long intervalNanos;
     private final List<SegmentFile> completed = new ArrayList<>(4);
     private SegmentFile current;
@@ -58,12 +60,13 @@ final class Flusher implements PipelineStage {
     }
 
     Flusher(ArchiveDirectory dir, FsyncPolicy policy, PipelineState state, FlushReport report,
-            SegmentListener segmentListener, boolean verifying) {
+            SegmentListener segmentListener, LongConsumer fsyncDurations, boolean verifying) {
         this.dir = dir;
         this.policy = policy;
         this.state = state;
         this.report = report;
         this.segmentListener = segmentListener;
+        this.fsyncDurations = fsyncDurations;
         this.intervalNanos = policy.interval().toNanos();
         this.verifying = verifying;
     }
@@ -236,7 +239,7 @@ final class Flusher implements PipelineStage {
             state.fsyncs++;
             unsynced = false;
             lastSyncNanos = System.nanoTime();
-            state.fsyncLatency.record(lastSyncNanos - syncStart);
+            fsyncDurations.accept(lastSyncNanos - syncStart);
         }
         announceCompleted(ready);
         publishDurable(Math.min(writtenThrough, limit));

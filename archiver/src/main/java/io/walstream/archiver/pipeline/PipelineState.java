@@ -1,6 +1,5 @@
 package io.walstream.archiver.pipeline;
 
-import io.walstream.archiver.metrics.LatencyHistogram;
 import java.util.concurrent.atomic.AtomicReference;
 
 /** Positions and the first failure, shared by the stages and read by the I/O thread for feedback. */
@@ -24,8 +23,6 @@ final class PipelineState {
     volatile long durableSendTime;
     /** Chunks the verifier rejected (each one stops the pipeline). */
     volatile long verificationFailures;
-    /** Time for each flush to make written WAL durable (file and directory fsyncs); flusher thread only. */
-    final LatencyHistogram fsyncLatency = new LatencyHistogram();
     private final AtomicReference<Throwable> failure = new AtomicReference<>();
 
     boolean failed() {

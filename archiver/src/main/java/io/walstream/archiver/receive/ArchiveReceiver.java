@@ -22,9 +22,11 @@ import io.walstream.walreceiver.ReplicationStream;
 import io.walstream.walreceiver.StreamEnd;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.function.LongConsumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,8 @@ public final class ArchiveReceiver implements AutoCloseable {
     private long lastReceived = -1;
     /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
     private long lastRefusedAt = -1;
+    /** Told each flush's fsync time (ArchiveMetrics' timer); replaced whole, read by the flusher without a lock. */
+    private volatile LongConsumer[] fsyncObservers = {};
 
     public ArchiveReceiver(Path directory, ReceiveOptions options) {
         this(directory, options, ArchivePipeline.Settings.defaults());
@@ -84,7 +88,31 @@ public final class ArchiveReceiver implements AutoCloseable {
     public ArchiveReceiver(Path directory, ReceiveOptions options, ArchivePipeline.Settings pipelineSettings) {
         this.dir = ArchiveDirectory.create(directory);
         this.options = options;
-        this.pipelineSettings = pipelineSettings.withFsync(options.fsync()).withReceiptLog(options.receiptLog());
+        this.pipelineSettings = pipelineSettings.withFsync(options.fsync()).withReceiptLog(options.receiptLog())
+                .withFsyncDurations(pipelineSettings.fsyncDurations().andThen(this::fsynced));
+    }
+
+    /**
+     * Also tells {@code observer} how many nanoseconds each flush took to make written WAL durable (file and directory
+     * fsyncs), from now on, on the flusher's thread: keep it short and allocation-free. Any thread.
+     */
+    public synchronized void observeFsyncs(LongConsumer observer) {
+        LongConsumer[] now = fsyncObservers;
+        LongConsumer[] next = Arrays.copyOf(now, now.length + 1);
+        next[now.length] = observer;
+        fsyncObservers = next;
+    }
+
+    /** Stops telling {@code observer} (the same instance given to {@link #observeFsyncs}). Any thread. */
+    public synchronized void stopObservingFsyncs(LongConsumer observer) {
+        fsyncObservers = Arrays.stream(fsyncObservers).filter(o -> o != observer)
+                .toArray(LongConsumer[]::new);
+    }
+
+    private void fsynced(long nanos) {
+        for (LongConsumer observer : fsyncObservers) {
+            observer.accept(nanos);
+        }
     }
 
     public ArchiveDirectory directory() {
@@ -418,7 +446,7 @@ public final class ArchiveReceiver implements AutoCloseable {
         Retired r = retired;
         if (p == null) {
             return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, r.received(), r.segments(),
-                    r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(), ReceiverMetrics.NO_FSYNCS,
+                    r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(),
                     new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
@@ -430,7 +458,7 @@ public final class ArchiveReceiver implements AutoCloseable {
                 lagSeconds, r.received() + p.sink().receivedBytes(), r.segments() + p.segmentsCompleted(),
                 r.fsyncs() + p.fsyncs(), s != null ? s.timeline() : 0, s != null, reconnects, p.ringOccupancy(),
                 p.ringCapacity(), p.sink().bytesInFlight(), r.verificationFailures() + p.verificationFailures(),
-                p.fsyncLatency(), storage(p, r));
+                storage(p, r));
     }
 
     private ReceiverMetrics.Storage storage(ArchivePipeline p, Retired r) {

@@ -5,6 +5,9 @@ import static io.walstream.archiver.ArchiveReceiverIT.options;
 import static io.walstream.archiver.ArchiveReceiverIT.write;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.walstream.archiver.pipeline.FsyncPolicy;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
@@ -24,7 +27,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Scrapes {@code /metrics} over HTTP while a receiver archives a real PostgreSQL 17 server. */
+/**
+ * Scrapes {@code /metrics} over HTTP while a receiver archives a real PostgreSQL 17 server, as the cli serves it (the
+ * receiver's meters in a Prometheus registry), with an embedding program's own registry bound beside it.
+ */
 @ExtendWith(PgClusterExtension.class)
 class MetricsServerIT {
 
@@ -35,14 +41,19 @@ class MetricsServerIT {
                 .timeout(Duration.ofSeconds(10)).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(r.statusCode()).isEqualTo(200);
         assertThat(r.headers().firstValue("Content-Type")).hasValue("text/plain; version=0.0.4; charset=utf-8");
-        return PrometheusTextTest.parse(r.body());
+        return ArchiveMetricsTest.parse(r.body());
     }
 
     @Test
     void scrapesPositionsSegmentsAndFsyncLatencyDuringAReceive(@TempDir Path dir) throws Exception {
+        PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        SimpleMeterRegistry host = new SimpleMeterRegistry();
         try (PgCluster pg = PgCluster.builder().name("metrics_primary").start();
                 ArchiveReceiver receiver = new ArchiveReceiver(dir, options(pg, "application_name=metrics"));
-                MetricsServer metrics = MetricsServer.start(0, receiver::metrics)) {
+                ArchiveMetrics meters = new ArchiveMetrics(receiver);
+                MetricsServer metrics = MetricsServer.start(0, registry::scrape)) {
+            meters.bindTo(registry);
+            meters.bindTo(host);
             assertThat(metrics.port()).isPositive();
             assertThat(metrics.address().getAddress().isLoopbackAddress()).as("no authentication: loopback only")
                     .isTrue();
@@ -58,6 +69,8 @@ class MetricsServerIT {
             awaitTrue(() -> receiver.metrics().lagBytes() == 0);
 
             Map<String, Double> s = scrape(metrics.port());
+            assertThat(s.keySet()).as("every documented series").containsAll(ArchiveMetricsTest.FAMILIES.stream()
+                    .map(f -> f.equals("walstream_fsync_duration_seconds") ? f + "_count" : f).toList());
             assertThat(s.get("walstream_flushed_lsn")).isGreaterThanOrEqualTo((double) end.value());
             assertThat(s.get("walstream_received_lsn")).isGreaterThanOrEqualTo(s.get("walstream_flushed_lsn"));
             assertThat(s.get("walstream_server_wal_end_lsn")).isGreaterThanOrEqualTo((double) end.value());
@@ -65,7 +78,7 @@ class MetricsServerIT {
             assertThat(s.get("walstream_received_bytes_total")).isGreaterThan(1e6);
             assertThat(s.get("walstream_fsync_duration_seconds_count")).isPositive();
             assertThat(s.get("walstream_fsync_duration_seconds_sum")).isPositive();
-            assertThat(PrometheusTextTest.buckets(s, "walstream_fsync_duration_seconds").get(0)[1])
+            assertThat(ArchiveMetricsTest.buckets(s, "walstream_fsync_duration_seconds").get(0)[1])
                     .isLessThanOrEqualTo(s.get("walstream_fsync_duration_seconds_count"));
             // caught up a moment ago; the server may have written a little WAL of its own since
             assertThat(s.get("walstream_lag_bytes")).isBetween(0.0, 1e6);
@@ -75,6 +88,14 @@ class MetricsServerIT {
                     .containsEntry("walstream_verification_failures_total", 0.0);
             assertThat(s.get("walstream_verified_lsn")).isPositive();
             assertThat(s.get("walstream_ring_capacity")).isEqualTo(1024.0);
+            assertThat(s.get("walstream_fsync_duration_seconds_max")).isPositive();
+
+            // the embedding program's registry saw the same receive
+            assertThat(host.get("walstream.flushed.lsn").gauge().value()).isGreaterThanOrEqualTo((double) end.value());
+            assertThat(host.get("walstream.received.bytes").functionCounter().count()).isGreaterThan(1e6);
+            assertThat(host.get("walstream.segments.completed").functionCounter().count()).isGreaterThanOrEqualTo(1);
+            assertThat(host.get("walstream.fsync.duration").timer().count()).isPositive();
+            assertThat(host.get("walstream.streaming").gauge().value()).isEqualTo(1.0);
 
             HttpResponse<String> other = http.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:"
                     + metrics.port() + "/")).build(), HttpResponse.BodyHandlers.ofString());
