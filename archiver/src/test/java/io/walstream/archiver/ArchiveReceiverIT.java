@@ -10,6 +10,7 @@ import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
+import io.walstream.pgcluster.junit.Await;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -212,12 +213,6 @@ public class ArchiveReceiverIT {
     }
 
     public static void awaitTrue(BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 60_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("condition not met in 60 s");
-            }
-            Thread.sleep(50);
-        }
+        Await.until("condition", java.time.Duration.ofSeconds(60), condition);
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.Await;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgServerException;
@@ -161,12 +162,6 @@ class PgJdbcWalSourceIT {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("condition not met in 30 s");
-            }
-            Thread.sleep(50);
-        }
+        Await.until("condition", java.time.Duration.ofSeconds(30), condition);
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import io.walstream.pgcluster.AuthMethod;
 import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.Await;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgAuthenticationException;
@@ -292,12 +293,6 @@ class ReplicationConnectionIT {
     }
 
     private static void awaitTrue(java.util.function.BooleanSupplier condition) throws InterruptedException {
-        long deadline = System.currentTimeMillis() + 30_000;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError("condition not met in 30 s");
-            }
-            Thread.sleep(50);
-        }
+        Await.until("condition", java.time.Duration.ofSeconds(30), condition);
     }
 }

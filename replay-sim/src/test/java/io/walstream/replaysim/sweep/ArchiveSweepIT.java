@@ -6,6 +6,7 @@ import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.PgCluster;
+import io.walstream.pgcluster.junit.Await;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.replaysim.StandbySettings;
@@ -81,12 +82,6 @@ class ArchiveSweepIT {
 
     private static void await(String what, long timeoutMillis, java.util.function.BooleanSupplier condition)
             throws InterruptedException {
-        long deadline = System.currentTimeMillis() + timeoutMillis;
-        while (!condition.getAsBoolean()) {
-            if (System.currentTimeMillis() > deadline) {
-                throw new AssertionError(what + ": not within " + timeoutMillis / 1000 + " s");
-            }
-            Thread.sleep(50);
-        }
+        Await.until(what, java.time.Duration.ofMillis(timeoutMillis), condition);
     }
 }
