@@ -76,7 +76,8 @@ final class ProgressLine implements AutoCloseable {
                 Lsn.format(m.receivedLsn()), Lsn.format(m.flushedLsn()), mbps, bytes(m.lagBytes()),
                 Double.isNaN(m.lagSeconds()) ? "? s" : String.format(Locale.ROOT, "%.1f s", m.lagSeconds()),
                 m.timeline(), m.segmentsCompleted())
-                + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "");
+                + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "")
+                + (m.storage() != null && m.storage().spoolFull() ? "  SPOOL FULL: paused for uploads" : "");
     }
 
     static String bytes(long n) {

@@ -1,6 +1,7 @@
 package io.walstream.cli;
 
 import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
 import io.walstream.archiver.metrics.MetricsServer;
 import io.walstream.serve.WalServer;
@@ -128,6 +129,12 @@ final class ReceiveCommand implements Callable<Integer> {
             + " lives only in the spool (default: complete segments only).")
     Double partialUploadInterval;
 
+    @Option(names = "--spool-max", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+            description = "With --archive: when the spool holds more than this not yet uploaded (512MB, 4GB), pause"
+                    + " receiving as on a full disk (the connection stays up, the slot keeps the WAL on the server)"
+                    + " until uploads catch up (default: no limit).")
+    Long spoolMax;
+
     @Mixin
     S3Options s3;
 
@@ -167,9 +174,13 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
-        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null)) {
+        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null
+                || spoolMax != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--keep-local, --upload-concurrency and --partial-upload-interval need --archive");
+                    "--keep-local, --upload-concurrency, --partial-upload-interval and --spool-max need --archive");
+        }
+        if (spoolMax != null && spoolMax < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--spool-max must be above 0");
         }
         if (partialUploadInterval != null && !(partialUploadInterval > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partial-upload-interval must be above 0");
@@ -182,7 +193,17 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--archive takes s3://BUCKET/PREFIX");
         }
 
-        ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
+        // The writer asks the uploader (made below) before each new segment; without --spool-max it never waits.
+        java.util.concurrent.atomic.AtomicReference<SpoolUploader> spoolGate = new java.util.concurrent.atomic.AtomicReference<>();
+        ArchivePipeline.Settings pipeline = ArchivePipeline.Settings.defaults();
+        if (spoolMax != null) {
+            long max = spoolMax;
+            pipeline = pipeline.withSpoolGate(next -> {
+                SpoolUploader up = spoolGate.get();
+                return up == null ? java.util.Optional.empty() : up.overSpoolLimit(max, next);
+            });
+        }
+        ArchiveReceiver receiver = new ArchiveReceiver(directory, options, pipeline);
         java.util.concurrent.atomic.AtomicReference<Exception> uploadFailure = new java.util.concurrent.atomic.AtomicReference<>();
         WalStore store = null;
         SpoolUploader uploader = null;
@@ -210,6 +231,7 @@ final class ReceiveCommand implements Callable<Integer> {
                             }
                         }));
             }
+            spoolGate.set(uploader);
             try {
                 uploader.start();
             } catch (RuntimeException e) {

@@ -52,6 +52,9 @@ public final class PrometheusText {
                 st.compressionFailures());
         gauge(sb, "walstream_compression_pending", "Completed segments waiting to be compressed.",
                 st.compressionPending());
+        gauge(sb, "walstream_spool_full", "1 while receiving waits for uploads: the spool holds more than --spool-max"
+                + " not yet uploaded (connection kept, the slot keeps the WAL).", st.spoolFull() ? 1 : 0);
+        counter(sb, "walstream_spool_full_events_total", "Times --spool-max paused receiving.", st.spoolFullEvents());
         return sb.toString();
     }
 

@@ -24,7 +24,7 @@ package io.walstream.archiver.metrics;
  * @param bytesInFlight        received bytes not yet released by the flusher
  * @param verificationFailures WAL chunks the record verifier rejected
  * @param fsyncLatency         time per flush to make written WAL durable
- * @param storage              disk-full state and compression
+ * @param storage              disk-full and spool-full state, and compression
  */
 public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
         long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
@@ -39,9 +39,11 @@ public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn
      * @param segmentsCompressed  segments compressed in this run
      * @param compressionFailures segments left uncompressed because compressing them failed
      * @param compressionPending  completed segments waiting to be compressed
+     * @param spoolFull           receiving waits for uploads now: the spool holds more than {@code --spool-max}
+     * @param spoolFullEvents     times the spool limit paused receiving in this run
      */
     public record Storage(boolean diskFull, long diskFullEvents, long segmentsCompressed, long compressionFailures,
-            long compressionPending) {
-        public static final Storage NONE = new Storage(false, 0, 0, 0, 0);
+            long compressionPending, boolean spoolFull, long spoolFullEvents) {
+        public static final Storage NONE = new Storage(false, 0, 0, 0, 0, false, 0);
     }
 }

@@ -71,7 +71,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     private ArchivePipeline.Settings builtSettings;
     private WalSegmentSize builtFor;
     /** Counters of pipelines discarded after refusing received WAL, so the metrics stay monotonic. */
-    private volatile Retired retired = new Retired(0, 0, 0, 0, 0);
+    private volatile Retired retired = new Retired(0, 0, 0, 0, 0, 0);
     /** End of the WAL received on the last stream; -1 before a stream starts. Run thread only. */
     private long lastReceived = -1;
     /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
@@ -182,10 +182,12 @@ public final class ArchiveReceiver implements AutoCloseable {
     }
 
     /** What discarded pipelines counted. */
-    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents) {
+    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents,
+            long spoolFullEvents) {
         Retired plus(ArchivePipeline p) {
             return new Retired(received + p.sink().receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
-                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents());
+                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents(),
+                    spoolFullEvents + p.spoolFullEvents());
         }
     }
 
@@ -306,10 +308,11 @@ public final class ArchiveReceiver implements AutoCloseable {
         SegmentCompressor sc = new SegmentCompressor(dir, options.compression(),
                 options.fsync().mode() != FsyncPolicy.Mode.NONE);
         sc.recover(segmentSize);
-        // Behind the server by more than a segment: catching up, compress later (up to 1 GiB waiting).
+        // Behind the server by more than a segment: catching up, compress later (up to 1 GiB waiting). Not while
+        // receiving waits for uploads (--spool-max): they wait for these very segments to be compressed.
         sc.yieldWhile(() -> {
             ArchivePipeline p = pipeline;
-            return p != null && server.walEnd - p.flushedLsn() > segmentSize.bytes();
+            return p != null && !p.spoolFull() && server.walEnd - p.flushedLsn() > segmentSize.bytes();
         }, (int) Math.max(4, (1L << 30) / segmentSize.bytes()));
         compressor = sc;
         ArchivePipeline.SegmentCompletionListener embedder = settings.onSegment();
@@ -419,7 +422,7 @@ public final class ArchiveReceiver implements AutoCloseable {
         if (p == null) {
             return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, r.received(), r.segments(),
                     r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(), ReceiverMetrics.NO_FSYNCS,
-                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0));
+                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0, false, r.spoolFullEvents()));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
         long flushed = p.flushedLsn();
@@ -436,7 +439,8 @@ public final class ArchiveReceiver implements AutoCloseable {
     private ReceiverMetrics.Storage storage(ArchivePipeline p, Retired r) {
         SegmentCompressor sc = compressor;
         return new ReceiverMetrics.Storage(p.diskFull(), r.diskFullEvents() + p.diskFullEvents(),
-                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
+                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending(),
+                p.spoolFull(), r.spoolFullEvents() + p.spoolFullEvents());
     }
 
     @Override

@@ -187,6 +187,63 @@ public final class SpoolUploader implements AutoCloseable {
     }
 
     /**
+     * Bytes in the spool the store lacks: complete files (uploading, waiting, or a plain segment waiting to be
+     * compressed first) and the {@code .partial} files of {@code next}'s timeline below it (a segment just completed,
+     * not yet renamed); -1 when the spool cannot be read. The segment {@code next} itself is not counted.
+     */
+    public long pendingBytes(WalFileName next) {
+        if (identity == null) {
+            return 0; // nothing bound yet: nothing received
+        }
+        long bytes = 0;
+        try {
+            for (WalStore.StoredFile f : spool.list()) {
+                String name = f.name();
+                if (WalFileName.isHistoryFileName(name)) {
+                    bytes += uploaded.contains(name) ? 0 : f.size();
+                } else if (WalFileName.isWalFileName(name)) {
+                    WalFileName segment = parse(name);
+                    if (segment == null || archived(segment)) {
+                        continue;
+                    }
+                    boolean finishing = segment.partial() && next != null && segment.timeline() == next.timeline()
+                            && segment.segmentNumber() < next.segmentNumber();
+                    if (!segment.partial() || finishing) {
+                        bytes += f.size();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return bytes;
+    }
+
+    /**
+     * The {@code --spool-max} rule: why receiving must wait before opening {@code next}, or empty when the spool
+     * holds at most {@code maxBytes} not yet uploaded.
+     */
+    public Optional<String> overSpoolLimit(long maxBytes, WalFileName next) {
+        long pending = pendingBytes(next);
+        if (pending <= maxBytes) {
+            return Optional.empty(); // also when the spool cannot be read: the writer's own I/O reports that
+        }
+        return Optional.of("the spool " + spool.path() + " holds " + pending + " bytes not yet uploaded to "
+                + store.location() + ", over --spool-max " + maxBytes);
+    }
+
+    /** The store has this segment whole, in any form (plain or compressed). */
+    private boolean archived(WalFileName segment) {
+        WalFileName complete = segment.withPartial(false);
+        for (WalFileName.Compression c : WalFileName.Compression.values()) {
+            if (uploaded.contains(complete.withCompression(c).toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
      * Everything before this LSN is in the store: complete segments up to the first one still waiting, and the part
      * of the segment being received uploaded as {@code .partial}; 0 before the first upload, -1 when the spool
      * cannot be read.

@@ -86,7 +86,7 @@ final class PrometheusTextTest {
         h.record(20_000_000_000L); // 20 s: only +Inf
         ReceiverMetrics m = new ReceiverMetrics(0x3000100L, 0x3000100L, 0x3000000L, 0x2FFFFF0L, 0x3000200L, 0x200,
                 0.25, 123_456, 7, 5, 1, true, 2, 3, 1024, 4096, 0, h.snapshot(),
-                new ReceiverMetrics.Storage(true, 1, 6, 0, 2));
+                new ReceiverMetrics.Storage(true, 1, 6, 0, 2, true, 3));
 
         Map<String, Double> s = parse(PrometheusText.format(m));
 
@@ -107,6 +107,8 @@ final class PrometheusTextTest {
                 .containsEntry("walstream_disk_full_events_total", 1.0)
                 .containsEntry("walstream_segments_compressed_total", 6.0)
                 .containsEntry("walstream_compression_pending", 2.0)
+                .containsEntry("walstream_spool_full", 1.0)
+                .containsEntry("walstream_spool_full_events_total", 3.0)
                 .containsEntry("walstream_fsync_duration_seconds_count", 5.0)
                 .containsEntry("walstream_fsync_duration_seconds_bucket{le=\"0.0001\"}", 2.0)
                 .containsEntry("walstream_fsync_duration_seconds_bucket{le=\"0.0025\"}", 2.0)
