@@ -231,6 +231,7 @@ final class ReceiveCommand implements Callable<Integer> {
                             }
                         }));
             }
+            uploader.trackLag(() -> receiver.progress().durableLsn());
             spoolGate.set(uploader);
             try {
                 uploader.start();
@@ -266,13 +267,17 @@ final class ReceiveCommand implements Callable<Integer> {
             if (served != null) {
                 server = WalServer.start(receiver.directory(), served.withFlushedLsn(() -> receiver.metrics().flushedLsn()));
             }
+            SpoolUploader up = uploader;
+            java.util.function.Supplier<io.walstream.archiver.metrics.ReceiverMetrics> receiverMetrics = up == null
+                    ? receiver::metrics : () -> {
+                        io.walstream.archiver.metrics.ReceiverMetrics m = receiver.metrics();
+                        return m.withStore(up.progress(m.flushedLsn()));
+                    };
             if (metricsPort != null) {
-                metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiver::metrics);
+                metrics = MetricsServer.start(new java.net.InetSocketAddress(metricsBind, metricsPort), receiverMetrics);
             }
             if (progress != null ? progress : terminal) {
-                SpoolUploader up = uploader;
-                ticker = ProgressLine.start(receiver::metrics, up == null ? null : flushed -> storeProgress(up, flushed),
-                        spec.commandLine().getErr(), terminal);
+                ticker = ProgressLine.start(receiverMetrics, spec.commandLine().getErr(), terminal);
             }
             ArchiveReceiver.Outcome outcome = receiver.run();
             ArchiveReceiver.Progress p = receiver.progress();
@@ -321,14 +326,6 @@ final class ReceiveCommand implements Callable<Integer> {
                 // the hook is running: it is waiting for us
             }
         }
-    }
-
-    /** The progress line's part for the object store: where its WAL ends and how far behind the spool. */
-    static String storeProgress(SpoolUploader uploader, long flushedLsn) {
-        long archived = uploader.archivedLsn();
-        return archived <= 0 ? "  store: nothing yet" : "  store " + Lsn.format(archived) + ", "
-                + ProgressLine.bytes(Math.max(0, flushedLsn - archived)) + " behind"
-                + (uploader.failure().isPresent() ? "  UPLOADS STOPPED" : "");
     }
 
     /** A failed upload is tried again unless the store refused it for good (a conflict, or 4xx such as a 403). */

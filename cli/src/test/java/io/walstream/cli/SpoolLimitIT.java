@@ -92,11 +92,22 @@ class SpoolLimitIT {
                         .isLessThanOrEqualTo(SPOOL_MAX + segment);
                 assertThat(partials(spool)).as("only the segment being received is .partial").isLessThanOrEqualTo(1);
                 assertThat(receiving).isNotDone();
+                double archived = metric(port, "walstream_store_archived_lsn");
+                assertThat(archived).isPositive().isLessThan(metric(port, "walstream_flushed_lsn"));
+                assertThat(metric(port, "walstream_store_lag_bytes")).as("all the spool holds, and more")
+                        .isGreaterThan(2.0 * segment);
+                assertThat(metric(port, "walstream_store_lag_seconds"))
+                        .as("the WAL the store lacks was flushed before the 12 s wait").isGreaterThanOrEqualTo(12);
 
                 own.restart();
                 String last = primary.walFileName(primary.switchWal());
                 awaitObject(own, bucket, "limited/" + last, receiving);
                 await(() -> metric(port, "walstream_spool_full") == 0, receiving, "receiving resumed");
+                long switched = Lsn.parse(primary.switchWal()).value();
+                await(() -> metric(port, "walstream_store_archived_lsn") >= switched, receiving, "the store level");
+                assertThat(metric(port, "walstream_store_lag_bytes")).as("at most the segment being received")
+                        .isLessThan(segment);
+                assertThat(metric(port, "walstream_store_uploaded_files_total")).isGreaterThanOrEqualTo(9);
                 assertThat(metric(port, "walstream_spool_full_events_total")).isGreaterThanOrEqualTo(1);
             } finally {
                 ReceiveCommand.stopAll();
@@ -116,6 +127,20 @@ class SpoolLimitIT {
             ObjectStoreIT.Result verify = run(concat(new String[] {"verify", "-D", location}, flags));
             assertThat(verify.code()).as(verify.err()).isZero();
             assertThat(verify.err()).doesNotContain("gap");
+
+            ObjectStoreIT.Result remote = run(concat(new String[] {"status", "-D", location, "--json"}, flags));
+            assertThat(remote.code()).as(remote.err()).isZero();
+            assertThat(remote.out()).contains("\"newestObject\": \"" + segments.get(segments.size() - 1) + "\"")
+                    .containsPattern("\"newestAgeSeconds\": \\d+").contains("\"lagBytes\": null");
+            String newest = segments.get(segments.size() - 1);
+            Files.delete(own.objectFile(bucket, "limited/" + newest)); // the store now lacks the spool's last segment
+            ObjectStoreIT.Result beside = run(concat(new String[] {"status", "-D", spool.toString(), "--archive",
+                location, "--json"}, flags));
+            assertThat(beside.code()).as(beside.err()).isZero();
+            Matcher lag = Pattern.compile("\"lagBytes\": (\\d+)").matcher(beside.out());
+            assertThat(lag.find()).as(beside.out()).isTrue();
+            assertThat(Long.parseLong(lag.group(1))).isGreaterThanOrEqualTo(segment);
+            assertThat(beside.out()).containsPattern("\"lagSeconds\": \\d+");
 
             List<String> messages = logged.list.stream().map(ILoggingEvent::getFormattedMessage).toList();
             assertThat(messages.stream().filter(m -> m.contains("receiving paused before"))).as("%s", messages)

@@ -55,6 +55,21 @@ public final class PrometheusText {
         gauge(sb, "walstream_spool_full", "1 while receiving waits for uploads: the spool holds more than --spool-max"
                 + " not yet uploaded (connection kept, the slot keeps the WAL).", st.spoolFull() ? 1 : 0);
         counter(sb, "walstream_spool_full_events_total", "Times --spool-max paused receiving.", st.spoolFullEvents());
+        ReceiverMetrics.Store store = m.store();
+        if (store != null) {
+            gauge(sb, "walstream_store_archived_lsn", "Everything the spool has before this WAL position is in the"
+                    + " object store.", store.archivedLsn());
+            gauge(sb, "walstream_store_lag_bytes", "Flushed position minus the object store's archived position.",
+                    store.lagBytes());
+            gauge(sb, "walstream_store_lag_seconds", "How long ago the oldest WAL the object store lacks was flushed"
+                    + " (0 when it has all).", store.lagSeconds());
+            counter(sb, "walstream_store_uploaded_files_total", "Files uploaded to the object store.",
+                    store.uploadedFiles());
+            counter(sb, "walstream_store_uploaded_bytes_total", "Bytes uploaded to the object store.",
+                    store.uploadedBytes());
+            gauge(sb, "walstream_store_uploads_stopped", "1 when uploading stopped for good (a conflict or a"
+                    + " refusal; receive exits).", store.uploadsStopped() ? 1 : 0);
+        }
         return sb.toString();
     }
 

@@ -25,13 +25,46 @@ package io.walstream.archiver.metrics;
  * @param verificationFailures WAL chunks the record verifier rejected
  * @param fsyncLatency         time per flush to make written WAL durable
  * @param storage              disk-full and spool-full state, and compression
+ * @param store                the object store with {@code --archive}, else null
  */
 public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
         long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
         boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
-        long verificationFailures, LatencyHistogram.Snapshot fsyncLatency, Storage storage) {
+        long verificationFailures, LatencyHistogram.Snapshot fsyncLatency, Storage storage, Store store) {
 
     public static final LatencyHistogram.Snapshot NO_FSYNCS = new LatencyHistogram().snapshot();
+
+    /** Without an object store ({@code receive} without {@code --archive}). */
+    public ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
+            long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
+            boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
+            long verificationFailures, LatencyHistogram.Snapshot fsyncLatency, Storage storage) {
+        this(receivedLsn, writtenLsn, flushedLsn, verifiedLsn, serverWalEnd, lagBytes, lagSeconds, receivedBytes,
+                segmentsCompleted, fsyncs, timeline, streaming, reconnects, ringOccupancy, ringCapacity, bytesInFlight,
+                verificationFailures, fsyncLatency, storage, null);
+    }
+
+    /** These metrics and the object store's ({@code --archive}). */
+    public ReceiverMetrics withStore(Store s) {
+        return new ReceiverMetrics(receivedLsn, writtenLsn, flushedLsn, verifiedLsn, serverWalEnd, lagBytes, lagSeconds,
+                receivedBytes, segmentsCompleted, fsyncs, timeline, streaming, reconnects, ringOccupancy, ringCapacity,
+                bytesInFlight, verificationFailures, fsyncLatency, storage, s);
+    }
+
+    /**
+     * The object store a receiver uploads its spool into ({@code --archive}).
+     *
+     * @param archivedLsn    everything the spool has before this is in the store (0: nothing received yet)
+     * @param lagBytes       the flushed position minus {@code archivedLsn}
+     * @param lagSeconds     how long ago the oldest WAL the store lacks was flushed (0 when it has all; NaN when
+     *                       the spool cannot be read)
+     * @param uploadedFiles  files uploaded in this run
+     * @param uploadedBytes  bytes uploaded in this run
+     * @param uploadsStopped uploading stopped for good (a conflict, a refusal)
+     */
+    public record Store(long archivedLsn, long lagBytes, double lagSeconds, long uploadedFiles, long uploadedBytes,
+            boolean uploadsStopped) {
+    }
 
     /**
      * @param diskFull            writing waits for space now (receiving is paused, the connection kept)

@@ -102,10 +102,12 @@ public final class SpoolUploader implements AutoCloseable {
     private volatile PartialUpload partialUpload;
     private java.util.concurrent.ScheduledExecutorService partialUploader;
     /** The {@code .partial} in the store and how much of it is WAL; guarded by {@link #partialLock}. */
-    private String publishedPartial;
+    private volatile String publishedPartial;
     private long publishedLength;
     private volatile long publishedPartialLsn;
     private final Object partialLock = new Object();
+    private final StoreLag lag = new StoreLag(4096);
+    private volatile java.util.function.LongSupplier flushedLsn;
 
     /**
      * @param retryable which failures of a put are worth retrying (beyond a {@link StoreConflictException}, never)
@@ -156,6 +158,25 @@ public final class SpoolUploader implements AutoCloseable {
     /** Also uploads the segment being received; before {@link #start()}. */
     public void uploadPartials(PartialUpload upload) {
         this.partialUpload = upload;
+    }
+
+    /** Samples the receiver's flushed position once a second, for {@link #progress}'s lag in seconds; before start. */
+    public void trackLag(java.util.function.LongSupplier flushed) {
+        this.flushedLsn = flushed;
+    }
+
+    /**
+     * Where the store stands against the receiver's flushed position: what it holds, how many bytes behind, and
+     * how long ago the oldest WAL it lacks was flushed.
+     */
+    public io.walstream.archiver.metrics.ReceiverMetrics.Store progress(long flushed) {
+        long now = System.nanoTime();
+        lag.flushed(flushed, now);
+        long archived = archivedLsn();
+        long behind = archived <= 0 ? 0 : Math.max(0, flushed - archived);
+        return new io.walstream.archiver.metrics.ReceiverMetrics.Store(Math.max(0, archived), behind,
+                archived < 0 ? Double.NaN : behind == 0 ? 0 : lag.seconds(archived, now), uploadedFiles(),
+                uploadedBytes(), failure != null);
     }
 
     /** The end of the WAL in the store's {@code .partial} (0 when none was uploaded). */
@@ -244,9 +265,9 @@ public final class SpoolUploader implements AutoCloseable {
     }
 
     /**
-     * Everything before this LSN is in the store: complete segments up to the first one still waiting, and the part
-     * of the segment being received uploaded as {@code .partial}; 0 before the first upload, -1 when the spool
-     * cannot be read.
+     * Everything the spool has before this LSN is in the store: complete segments up to the first one the store
+     * lacks, and the part of the segment being received uploaded as {@code .partial}; 0 before anything was
+     * received, -1 when the spool cannot be read.
      */
     public long archivedLsn() {
         if (identity == null) {
@@ -261,16 +282,29 @@ public final class SpoolUploader implements AutoCloseable {
                 }
             }
         }
+        long missing = Long.MAX_VALUE; // where the oldest WAL of the spool that the store lacks starts
         try {
-            for (String name : candidates(false)) {
-                if (WalFileName.isWalFileName(name)) {
-                    return Math.min(upTo, parse(name).startLsn().value()); // the oldest still waiting
+            WalFileName receiving = null;
+            for (String name : spool.names()) {
+                WalFileName segment = WalFileName.isWalFileName(name) ? parse(name) : null;
+                if (segment == null || archived(segment)) {
+                    continue;
+                }
+                if (!segment.partial()) {
+                    missing = Math.min(missing, segment.startLsn().value());
+                } else if (receiving == null || segment.segmentNumber() > receiving.segmentNumber()) {
+                    receiving = segment; // older .partial files (an old timeline's last piece) are never uploaded
                 }
             }
-        } catch (IOException | RuntimeException e) {
+            if (receiving != null) {
+                long start = receiving.startLsn().value();
+                missing = Math.min(missing, receiving.toString().equals(publishedPartial)
+                        ? Math.max(start, publishedPartialLsn) : start);
+            }
+        } catch (RuntimeException e) {
             return -1;
         }
-        return upTo;
+        return missing == Long.MAX_VALUE ? upTo : upTo == 0 ? missing : Math.min(upTo, missing);
     }
 
     /** Why uploading stopped, if it did. */
@@ -354,6 +388,10 @@ public final class SpoolUploader implements AutoCloseable {
         try (WatchService watch = FileSystems.getDefault().newWatchService()) {
             spool.path().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
             while (!closed && failure == null) {
+                java.util.function.LongSupplier flushed = flushedLsn;
+                if (flushed != null) {
+                    lag.flushed(flushed.getAsLong(), System.nanoTime());
+                }
                 try {
                     if (identity == null && spool.identity().isPresent()) {
                         bindStore();
