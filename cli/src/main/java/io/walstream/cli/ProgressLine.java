@@ -65,6 +65,8 @@ final class ProgressLine implements AutoCloseable {
                 m.timeline(), m.segmentsCompleted())
                 + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "")
                 + (m.storage() != null && m.storage().spoolFull() ? "  SPOOL FULL: paused for uploads" : "")
+                + (m.storage() != null && m.storage().compressionFailures() > 0 ? "  COMPRESSION FAILED: "
+                        + m.storage().compressionFailures() + " segments kept uncompressed" : "")
                 + (m.store() == null ? "" : store(m.store()));
     }
 

@@ -232,6 +232,7 @@ final class ReceiveCommand implements Callable<Integer> {
                         }));
             }
             uploader.trackLag(() -> receiver.progress().durableLsn());
+            uploader.uploadUncompressedWhen(receiver::compressionGaveUp);
             spoolGate.set(uploader);
             try {
                 uploader.start();

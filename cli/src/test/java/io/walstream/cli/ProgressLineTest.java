@@ -56,4 +56,15 @@ final class ProgressLineTest {
         assertThat(ProgressLine.store(new ReceiverMetrics.Store(0, 0, 0, 0, 0, true)))
                 .isEqualTo("  store: nothing yet  UPLOADS STOPPED");
     }
+
+    @Test
+    void aFailedCompressionIsNeverSilent() {
+        ReceiverMetrics m = metrics(0x3000000L, 0, 0);
+        ReceiverMetrics failed = new ReceiverMetrics(m.receivedLsn(), m.writtenLsn(), m.flushedLsn(), m.verifiedLsn(),
+                m.serverWalEnd(), m.lagBytes(), m.lagSeconds(), m.receivedBytes(), m.segmentsCompleted(), m.fsyncs(),
+                m.timeline(), m.streaming(), m.reconnects(), m.ringOccupancy(), m.ringCapacity(), m.bytesInFlight(),
+                m.verificationFailures(), m.fsyncLatency(), new ReceiverMetrics.Storage(false, 0, 4, 1, 0, false, 0));
+        assertThat(ProgressLine.format(failed, 1.0)).contains("COMPRESSION FAILED: 1 segments kept uncompressed");
+        assertThat(ProgressLine.format(m, 1.0)).doesNotContain("COMPRESSION");
+    }
 }

@@ -322,6 +322,15 @@ public final class ArchiveReceiver implements AutoCloseable {
         });
     }
 
+    /**
+     * True when {@code --compress} failed for this complete plain segment: it stays uncompressed, so an uploader
+     * waiting for the compressed file must take the plain one.
+     */
+    public boolean compressionGaveUp(WalFileName segment) {
+        SegmentCompressor sc = compressor;
+        return sc != null && sc.gaveUp(segment);
+    }
+
     /** The compressor when {@code --compress} is on; for progress and metrics. */
     public Optional<SegmentCompressor> compressor() {
         return Optional.ofNullable(compressor);

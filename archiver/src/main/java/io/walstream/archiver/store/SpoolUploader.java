@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@value ArchiveDirectory#IDENTITY_FILE} goes first: a store holding another cluster's WAL is refused before any
  * segment is uploaded. Complete segments (with {@code --compress} only compressed ones: the plain file is about to be
- * replaced) and history files are then put by {@code concurrency} uploaders, oldest first. A put that fails for a
+ * replaced; a plain one only when compressing it failed, see {@link #uploadUncompressedWhen}) and history files are then put by {@code concurrency} uploaders, oldest first. A put that fails for a
  * reason that may pass (the store down, 5xx, a timeout) is retried with backoff for as long as it takes; the spool
  * keeps the file. A conflict (the store holds other bytes under that name) or a refusal (403) stops uploading and
  * is reported to {@code onFailure}. A local segment is removed only once uploaded, beyond the newest {@code keepLocal}
@@ -108,6 +108,7 @@ public final class SpoolUploader implements AutoCloseable {
     private final Object partialLock = new Object();
     private final StoreLag lag = new StoreLag(4096);
     private volatile java.util.function.LongSupplier flushedLsn;
+    private volatile Predicate<WalFileName> compressionGaveUp = segment -> false;
 
     /**
      * @param retryable which failures of a put are worth retrying (beyond a {@link StoreConflictException}, never)
@@ -158,6 +159,14 @@ public final class SpoolUploader implements AutoCloseable {
     /** Also uploads the segment being received; before {@link #start()}. */
     public void uploadPartials(PartialUpload upload) {
         this.partialUpload = upload;
+    }
+
+    /**
+     * With compression, a plain complete segment waits for its compressed twin, unless {@code gaveUp} says
+     * compressing it failed: then the plain one is uploaded (a store never silently lacks a segment). Before start.
+     */
+    public void uploadUncompressedWhen(Predicate<WalFileName> gaveUp) {
+        this.compressionGaveUp = gaveUp;
     }
 
     /** Samples the receiver's flushed position once a second, for {@link #progress}'s lag in seconds; before start. */
@@ -442,8 +451,11 @@ public final class SpoolUploader implements AutoCloseable {
                 histories.add(name);
             } else if (WalFileName.isWalFileName(name)) {
                 WalFileName segment = parse(name);
-                if (segment != null && !segment.partial() && (settings.compression() == WalFileName.Compression.NONE
-                        || segment.compression() != WalFileName.Compression.NONE)) {
+                // archived in another form (plain after a compression failure, compressed since): one copy is enough
+                if (segment != null && !segment.partial() && !archived(segment)
+                        && (settings.compression() == WalFileName.Compression.NONE
+                        || segment.compression() != WalFileName.Compression.NONE
+                        || compressionGaveUp.test(segment))) {
                     segments.add(segment);
                 }
             }
@@ -572,6 +584,10 @@ public final class SpoolUploader implements AutoCloseable {
                     uploadedFiles.incrementAndGet();
                     uploadedBytes.addAndGet(size);
                     lastUploaded = name;
+                    if (settings.compression() != WalFileName.Compression.NONE && WalFileName.isWalFileName(name)
+                            && !name.endsWith(settings.compression().suffix())) {
+                        log.warn("{} uploaded to {} uncompressed: compressing it failed", name, store.location());
+                    }
                     if (attempt > 1) {
                         log.info("{} uploaded to {} after {} attempts", name, store.location(), attempt);
                     } else {
@@ -627,7 +643,7 @@ public final class SpoolUploader implements AutoCloseable {
                 .sorted(Comparator.comparingLong(WalFileName::segmentNumber).reversed()).toList();
         for (int i = settings.keepLocal(); i < complete.size(); i++) {
             WalFileName segment = complete.get(i);
-            if (segment.segmentNumber() < newest && uploaded.contains(segment.toString())) {
+            if (segment.segmentNumber() < newest && archived(segment)) {
                 spool.delete(segment.toString());
             }
         }
