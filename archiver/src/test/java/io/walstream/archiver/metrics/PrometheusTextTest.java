@@ -134,6 +134,22 @@ final class PrometheusTextTest {
     }
 
     @Test
+    void theObjectStoresLagIsThereOnlyWithAnArchive() {
+        ReceiverMetrics m = new ReceiverMetrics(0, 0, 0x5000000L, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0,
+                ReceiverMetrics.NO_FSYNCS, ReceiverMetrics.Storage.NONE);
+        assertThat(PrometheusText.format(m)).doesNotContain("walstream_store_");
+
+        Map<String, Double> s = parse(PrometheusText.format(m.withStore(new ReceiverMetrics.Store(0x3000000L,
+                0x2000000L, 42.5, 3, 48L << 20, true))));
+        assertThat(s).containsEntry("walstream_store_archived_lsn", (double) 0x3000000L)
+                .containsEntry("walstream_store_lag_bytes", (double) 0x2000000L)
+                .containsEntry("walstream_store_lag_seconds", 42.5)
+                .containsEntry("walstream_store_uploaded_files_total", 3.0)
+                .containsEntry("walstream_store_uploaded_bytes_total", (double) (48L << 20))
+                .containsEntry("walstream_store_uploads_stopped", 1.0);
+    }
+
+    @Test
     void aSnapshotTakenWhileTheWriterRecordsIsConsistent() throws Exception {
         LatencyHistogram h = new LatencyHistogram();
         Thread writer = new Thread(() -> {
