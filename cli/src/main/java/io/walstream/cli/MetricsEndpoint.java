@@ -2,10 +2,13 @@ package io.walstream.cli;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.core.instrument.Tags;
 import io.walstream.archiver.metrics.ArchiveMetrics;
 import io.walstream.archiver.metrics.MetricsServer;
+import io.walstream.archiver.metrics.ReceiverMetrics;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import java.net.InetSocketAddress;
+import java.util.function.Supplier;
 
 /**
  * {@code receive --metrics-port}: the receiver's meters in a Prometheus registry of their own, whose scrape is served at
@@ -24,9 +27,10 @@ final class MetricsEndpoint implements AutoCloseable {
         this.server = server;
     }
 
-    static MetricsEndpoint start(ArchiveReceiver receiver, InetSocketAddress address) {
+    /** {@code source}: the receiver's snapshots, with the object store's when it uploads ({@code --archive}). */
+    static MetricsEndpoint start(ArchiveReceiver receiver, Supplier<ReceiverMetrics> source, InetSocketAddress address) {
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-        ArchiveMetrics meters = new ArchiveMetrics(receiver);
+        ArchiveMetrics meters = new ArchiveMetrics(receiver, source, Tags.empty());
         meters.bindTo(registry);
         try {
             return new MetricsEndpoint(registry, meters, MetricsServer.start(address, registry::scrape));

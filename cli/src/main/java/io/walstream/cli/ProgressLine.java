@@ -11,13 +11,12 @@ import java.util.function.Supplier;
 
 /**
  * {@code receive}'s progress on stderr once a second: on a terminal one line rewritten in place
- * with {@code \r}; otherwise (a log file) one line per second.
+ * with {@code \r}; otherwise (a log file) one line per second. With {@code --archive} it ends with the object
+ * store's position and lag.
  */
 final class ProgressLine implements AutoCloseable {
 
     private final Supplier<ReceiverMetrics> metrics;
-    /** Appended to each line (the object store's position with {@code --archive}), or null. */
-    private final java.util.function.LongFunction<String> suffix;
     private final PrintWriter err;
     private final boolean inPlace;
     private final ScheduledExecutorService ticker;
@@ -26,14 +25,7 @@ final class ProgressLine implements AutoCloseable {
     private int lastLength;
 
     ProgressLine(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
-        this(metrics, null, err, inPlace);
-    }
-
-    /** {@code suffix} gets the flushed LSN and returns what to append to the line. */
-    ProgressLine(Supplier<ReceiverMetrics> metrics, java.util.function.LongFunction<String> suffix, PrintWriter err,
-            boolean inPlace) {
         this.metrics = metrics;
-        this.suffix = suffix;
         this.err = err;
         this.inPlace = inPlace;
         this.ticker = Executors.newSingleThreadScheduledExecutor(r -> {
@@ -44,12 +36,7 @@ final class ProgressLine implements AutoCloseable {
     }
 
     static ProgressLine start(Supplier<ReceiverMetrics> metrics, PrintWriter err, boolean inPlace) {
-        return start(metrics, null, err, inPlace);
-    }
-
-    static ProgressLine start(Supplier<ReceiverMetrics> metrics, java.util.function.LongFunction<String> suffix,
-            PrintWriter err, boolean inPlace) {
-        ProgressLine p = new ProgressLine(metrics, suffix, err, inPlace);
+        ProgressLine p = new ProgressLine(metrics, err, inPlace);
         p.ticker.scheduleAtFixedRate(p::tick, 1, 1, TimeUnit.SECONDS);
         return p;
     }
@@ -60,7 +47,7 @@ final class ProgressLine implements AutoCloseable {
         double mbps = (m.receivedBytes() - lastBytes) / 1e6 / ((now - lastNanos) / 1e9);
         lastBytes = m.receivedBytes();
         lastNanos = now;
-        String line = format(m, mbps) + (suffix == null ? "" : suffix.apply(m.flushedLsn()));
+        String line = format(m, mbps);
         if (inPlace) {
             // pad over what the previous, longer line left behind
             err.print("\r" + line + " ".repeat(Math.max(0, lastLength - line.length())));
@@ -76,7 +63,19 @@ final class ProgressLine implements AutoCloseable {
                 Lsn.format(m.receivedLsn()), Lsn.format(m.flushedLsn()), mbps, bytes(m.lagBytes()),
                 Double.isNaN(m.lagSeconds()) ? "? s" : String.format(Locale.ROOT, "%.1f s", m.lagSeconds()),
                 m.timeline(), m.segmentsCompleted())
-                + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "");
+                + (m.storage() != null && m.storage().diskFull() ? "  DISK FULL: paused" : "")
+                + (m.storage() != null && m.storage().spoolFull() ? "  SPOOL FULL: paused for uploads" : "")
+                + (m.storage() != null && m.storage().compressionFailures() > 0 ? "  COMPRESSION FAILED: "
+                        + m.storage().compressionFailures() + " segments kept uncompressed" : "")
+                + (m.store() == null ? "" : store(m.store()));
+    }
+
+    /** With {@code --archive}: where the object store's WAL ends and how far, in bytes and time, it is behind. */
+    static String store(ReceiverMetrics.Store s) {
+        return (s.archivedLsn() <= 0 ? "  store: nothing yet" : "  store " + Lsn.format(s.archivedLsn()) + ", "
+                + bytes(s.lagBytes()) + " behind (" + (Double.isNaN(s.lagSeconds()) ? "?"
+                : String.format(Locale.ROOT, "%.1f", s.lagSeconds())) + " s)")
+                + (s.uploadsStopped() ? "  UPLOADS STOPPED" : "");
     }
 
     static String bytes(long n) {

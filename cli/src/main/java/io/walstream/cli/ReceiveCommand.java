@@ -1,6 +1,7 @@
 package io.walstream.cli;
 
 import io.walstream.archiver.receive.ArchiveReceiver;
+import io.walstream.archiver.pipeline.ArchivePipeline;
 import io.walstream.archiver.pipeline.FsyncPolicy;
 import io.walstream.serve.WalServer;
 import io.walstream.archiver.receive.ReceiveOptions;
@@ -127,6 +128,12 @@ final class ReceiveCommand implements Callable<Integer> {
             + " lives only in the spool (default: complete segments only).")
     Double partialUploadInterval;
 
+    @Option(names = "--spool-max", paramLabel = "BYTES", converter = ByteSizeConverter.class,
+            description = "With --archive: when the spool holds more than this not yet uploaded (512MB, 4GB), pause"
+                    + " receiving as on a full disk (the connection stays up, the slot keeps the WAL on the server)"
+                    + " until uploads catch up (default: no limit).")
+    Long spoolMax;
+
     @Mixin
     S3Options s3;
 
@@ -166,9 +173,13 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
 
-        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null)) {
+        if (archive == null && (keepLocal != null || uploadConcurrency != 4 || partialUploadInterval != null
+                || spoolMax != null)) {
             throw new CommandLine.ParameterException(spec.commandLine(),
-                    "--keep-local, --upload-concurrency and --partial-upload-interval need --archive");
+                    "--keep-local, --upload-concurrency, --partial-upload-interval and --spool-max need --archive");
+        }
+        if (spoolMax != null && spoolMax < 1) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--spool-max must be above 0");
         }
         if (partialUploadInterval != null && !(partialUploadInterval > 0)) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--partial-upload-interval must be above 0");
@@ -181,7 +192,17 @@ final class ReceiveCommand implements Callable<Integer> {
             throw new CommandLine.ParameterException(spec.commandLine(), "--archive takes s3://BUCKET/PREFIX");
         }
 
-        ArchiveReceiver receiver = new ArchiveReceiver(directory, options);
+        // The writer asks the uploader (made below) before each new segment; without --spool-max it never waits.
+        java.util.concurrent.atomic.AtomicReference<SpoolUploader> spoolGate = new java.util.concurrent.atomic.AtomicReference<>();
+        ArchivePipeline.Settings pipeline = ArchivePipeline.Settings.defaults();
+        if (spoolMax != null) {
+            long max = spoolMax;
+            pipeline = pipeline.withSpoolGate(next -> {
+                SpoolUploader up = spoolGate.get();
+                return up == null ? java.util.Optional.empty() : up.overSpoolLimit(max, next);
+            });
+        }
+        ArchiveReceiver receiver = new ArchiveReceiver(directory, options, pipeline);
         java.util.concurrent.atomic.AtomicReference<Exception> uploadFailure = new java.util.concurrent.atomic.AtomicReference<>();
         WalStore store = null;
         SpoolUploader uploader = null;
@@ -209,6 +230,9 @@ final class ReceiveCommand implements Callable<Integer> {
                             }
                         }));
             }
+            uploader.trackLag(() -> receiver.progress().durableLsn());
+            uploader.uploadUncompressedWhen(receiver::compressionGaveUp);
+            spoolGate.set(uploader);
             try {
                 uploader.start();
             } catch (RuntimeException e) {
@@ -243,13 +267,18 @@ final class ReceiveCommand implements Callable<Integer> {
             if (served != null) {
                 server = WalServer.start(receiver.directory(), served.withFlushedLsn(() -> receiver.metrics().flushedLsn()));
             }
+            SpoolUploader up = uploader;
+            java.util.function.Supplier<io.walstream.archiver.metrics.ReceiverMetrics> receiverMetrics = up == null
+                    ? receiver::metrics : () -> {
+                        io.walstream.archiver.metrics.ReceiverMetrics m = receiver.metrics();
+                        return m.withStore(up.progress(m.flushedLsn()));
+                    };
             if (metricsPort != null) {
-                metrics = MetricsEndpoint.start(receiver, new java.net.InetSocketAddress(metricsBind, metricsPort));
+                metrics = MetricsEndpoint.start(receiver, receiverMetrics,
+                        new java.net.InetSocketAddress(metricsBind, metricsPort));
             }
             if (progress != null ? progress : terminal) {
-                SpoolUploader up = uploader;
-                ticker = ProgressLine.start(receiver::metrics, up == null ? null : flushed -> storeProgress(up, flushed),
-                        spec.commandLine().getErr(), terminal);
+                ticker = ProgressLine.start(receiverMetrics, spec.commandLine().getErr(), terminal);
             }
             ArchiveReceiver.Outcome outcome = receiver.run();
             ArchiveReceiver.Progress p = receiver.progress();
@@ -298,14 +327,6 @@ final class ReceiveCommand implements Callable<Integer> {
                 // the hook is running: it is waiting for us
             }
         }
-    }
-
-    /** The progress line's part for the object store: where its WAL ends and how far behind the spool. */
-    static String storeProgress(SpoolUploader uploader, long flushedLsn) {
-        long archived = uploader.archivedLsn();
-        return archived <= 0 ? "  store: nothing yet" : "  store " + Lsn.format(archived) + ", "
-                + ProgressLine.bytes(Math.max(0, flushedLsn - archived)) + " behind"
-                + (uploader.failure().isPresent() ? "  UPLOADS STOPPED" : "");
     }
 
     /** A failed upload is tried again unless the store refused it for good (a conflict, or 4xx such as a 403). */

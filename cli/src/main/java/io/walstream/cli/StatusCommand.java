@@ -65,6 +65,10 @@ final class StatusCommand implements Callable<Integer> {
             + " (READ_REPLICATION_SLOT: PostgreSQL 15+).")
     String slot;
 
+    @Option(names = "--archive", paramLabel = "s3://BUCKET/PREFIX", description = "With -D a receiver's spool: also"
+            + " show the object store it uploads into and how far behind the spool it is.")
+    String archive;
+
     @Option(names = "--json", description = "Print the status as JSON on stdout.")
     boolean json;
 
@@ -78,18 +82,39 @@ final class StatusCommand implements Callable<Integer> {
      * @param resumeLsn  where a receiver resumes streaming
      * @param freeBytes  usable space on the archive's filesystem; null for object storage
      * @param lowOnSpace less than two segments free: a receiver will soon pause for space
+     * @param store      the object store: {@code -D s3://...}, or {@code --archive} beside a spool; else null
      * @param server     null without a connection
      */
     record Status(String directory, String systemIdentifier, Integer segmentSize, boolean receiverRunning,
             List<Integer> timelines, int completeSegments, int partialSegments, int compressedSegments,
             String firstSegment, String lastSegment, String receivingSegment, Long secondsSinceLastWrite,
-            long bytes, Lsn walEnd, Lsn resumeLsn, Long freeBytes, boolean lowOnSpace, Server server) {
+            long bytes, Lsn walEnd, Lsn resumeLsn, Long freeBytes, boolean lowOnSpace, Store store, Server server) {
 
         Status withServer(Server s) {
             return new Status(directory, systemIdentifier, segmentSize, receiverRunning, timelines, completeSegments,
                     partialSegments, compressedSegments, firstSegment, lastSegment, receivingSegment,
-                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, freeBytes, lowOnSpace, s);
+                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, freeBytes, lowOnSpace, store, s);
         }
+
+        Status withStore(Store s) {
+            return new Status(directory, systemIdentifier, segmentSize, receiverRunning, timelines, completeSegments,
+                    partialSegments, compressedSegments, firstSegment, lastSegment, receivingSegment,
+                    secondsSinceLastWrite, bytes, walEnd, resumeLsn, freeBytes, lowOnSpace, s, server);
+        }
+    }
+
+    /**
+     * An object store's WAL, as uploads left it.
+     *
+     * @param newestObject     the newest segment in the store (complete, or a {@code .partial} upload)
+     * @param newestAgeSeconds how long ago it was stored
+     * @param archivedLsn      where the store's WAL ends
+     * @param lagBytes         with a spool: the spool's end of WAL minus {@code archivedLsn}; else null
+     * @param lagSeconds       with a spool: how long ago the oldest spool segment the store lacks was last written
+     *                         (a lower bound for the age of the oldest WAL not yet archived; 0 when it lacks none)
+     */
+    record Store(String location, String newestObject, Long newestAgeSeconds, Lsn archivedLsn, Long lagBytes,
+            Long lagSeconds) {
     }
 
     /**
@@ -119,8 +144,22 @@ final class StatusCommand implements Callable<Integer> {
     @Override
     public Integer call() throws IOException {
         Status s;
+        ArchiveLocation remote = archive == null ? null : ArchiveLocation.parse(archive, spec);
+        if (remote != null && !remote.isObjectStore()) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--archive takes s3://BUCKET/PREFIX");
+        }
         try (WalStore store = ArchiveLocation.parse(directory, spec).open(s3.settings())) {
             s = status(store);
+            if (remote != null) {
+                if (!(store instanceof ArchiveDirectory spool)) {
+                    throw new CommandLine.ParameterException(spec.commandLine(), "--archive needs -D DIR: the spool");
+                }
+                try (WalStore objects = remote.open(s3.settings())) {
+                    s = s.withStore(store(objects, spool));
+                }
+            } else if (!(store instanceof ArchiveDirectory)) {
+                s = s.withStore(store(store, null));
+            }
         }
         if (connection.given()) {
             s = s.withServer(server(s));
@@ -238,7 +277,49 @@ final class StatusCommand implements Callable<Integer> {
                 receiving == null ? null : receiving.toString(),
                 newest == null ? null : Duration.between(newest, Instant.now()).toSeconds(), bytes,
                 end.map(ArchiveEnd::walEnd).orElse(null), end.map(ArchiveEnd::resumePoint).orElse(null), free,
-                free != null && free < 2L * size.bytes(), null);
+                free != null && free < 2L * size.bytes(), null, null);
+    }
+
+    /** The object store's newest segment and where its WAL ends; with the spool beside it, how far behind. */
+    static Store store(WalStore objects, ArchiveDirectory spool) throws IOException {
+        WalSegmentSize size = objects.identity().or(() -> spool == null ? Optional.empty() : spool.identity())
+                .map(ArchiveDirectory.Identity::segmentSize).orElse(WalSegmentSize.DEFAULT);
+        Map<String, WalStore.StoredFile> stored = new HashMap<>();
+        objects.list().forEach(f -> stored.put(f.name(), f));
+        List<WalFileName> segments = objects.segments(size);
+        WalFileName newest = segments.isEmpty() ? null : segments.get(segments.size() - 1);
+        Instant now = Instant.now();
+        WalStore.StoredFile newestFile = newest == null ? null : stored.get(newest.toString());
+        Lsn archived = ArchiveEnd.of(objects, size).map(ArchiveEnd::walEnd).orElse(null);
+        Long lagBytes = null;
+        Long lagSeconds = null;
+        if (spool != null) {
+            Lsn spoolEnd = ArchiveEnd.of(spool, size).map(ArchiveEnd::walEnd).orElse(null);
+            lagBytes = spoolEnd == null ? 0 : Math.max(0, spoolEnd.value() - (archived == null ? 0 : archived.value()));
+            lagSeconds = 0L;
+            Map<String, WalStore.StoredFile> local = new HashMap<>();
+            spool.list().forEach(f -> local.put(f.name(), f));
+            for (WalFileName segment : spool.segments(size)) { // oldest first
+                if (!archivedWhole(stored.keySet(), segment) && (archived == null
+                        || segment.endLsn().value() > archived.value()) && local.containsKey(segment.toString())) {
+                    lagSeconds = Math.max(0, Duration.between(local.get(segment.toString()).modified(), now)
+                            .toSeconds());
+                    break;
+                }
+            }
+        }
+        return new Store(objects.location(), newest == null ? null : newest.toString(),
+                newestFile == null ? null : Math.max(0, Duration.between(newestFile.modified(), now).toSeconds()),
+                archived, lagBytes, lagSeconds);
+    }
+
+    private static boolean archivedWhole(java.util.Set<String> stored, WalFileName segment) {
+        for (WalFileName.Compression c : WalFileName.Compression.values()) {
+            if (stored.contains(segment.withPartial(false).withCompression(c).toString())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static List<Integer> timelines(WalStore dir, List<WalFileName> segments) {
@@ -273,6 +354,18 @@ final class StatusCommand implements Callable<Integer> {
         if (s.freeBytes() != null) {
             out.printf("free space:         %.1f MB%s%n", s.freeBytes() / 1e6, s.lowOnSpace()
                     ? " - LOW: less than two segments; a receiver pauses (losing nothing) when the disk is full" : "");
+        }
+        Store st = s.store();
+        if (st != null) {
+            out.printf("object store:       %s%n", st.location());
+            out.printf("  newest object:    %s%n", st.newestObject() == null ? "none"
+                    : st.newestObject() + " (stored " + st.newestAgeSeconds() + " s ago)");
+            if (st.archivedLsn() != null) {
+                out.printf("  WAL ends at:      %s%n", st.archivedLsn());
+            }
+            if (st.lagBytes() != null) {
+                out.printf("  behind the spool: %d bytes, %d s%n", st.lagBytes(), st.lagSeconds());
+            }
         }
         Server srv = s.server();
         if (srv != null) {
@@ -314,6 +407,19 @@ final class StatusCommand implements Callable<Integer> {
         m.put("resumeLsn", s.resumeLsn());
         m.put("freeBytes", s.freeBytes());
         m.put("lowOnSpace", s.lowOnSpace());
+        Store st = s.store();
+        if (st == null) {
+            m.put("store", null);
+        } else {
+            Map<String, Object> stm = new LinkedHashMap<>();
+            stm.put("location", st.location());
+            stm.put("newestObject", st.newestObject());
+            stm.put("newestAgeSeconds", st.newestAgeSeconds());
+            stm.put("archivedLsn", st.archivedLsn());
+            stm.put("lagBytes", st.lagBytes());
+            stm.put("lagSeconds", st.lagSeconds());
+            m.put("store", stm);
+        }
         Server srv = s.server();
         if (srv == null) {
             m.put("server", null);

@@ -46,12 +46,25 @@ final class ProgressLineTest {
     }
 
     @Test
-    void withAnObjectStoreItsPositionEndsTheLine() {
+    void withAnObjectStoreItsPositionAndLagEndTheLine() {
         StringWriter out = new StringWriter();
-        ProgressLine p = new ProgressLine(() -> metrics(0x3000000L, 0, 0), flushed -> "  store " + flushed,
-                new PrintWriter(out), false);
+        ProgressLine p = new ProgressLine(() -> metrics(0x3000000L, 0, 0).withStore(new ReceiverMetrics.Store(
+                0x2000000L, 16L << 20, 4.25, 3, 48L << 20, false)), new PrintWriter(out), false);
         p.tick();
         p.close();
-        assertThat(out.toString().strip()).endsWith("  store " + 0x3000000L);
+        assertThat(out.toString().strip()).endsWith("  store 0/2000000, 16.0 MB behind (4.3 s)");
+        assertThat(ProgressLine.store(new ReceiverMetrics.Store(0, 0, 0, 0, 0, true)))
+                .isEqualTo("  store: nothing yet  UPLOADS STOPPED");
+    }
+
+    @Test
+    void aFailedCompressionIsNeverSilent() {
+        ReceiverMetrics m = metrics(0x3000000L, 0, 0);
+        ReceiverMetrics failed = new ReceiverMetrics(m.receivedLsn(), m.writtenLsn(), m.flushedLsn(), m.verifiedLsn(),
+                m.serverWalEnd(), m.lagBytes(), m.lagSeconds(), m.receivedBytes(), m.segmentsCompleted(), m.fsyncs(),
+                m.timeline(), m.streaming(), m.reconnects(), m.ringOccupancy(), m.ringCapacity(), m.bytesInFlight(),
+                m.verificationFailures(), new ReceiverMetrics.Storage(false, 0, 4, 1, 0, false, 0));
+        assertThat(ProgressLine.format(failed, 1.0)).contains("COMPRESSION FAILED: 1 segments kept uncompressed");
+        assertThat(ProgressLine.format(m, 1.0)).doesNotContain("COMPRESSION");
     }
 }

@@ -75,4 +75,32 @@ final class StatusCommandTest {
         assertThat(out.toString()).isEmpty();
         assertThat(err.toString()).contains("--slot needs a connection");
     }
+
+    @Test
+    void besideASpoolTheStoreShowsItsNewestObjectAndHowFarBehindItIs() throws Exception {
+        archive(); // the spool: segments 1-3 complete, 4 being received
+        io.walstream.archiver.store.ArchiveDirectory spool = io.walstream.archiver.store.ArchiveDirectory.open(dir);
+        io.walstream.archiver.store.ArchiveDirectory objects = io.walstream.archiver.store.ArchiveDirectory.create(
+                dir.resolveSibling(dir.getFileName() + "-store"));
+        for (String name : new String[] {"walstream.identity", "000000010000000000000001",
+            "000000010000000000000002"}) {
+            objects.put(name, dir.resolve(name));
+        }
+        java.nio.file.Files.setLastModifiedTime(dir.resolve("000000010000000000000003"),
+                java.nio.file.attribute.FileTime.from(java.time.Instant.now().minusSeconds(600)));
+
+        StatusCommand.Store store = StatusCommand.store(objects, spool);
+        assertThat(store.newestObject()).isEqualTo("000000010000000000000002");
+        assertThat(store.archivedLsn()).hasToString("0/300000");
+        assertThat(store.lagBytes()).as("the spool's end 0/400050 minus 0/300000").isEqualTo(0x100050L);
+        assertThat(store.lagSeconds()).as("segment 3, the oldest the store lacks, was written 600 s ago")
+                .isGreaterThanOrEqualTo(600L);
+
+        StringWriter text = new StringWriter();
+        StatusCommand.print(StatusCommand.status(spool).withStore(store), new PrintWriter(text, true));
+        assertThat(text.toString()).contains("object store:").contains("newest object:    000000010000000000000002")
+                .contains("behind the spool: 1048656 bytes");
+        assertThat(StatusCommand.toJson(StatusCommand.status(spool).withStore(store)).get("store").toString())
+                .contains("lagBytes=1048656").contains("newestObject=000000010000000000000002");
+    }
 }

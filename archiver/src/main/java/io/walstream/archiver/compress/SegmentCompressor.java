@@ -53,6 +53,15 @@ public final class SegmentCompressor implements AutoCloseable {
     private final AtomicLong failures = new AtomicLong();
     private final AtomicLong plainBytes = new AtomicLong();
     private final AtomicLong compressedBytes = new AtomicLong();
+    /** Segments whose compression failed in this run: they stay plain, and are archived so. */
+    private final java.util.Set<WalFileName> gaveUp = java.util.concurrent.ConcurrentHashMap.newKeySet();
+
+    /** Fault injection for tests: called before each segment is compressed; may throw. */
+    interface CompressFault {
+        void beforeCompress(WalFileName segment) throws IOException;
+    }
+
+    static volatile CompressFault fault;
     private volatile BooleanSupplier catchingUp = () -> false;
     private volatile int maxBacklog = Integer.MAX_VALUE;
     private volatile boolean closing;
@@ -127,13 +136,20 @@ public final class SegmentCompressor implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt(); // shutting down: the next start compresses it
         } catch (IOException | RuntimeException e) {
-            // The plain segment stays: the archive is complete, only larger. The next start retries.
+            // The plain segment stays: the archive is complete, only larger. The next start retries. An
+            // uploader waiting for the compressed twin ({@link #gaveUp}) uploads the plain one instead.
+            gaveUp.add(segment);
             failures.incrementAndGet();
-            log.error("could not compress {} with {}; it stays uncompressed: {}", segment, compression, e.toString());
+            log.error("could not compress {} with {}; it stays uncompressed (and is archived so): {}", segment,
+                    compression, e.toString());
         }
     }
 
     void compress(WalFileName segment) throws IOException {
+        CompressFault f = fault;
+        if (f != null) {
+            f.beforeCompress(segment);
+        }
         Path plain = dir.resolve(segment.toString());
         Path target = dir.resolve(segment.withCompression(compression.method()).toString());
         Path tmp = target.resolveSibling(target.getFileName() + TMP);
@@ -203,6 +219,11 @@ public final class SegmentCompressor implements AutoCloseable {
 
     public long failures() {
         return failures.get();
+    }
+
+    /** True when compressing this (complete, plain) segment failed in this run: it will stay plain until a restart. */
+    public boolean gaveUp(WalFileName segment) {
+        return gaveUp.contains(segment);
     }
 
     /** Plain bytes in and compressed bytes out, over the segments compressed so far. */

@@ -58,7 +58,15 @@ public final class ArchiveMetrics implements MeterBinder, AutoCloseable {
 
     /** With {@code tags} on every meter: tell several receivers in one registry apart. */
     public ArchiveMetrics(ArchiveReceiver receiver, Iterable<Tag> tags) {
-        this(receiver::metrics, receiver::observeFsyncs, receiver::stopObservingFsyncs, tags);
+        this(receiver, receiver::metrics, tags);
+    }
+
+    /**
+     * With the snapshots from {@code source} (the receiver's, with {@link ReceiverMetrics#withStore} added for
+     * {@code --archive}): the object store's meters are bound when the first snapshot has a store.
+     */
+    public ArchiveMetrics(ArchiveReceiver receiver, Supplier<ReceiverMetrics> source, Iterable<Tag> tags) {
+        this(source, receiver::observeFsyncs, receiver::stopObservingFsyncs, tags);
     }
 
     /** Over any snapshot source: a test's fixed values. */
@@ -112,6 +120,25 @@ public final class ArchiveMetrics implements MeterBinder, AutoCloseable {
                 r -> r.storage().compressionFailures());
         m.gauge("walstream.compression.pending", null, "Completed segments waiting to be compressed.",
                 r -> r.storage().compressionPending());
+        m.gauge("walstream.spool.full", null, "1 while receiving waits for uploads: the spool holds more than"
+                + " --spool-max not yet uploaded (connection kept, the slot keeps the WAL).",
+                r -> r.storage().spoolFull() ? 1 : 0);
+        m.counter("walstream.spool.full.events", null, "Times --spool-max paused receiving.",
+                r -> r.storage().spoolFullEvents());
+        if (source.get().store() != null) {
+            m.gauge("walstream.store.archived.lsn", null, "Everything the spool has before this WAL position is in the"
+                    + " object store.", r -> store(r).archivedLsn());
+            m.gauge("walstream.store.lag.bytes", BaseUnits.BYTES, "Flushed position minus the object store's archived"
+                    + " position.", r -> store(r).lagBytes());
+            m.gauge("walstream.store.lag.seconds", "seconds", "How long ago the oldest WAL the object store lacks was"
+                    + " flushed (0 when it has all).", r -> store(r).lagSeconds());
+            m.counter("walstream.store.uploaded.files", null, "Files uploaded to the object store.",
+                    r -> store(r).uploadedFiles());
+            m.counter("walstream.store.uploaded.bytes", BaseUnits.BYTES, "Bytes uploaded to the object store.",
+                    r -> store(r).uploadedBytes());
+            m.gauge("walstream.store.uploads.stopped", null, "1 when uploading stopped for good (a conflict or a"
+                    + " refusal; receive exits).", r -> store(r).uploadsStopped() ? 1 : 0);
+        }
         Timer fsync = Timer.builder("walstream.fsync.duration")
                 .description("Time per flush to make written WAL durable (file and directory fsyncs).")
                 .serviceLevelObjectives(FSYNC_BUCKETS).tags(tags).register(registry);
@@ -159,6 +186,12 @@ public final class ArchiveMetrics implements MeterBinder, AutoCloseable {
             meters.add(FunctionCounter.builder(name, held, s -> value.applyAsDouble(held.get()))
                     .baseUnit(baseUnit).description(description).tags(tags).register(registry));
         }
+    }
+
+    private static final ReceiverMetrics.Store NO_STORE = new ReceiverMetrics.Store(0, 0, Double.NaN, 0, 0, false);
+
+    private static ReceiverMetrics.Store store(ReceiverMetrics m) {
+        return m.store() != null ? m.store() : NO_STORE;
     }
 
     private static Duration[] durations(double... seconds) {

@@ -24,12 +24,45 @@ package io.walstream.archiver.metrics;
  * @param ringCapacity         ring slots in all
  * @param bytesInFlight        received bytes not yet released by the flusher
  * @param verificationFailures WAL chunks the record verifier rejected
- * @param storage              disk-full state and compression
+ * @param storage              disk-full and spool-full state, and compression
+ * @param store                the object store with {@code --archive}, else null
  */
 public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
         long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
         boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
-        long verificationFailures, Storage storage) {
+        long verificationFailures, Storage storage, Store store) {
+
+    /** Without an object store ({@code receive} without {@code --archive}). */
+    public ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn, long verifiedLsn, long serverWalEnd,
+            long lagBytes, double lagSeconds, long receivedBytes, long segmentsCompleted, long fsyncs, int timeline,
+            boolean streaming, long reconnects, long ringOccupancy, long ringCapacity, long bytesInFlight,
+            long verificationFailures, Storage storage) {
+        this(receivedLsn, writtenLsn, flushedLsn, verifiedLsn, serverWalEnd, lagBytes, lagSeconds, receivedBytes,
+                segmentsCompleted, fsyncs, timeline, streaming, reconnects, ringOccupancy, ringCapacity, bytesInFlight,
+                verificationFailures, storage, null);
+    }
+
+    /** These metrics and the object store's ({@code --archive}). */
+    public ReceiverMetrics withStore(Store s) {
+        return new ReceiverMetrics(receivedLsn, writtenLsn, flushedLsn, verifiedLsn, serverWalEnd, lagBytes, lagSeconds,
+                receivedBytes, segmentsCompleted, fsyncs, timeline, streaming, reconnects, ringOccupancy, ringCapacity,
+                bytesInFlight, verificationFailures, storage, s);
+    }
+
+    /**
+     * The object store a receiver uploads its spool into ({@code --archive}).
+     *
+     * @param archivedLsn    everything the spool has before this is in the store (0: nothing received yet)
+     * @param lagBytes       the flushed position minus {@code archivedLsn}
+     * @param lagSeconds     how long ago the oldest WAL the store lacks was flushed (0 when it has all; NaN when
+     *                       the spool cannot be read)
+     * @param uploadedFiles  files uploaded in this run
+     * @param uploadedBytes  bytes uploaded in this run
+     * @param uploadsStopped uploading stopped for good (a conflict, a refusal)
+     */
+    public record Store(long archivedLsn, long lagBytes, double lagSeconds, long uploadedFiles, long uploadedBytes,
+            boolean uploadsStopped) {
+    }
 
     /**
      * @param diskFull            writing waits for space now (receiving is paused, the connection kept)
@@ -37,9 +70,11 @@ public record ReceiverMetrics(long receivedLsn, long writtenLsn, long flushedLsn
      * @param segmentsCompressed  segments compressed in this run
      * @param compressionFailures segments left uncompressed because compressing them failed
      * @param compressionPending  completed segments waiting to be compressed
+     * @param spoolFull           receiving waits for uploads now: the spool holds more than {@code --spool-max}
+     * @param spoolFullEvents     times the spool limit paused receiving in this run
      */
     public record Storage(boolean diskFull, long diskFullEvents, long segmentsCompressed, long compressionFailures,
-            long compressionPending) {
-        public static final Storage NONE = new Storage(false, 0, 0, 0, 0);
+            long compressionPending, boolean spoolFull, long spoolFullEvents) {
+        public static final Storage NONE = new Storage(false, 0, 0, 0, 0, false, 0);
     }
 }

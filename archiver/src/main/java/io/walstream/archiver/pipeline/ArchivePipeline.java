@@ -39,33 +39,57 @@ public final class ArchivePipeline implements AutoCloseable {
      * allocation-free, it runs next to every fsync.
      */
     public record Settings(FsyncPolicy fsync, ReceivedWalVerifier verifier, int ringSize, long maxBytesInFlight,
-            SegmentCompletionListener onSegment, boolean receiptLog, LongConsumer fsyncDurations) {
+            SegmentCompletionListener onSegment, boolean receiptLog, LongConsumer fsyncDurations, SpoolGate spoolGate) {
+
+        public Settings(FsyncPolicy fsync, ReceivedWalVerifier verifier, int ringSize, long maxBytesInFlight,
+                SegmentCompletionListener onSegment, boolean receiptLog, LongConsumer fsyncDurations) {
+            this(fsync, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations, SpoolGate.OPEN);
+        }
 
         public static Settings defaults() {
             return new Settings(FsyncPolicy.defaults(), ReceivedWalVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
                     false, nanos -> { });
         }
 
+        /** Consulted before each new segment is opened ({@code --spool-max}). */
+        public Settings withSpoolGate(SpoolGate gate) {
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations, gate);
+        }
+
         public Settings withFsync(FsyncPolicy policy) {
-            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations);
+            return new Settings(policy, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations,
+                    spoolGate);
         }
 
         public Settings withVerifier(ReceivedWalVerifier v) {
-            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations);
+            return new Settings(fsync, v, ringSize, maxBytesInFlight, onSegment, receiptLog, fsyncDurations, spoolGate);
         }
 
         public Settings withOnSegment(SegmentCompletionListener listener) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener, receiptLog, fsyncDurations);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, listener, receiptLog, fsyncDurations,
+                    spoolGate);
         }
 
         /** Also log when each message arrived ({@link ReceiptLog}). */
         public Settings withReceiptLog(boolean on) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, on, fsyncDurations);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, on, fsyncDurations, spoolGate);
         }
 
         public Settings withFsyncDurations(LongConsumer nanos) {
-            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, nanos);
+            return new Settings(fsync, verifier, ringSize, maxBytesInFlight, onSegment, receiptLog, nanos, spoolGate);
         }
+    }
+
+    /**
+     * Whether receiving may go on into a new segment: a spool whose uploads fell behind holds receiving back, as a
+     * full disk does (the ring fills, the socket is not read, status updates keep the connection, the slot keeps
+     * the WAL). Asked by the writer before it opens each segment, and once a second while it waits.
+     */
+    public interface SpoolGate {
+        SpoolGate OPEN = next -> java.util.Optional.empty();
+
+        /** Why receiving must wait now before opening {@code next} (for the log), or empty to go on. */
+        java.util.Optional<String> holdReason(io.walstream.protocol.WalFileName next);
     }
 
     /** Told, on the flusher's thread, about each segment once it is complete and durable under its final name. */
@@ -87,7 +111,7 @@ public final class ArchivePipeline implements AutoCloseable {
         this.sink = new ArchiveSink(this, state, settings.maxBytesInFlight(),
                 receipts != null ? new ReceiptClock(java.time.Clock.systemUTC()) : null);
         List<PipelineStage> beside = new ArrayList<>(3);
-        beside.add(new SegmentWriter(dir, segmentSize, state));
+        beside.add(new SegmentWriter(dir, segmentSize, state, settings.spoolGate()));
         beside.add(new VerifierStage(settings.verifier(), state, dir, segmentSize));
         if (receipts != null) {
             beside.add(receipts);
@@ -215,6 +239,15 @@ public final class ArchivePipeline implements AutoCloseable {
 
     public long diskFullEvents() {
         return state.diskFullEvents;
+    }
+
+    /** True while receiving waits for uploads to catch up ({@link SpoolGate}). */
+    public boolean spoolFull() {
+        return state.spoolFull;
+    }
+
+    public long spoolFullEvents() {
+        return state.spoolFullEvents;
     }
 
     /** Stop waiting for disk space: a stage waiting for it fails, so closing does not hang. */

@@ -17,6 +17,10 @@ final class PipelineState {
     volatile boolean diskFull;
     /** How many times the disk filled up. */
     volatile long diskFullEvents;
+    /** True while the writer waits before a new segment because the spool holds too much not yet uploaded. */
+    volatile boolean spoolFull;
+    /** How many times the spool limit paused receiving. */
+    volatile long spoolFullEvents;
     /** Set when the pipeline is being abandoned (stop while the disk is full): waits give up. */
     volatile boolean abandoning;
     /** Server send time (PgEpoch micros) of the WAL ending at {@link #durable}; 0 if unknown. */

@@ -10,6 +10,7 @@ import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.time.Duration;
+import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -33,14 +34,21 @@ final class SegmentWriter implements PipelineStage {
     private final ArchiveDirectory dir;
     private final WalSegmentSize segmentSize;
     private final PipelineState state;
+    private final ArchivePipeline.SpoolGate spoolGate;
     private int timeline;
     private long next = -1;
     private SegmentFile current;
 
     SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state) {
+        this(dir, segmentSize, state, ArchivePipeline.SpoolGate.OPEN);
+    }
+
+    SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state,
+            ArchivePipeline.SpoolGate spoolGate) {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.state = state;
+        this.spoolGate = spoolGate;
     }
 
     @Override
@@ -159,17 +167,42 @@ final class SegmentWriter implements PipelineStage {
             log.warn("no space left on device writing {} at {}: receiving paused (the connection stays up),"
                     + " retrying every {} s until space is freed", where(file), Lsn.format(lsn), DISK_FULL_RETRY.toSeconds());
         }
+        pause("the disk was full", path(file), lsn, e);
+    }
+
+    /**
+     * Before a new segment: while the spool holds more than {@code --spool-max} not yet uploaded, receiving pauses
+     * exactly as for a full disk, so the spool stops growing and the slot keeps the WAL on the primary instead.
+     */
+    private void waitForSpool(WalFileName segment, long lsn) {
+        Optional<String> hold = spoolGate.holdReason(segment);
+        if (hold.isEmpty()) {
+            return;
+        }
+        state.spoolFull = true;
+        state.spoolFullEvents++;
+        log.warn("{}: receiving paused before {} (the connection stays up, the slot keeps the WAL on the server)"
+                + " until uploads catch up", hold.get(), segment);
+        do {
+            pause("uploads were behind (--spool-max)", dir.path(), lsn, null);
+        } while (spoolGate.holdReason(segment).isPresent());
+        state.spoolFull = false;
+        log.info("uploads caught up: receiving again into {}", segment);
+    }
+
+    /** Waits {@link #DISK_FULL_RETRY}, failing at once when the pipeline is abandoned (a stop). */
+    private void pause(String why, java.nio.file.Path path, long lsn, Exception cause) {
         long until = System.nanoTime() + DISK_FULL_RETRY.toNanos();
         while (System.nanoTime() < until) {
             if (state.abandoning) {
-                throw new ArchiveException("stopped while the disk was full: WAL from " + Lsn.format(lsn)
-                        + " was not written (the server still has it if a slot holds it)", path(file), Lsn.of(lsn), e);
+                throw new ArchiveException("stopped while " + why + ": WAL from " + Lsn.format(lsn)
+                        + " was not written (the server still has it if a slot holds it)", path, Lsn.of(lsn), cause);
             }
             try {
                 Thread.sleep(50);
             } catch (InterruptedException ie) {
                 Thread.currentThread().interrupt();
-                throw new ArchiveException("interrupted while the disk was full", path(file), Lsn.of(lsn), ie);
+                throw new ArchiveException("interrupted while " + why, path, Lsn.of(lsn), ie);
             }
         }
     }
@@ -202,6 +235,7 @@ final class SegmentWriter implements PipelineStage {
 
     private SegmentFile openAt(long pos) {
         WalFileName name = WalFileName.of(timeline, pos >>> segmentSize.log2(), segmentSize);
+        waitForSpool(name, pos);
         SegmentFile file;
         while (true) {
             try {

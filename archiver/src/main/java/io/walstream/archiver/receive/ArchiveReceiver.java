@@ -73,7 +73,7 @@ public final class ArchiveReceiver implements AutoCloseable {
     private ArchivePipeline.Settings builtSettings;
     private WalSegmentSize builtFor;
     /** Counters of pipelines discarded after refusing received WAL, so the metrics stay monotonic. */
-    private volatile Retired retired = new Retired(0, 0, 0, 0, 0);
+    private volatile Retired retired = new Retired(0, 0, 0, 0, 0, 0);
     /** End of the WAL received on the last stream; -1 before a stream starts. Run thread only. */
     private long lastReceived = -1;
     /** Where received data was last refused (bad WAL or a protocol violation), or -1. Run thread only. */
@@ -210,10 +210,12 @@ public final class ArchiveReceiver implements AutoCloseable {
     }
 
     /** What discarded pipelines counted. */
-    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents) {
+    private record Retired(long received, long segments, long fsyncs, long verificationFailures, long diskFullEvents,
+            long spoolFullEvents) {
         Retired plus(ArchivePipeline p) {
             return new Retired(received + p.sink().receivedBytes(), segments + p.segmentsCompleted(), fsyncs + p.fsyncs(),
-                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents());
+                    verificationFailures + p.verificationFailures(), diskFullEvents + p.diskFullEvents(),
+                    spoolFullEvents + p.spoolFullEvents());
         }
     }
 
@@ -334,10 +336,11 @@ public final class ArchiveReceiver implements AutoCloseable {
         SegmentCompressor sc = new SegmentCompressor(dir, options.compression(),
                 options.fsync().mode() != FsyncPolicy.Mode.NONE);
         sc.recover(segmentSize);
-        // Behind the server by more than a segment: catching up, compress later (up to 1 GiB waiting).
+        // Behind the server by more than a segment: catching up, compress later (up to 1 GiB waiting). Not while
+        // receiving waits for uploads (--spool-max): they wait for these very segments to be compressed.
         sc.yieldWhile(() -> {
             ArchivePipeline p = pipeline;
-            return p != null && server.walEnd - p.flushedLsn() > segmentSize.bytes();
+            return p != null && !p.spoolFull() && server.walEnd - p.flushedLsn() > segmentSize.bytes();
         }, (int) Math.max(4, (1L << 30) / segmentSize.bytes()));
         compressor = sc;
         ArchivePipeline.SegmentCompletionListener embedder = settings.onSegment();
@@ -345,6 +348,15 @@ public final class ArchiveReceiver implements AutoCloseable {
             embedder.completed(name, file);
             sc.submit(name);
         });
+    }
+
+    /**
+     * True when {@code --compress} failed for this complete plain segment: it stays uncompressed, so an uploader
+     * waiting for the compressed file must take the plain one.
+     */
+    public boolean compressionGaveUp(WalFileName segment) {
+        SegmentCompressor sc = compressor;
+        return sc != null && sc.gaveUp(segment);
     }
 
     /** The compressor when {@code --compress} is on; for progress and metrics. */
@@ -447,7 +459,7 @@ public final class ArchiveReceiver implements AutoCloseable {
         if (p == null) {
             return new ReceiverMetrics(server.receivedEnd, 0, 0, 0, serverEnd, 0, 0, r.received(), r.segments(),
                     r.fsyncs(), 0, false, reconnects, 0, 0, 0, r.verificationFailures(),
-                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0));
+                    new ReceiverMetrics.Storage(false, r.diskFullEvents(), 0, 0, 0, false, r.spoolFullEvents()));
         }
         long sendTime = p.durableSendTime(); // may be one flush older than flushed: harmless for a gauge
         long flushed = p.flushedLsn();
@@ -464,7 +476,8 @@ public final class ArchiveReceiver implements AutoCloseable {
     private ReceiverMetrics.Storage storage(ArchivePipeline p, Retired r) {
         SegmentCompressor sc = compressor;
         return new ReceiverMetrics.Storage(p.diskFull(), r.diskFullEvents() + p.diskFullEvents(),
-                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending());
+                sc == null ? 0 : sc.segmentsCompressed(), sc == null ? 0 : sc.failures(), sc == null ? 0 : sc.pending(),
+                p.spoolFull(), r.spoolFullEvents() + p.spoolFullEvents());
     }
 
     @Override

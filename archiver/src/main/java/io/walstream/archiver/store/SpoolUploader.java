@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  *
  * <p>{@value ArchiveDirectory#IDENTITY_FILE} goes first: a store holding another cluster's WAL is refused before any
  * segment is uploaded. Complete segments (with {@code --compress} only compressed ones: the plain file is about to be
- * replaced) and history files are then put by {@code concurrency} uploaders, oldest first. A put that fails for a
+ * replaced; a plain one only when compressing it failed, see {@link #uploadUncompressedWhen}) and history files are then put by {@code concurrency} uploaders, oldest first. A put that fails for a
  * reason that may pass (the store down, 5xx, a timeout) is retried with backoff for as long as it takes; the spool
  * keeps the file. A conflict (the store holds other bytes under that name) or a refusal (403) stops uploading and
  * is reported to {@code onFailure}. A local segment is removed only once uploaded, beyond the newest {@code keepLocal}
@@ -102,10 +102,13 @@ public final class SpoolUploader implements AutoCloseable {
     private volatile PartialUpload partialUpload;
     private java.util.concurrent.ScheduledExecutorService partialUploader;
     /** The {@code .partial} in the store and how much of it is WAL; guarded by {@link #partialLock}. */
-    private String publishedPartial;
+    private volatile String publishedPartial;
     private long publishedLength;
     private volatile long publishedPartialLsn;
     private final Object partialLock = new Object();
+    private final StoreLag lag = new StoreLag(4096);
+    private volatile java.util.function.LongSupplier flushedLsn;
+    private volatile Predicate<WalFileName> compressionGaveUp = segment -> false;
 
     /**
      * @param retryable which failures of a put are worth retrying (beyond a {@link StoreConflictException}, never)
@@ -158,6 +161,33 @@ public final class SpoolUploader implements AutoCloseable {
         this.partialUpload = upload;
     }
 
+    /**
+     * With compression, a plain complete segment waits for its compressed twin, unless {@code gaveUp} says
+     * compressing it failed: then the plain one is uploaded (a store never silently lacks a segment). Before start.
+     */
+    public void uploadUncompressedWhen(Predicate<WalFileName> gaveUp) {
+        this.compressionGaveUp = gaveUp;
+    }
+
+    /** Samples the receiver's flushed position once a second, for {@link #progress}'s lag in seconds; before start. */
+    public void trackLag(java.util.function.LongSupplier flushed) {
+        this.flushedLsn = flushed;
+    }
+
+    /**
+     * Where the store stands against the receiver's flushed position: what it holds, how many bytes behind, and
+     * how long ago the oldest WAL it lacks was flushed.
+     */
+    public io.walstream.archiver.metrics.ReceiverMetrics.Store progress(long flushed) {
+        long now = System.nanoTime();
+        lag.flushed(flushed, now);
+        long archived = archivedLsn();
+        long behind = archived <= 0 ? 0 : Math.max(0, flushed - archived);
+        return new io.walstream.archiver.metrics.ReceiverMetrics.Store(Math.max(0, archived), behind,
+                archived < 0 ? Double.NaN : behind == 0 ? 0 : lag.seconds(archived, now), uploadedFiles(),
+                uploadedBytes(), failure != null);
+    }
+
     /** The end of the WAL in the store's {@code .partial} (0 when none was uploaded). */
     public long partialUploadedLsn() {
         return publishedPartialLsn;
@@ -187,9 +217,66 @@ public final class SpoolUploader implements AutoCloseable {
     }
 
     /**
-     * Everything before this LSN is in the store: complete segments up to the first one still waiting, and the part
-     * of the segment being received uploaded as {@code .partial}; 0 before the first upload, -1 when the spool
-     * cannot be read.
+     * Bytes in the spool the store lacks: complete files (uploading, waiting, or a plain segment waiting to be
+     * compressed first) and the {@code .partial} files of {@code next}'s timeline below it (a segment just completed,
+     * not yet renamed); -1 when the spool cannot be read. The segment {@code next} itself is not counted.
+     */
+    public long pendingBytes(WalFileName next) {
+        if (identity == null) {
+            return 0; // nothing bound yet: nothing received
+        }
+        long bytes = 0;
+        try {
+            for (WalStore.StoredFile f : spool.list()) {
+                String name = f.name();
+                if (WalFileName.isHistoryFileName(name)) {
+                    bytes += uploaded.contains(name) ? 0 : f.size();
+                } else if (WalFileName.isWalFileName(name)) {
+                    WalFileName segment = parse(name);
+                    if (segment == null || archived(segment)) {
+                        continue;
+                    }
+                    boolean finishing = segment.partial() && next != null && segment.timeline() == next.timeline()
+                            && segment.segmentNumber() < next.segmentNumber();
+                    if (!segment.partial() || finishing) {
+                        bytes += f.size();
+                    }
+                }
+            }
+        } catch (IOException | RuntimeException e) {
+            return -1;
+        }
+        return bytes;
+    }
+
+    /**
+     * The {@code --spool-max} rule: why receiving must wait before opening {@code next}, or empty when the spool
+     * holds at most {@code maxBytes} not yet uploaded.
+     */
+    public Optional<String> overSpoolLimit(long maxBytes, WalFileName next) {
+        long pending = pendingBytes(next);
+        if (pending <= maxBytes) {
+            return Optional.empty(); // also when the spool cannot be read: the writer's own I/O reports that
+        }
+        return Optional.of("the spool " + spool.path() + " holds " + pending + " bytes not yet uploaded to "
+                + store.location() + ", over --spool-max " + maxBytes);
+    }
+
+    /** The store has this segment whole, in any form (plain or compressed). */
+    private boolean archived(WalFileName segment) {
+        WalFileName complete = segment.withPartial(false);
+        for (WalFileName.Compression c : WalFileName.Compression.values()) {
+            if (uploaded.contains(complete.withCompression(c).toString())) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /**
+     * Everything the spool has before this LSN is in the store: complete segments up to the first one the store
+     * lacks, and the part of the segment being received uploaded as {@code .partial}; 0 before anything was
+     * received, -1 when the spool cannot be read.
      */
     public long archivedLsn() {
         if (identity == null) {
@@ -204,16 +291,29 @@ public final class SpoolUploader implements AutoCloseable {
                 }
             }
         }
+        long missing = Long.MAX_VALUE; // where the oldest WAL of the spool that the store lacks starts
         try {
-            for (String name : candidates(false)) {
-                if (WalFileName.isWalFileName(name)) {
-                    return Math.min(upTo, parse(name).startLsn().value()); // the oldest still waiting
+            WalFileName receiving = null;
+            for (String name : spool.names()) {
+                WalFileName segment = WalFileName.isWalFileName(name) ? parse(name) : null;
+                if (segment == null || archived(segment)) {
+                    continue;
+                }
+                if (!segment.partial()) {
+                    missing = Math.min(missing, segment.startLsn().value());
+                } else if (receiving == null || segment.segmentNumber() > receiving.segmentNumber()) {
+                    receiving = segment; // older .partial files (an old timeline's last piece) are never uploaded
                 }
             }
-        } catch (IOException | RuntimeException e) {
+            if (receiving != null) {
+                long start = receiving.startLsn().value();
+                missing = Math.min(missing, receiving.toString().equals(publishedPartial)
+                        ? Math.max(start, publishedPartialLsn) : start);
+            }
+        } catch (RuntimeException e) {
             return -1;
         }
-        return upTo;
+        return missing == Long.MAX_VALUE ? upTo : upTo == 0 ? missing : Math.min(upTo, missing);
     }
 
     /** Why uploading stopped, if it did. */
@@ -297,6 +397,10 @@ public final class SpoolUploader implements AutoCloseable {
         try (WatchService watch = FileSystems.getDefault().newWatchService()) {
             spool.path().register(watch, StandardWatchEventKinds.ENTRY_CREATE);
             while (!closed && failure == null) {
+                java.util.function.LongSupplier flushed = flushedLsn;
+                if (flushed != null) {
+                    lag.flushed(flushed.getAsLong(), System.nanoTime());
+                }
                 try {
                     if (identity == null && spool.identity().isPresent()) {
                         bindStore();
@@ -347,8 +451,11 @@ public final class SpoolUploader implements AutoCloseable {
                 histories.add(name);
             } else if (WalFileName.isWalFileName(name)) {
                 WalFileName segment = parse(name);
-                if (segment != null && !segment.partial() && (settings.compression() == WalFileName.Compression.NONE
-                        || segment.compression() != WalFileName.Compression.NONE)) {
+                // archived in another form (plain after a compression failure, compressed since): one copy is enough
+                if (segment != null && !segment.partial() && !archived(segment)
+                        && (settings.compression() == WalFileName.Compression.NONE
+                        || segment.compression() != WalFileName.Compression.NONE
+                        || compressionGaveUp.test(segment))) {
                     segments.add(segment);
                 }
             }
@@ -477,6 +584,10 @@ public final class SpoolUploader implements AutoCloseable {
                     uploadedFiles.incrementAndGet();
                     uploadedBytes.addAndGet(size);
                     lastUploaded = name;
+                    if (settings.compression() != WalFileName.Compression.NONE && WalFileName.isWalFileName(name)
+                            && !name.endsWith(settings.compression().suffix())) {
+                        log.warn("{} uploaded to {} uncompressed: compressing it failed", name, store.location());
+                    }
                     if (attempt > 1) {
                         log.info("{} uploaded to {} after {} attempts", name, store.location(), attempt);
                     } else {
@@ -532,7 +643,7 @@ public final class SpoolUploader implements AutoCloseable {
                 .sorted(Comparator.comparingLong(WalFileName::segmentNumber).reversed()).toList();
         for (int i = settings.keepLocal(); i < complete.size(); i++) {
             WalFileName segment = complete.get(i);
-            if (segment.segmentNumber() < newest && uploaded.contains(segment.toString())) {
+            if (segment.segmentNumber() < newest && archived(segment)) {
                 spool.delete(segment.toString());
             }
         }

@@ -45,7 +45,7 @@ final class ArchiveMetricsTest {
             "walstream_bytes_in_flight", "walstream_verification_failures_total", "walstream_timeline",
             "walstream_streaming", "walstream_disk_full", "walstream_disk_full_events_total",
             "walstream_segments_compressed_total", "walstream_compression_failures_total",
-            "walstream_compression_pending");
+            "walstream_compression_pending", "walstream_spool_full", "walstream_spool_full_events_total");
 
     /** Samples by name (with {@code {le="..."}} kept), after checking HELP and TYPE lines. */
     static Map<String, Double> parse(String text) {
@@ -129,7 +129,7 @@ final class ArchiveMetricsTest {
     @Test
     void theScrapeHasEveryDocumentedSeriesWithTheSnapshotsValues() {
         ReceiverMetrics m = new ReceiverMetrics(0x3000100L, 0x3000080L, 0x3000000L, 0x2FFFFF0L, 0x3000200L, 0x200,
-                0.25, 123_456, 7, 5, 1, true, 2, 3, 1024, 4096, 0, new ReceiverMetrics.Storage(true, 1, 6, 0, 2));
+                0.25, 123_456, 7, 5, 1, true, 2, 3, 1024, 4096, 0, new ReceiverMetrics.Storage(true, 1, 6, 0, 2, true, 3));
         Fsyncs fsyncs = new Fsyncs();
         PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
         fsyncs.metricsOver(m).bindTo(registry);
@@ -165,6 +165,8 @@ final class ArchiveMetricsTest {
                 .containsEntry("walstream_segments_compressed_total", 6.0)
                 .containsEntry("walstream_compression_failures_total", 0.0)
                 .containsEntry("walstream_compression_pending", 2.0)
+                .containsEntry("walstream_spool_full", 1.0)
+                .containsEntry("walstream_spool_full_events_total", 3.0)
                 .containsEntry("walstream_fsync_duration_seconds_count", 5.0)
                 .containsEntry("walstream_fsync_duration_seconds_bucket{le=\"1.0E-4\"}", 2.0)
                 .containsEntry("walstream_fsync_duration_seconds_bucket{le=\"0.0025\"}", 2.0)
@@ -184,6 +186,25 @@ final class ArchiveMetricsTest {
         new Fsyncs().metricsOver(m).bindTo(registry);
         assertThat(registry.scrape()).contains("walstream_lag_seconds NaN\n")
                 .contains("walstream_fsync_duration_seconds_bucket{le=\"2.5E-4\"} 0\n");
+    }
+
+    @Test
+    void theObjectStoresMetersAreThereOnlyWithAnArchive() {
+        ReceiverMetrics m = new ReceiverMetrics(0, 0, 0x5000000L, 0, 0, 0, 0, 0, 0, 0, 0, false, 0, 0, 0, 0, 0,
+                ReceiverMetrics.Storage.NONE);
+        PrometheusMeterRegistry without = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new Fsyncs().metricsOver(m).bindTo(without);
+        assertThat(without.scrape()).doesNotContain("walstream_store_");
+
+        PrometheusMeterRegistry with = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+        new Fsyncs().metricsOver(m.withStore(new ReceiverMetrics.Store(0x3000000L, 0x2000000L, 42.5, 3, 48L << 20,
+                true))).bindTo(with);
+        assertThat(parse(with.scrape())).containsEntry("walstream_store_archived_lsn", (double) 0x3000000L)
+                .containsEntry("walstream_store_lag_bytes", (double) 0x2000000L)
+                .containsEntry("walstream_store_lag_seconds", 42.5)
+                .containsEntry("walstream_store_uploaded_files_total", 3.0)
+                .containsEntry("walstream_store_uploaded_bytes_total", (double) (48L << 20))
+                .containsEntry("walstream_store_uploads_stopped", 1.0);
     }
 
     @Test

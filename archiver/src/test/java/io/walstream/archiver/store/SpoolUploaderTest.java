@@ -188,4 +188,73 @@ final class SpoolUploaderTest {
             dir.delete(name);
         }
     }
+
+    @Test
+    void pendingBytesCountWhatTheStoreLacksAndTheLimitSaysWhy() throws IOException {
+        ArchiveDirectory spool = spool();
+        UnreachableStore store = new UnreachableStore(ArchiveDirectory.create(tmp.resolve("store")));
+        write(spool, "000000010000000000000001", "uploaded");
+        AtomicReference<Exception> failure = new AtomicReference<>();
+        try (SpoolUploader up = uploader(spool, store, -1, WalFileName.Compression.NONE, failure)) {
+            up.start();
+            assertThat(up.drain(Duration.ofSeconds(30))).isTrue();
+            store.down = true;
+            write(spool, "000000010000000000000002", "waits");
+            write(spool, "000000010000000000000003.partial", "just completed");
+            write(spool, "000000010000000000000004.partial", "the next one, not counted");
+            WalFileName next = WalFileName.parse("000000010000000000000004", CLUSTER.segmentSize());
+            assertThat(up.pendingBytes(next)).isEqualTo("waits".length() + "just completed".length());
+            assertThat(up.overSpoolLimit(19, next)).isEmpty();
+            assertThat(up.overSpoolLimit(18, next)).get().asString().contains("holds 19 bytes not yet uploaded")
+                    .contains("--spool-max 18");
+            assertThat(up.archivedLsn()).as("segment 2 is the oldest the store lacks").isEqualTo(2L << 24);
+            var progress = up.progress((4L << 24) + 10);
+            assertThat(progress.archivedLsn()).isEqualTo(2L << 24);
+            assertThat(progress.lagBytes()).isEqualTo((2L << 24) + 10);
+            assertThat(progress.uploadsStopped()).isFalse();
+        }
+    }
+
+    /** A store that can go away: puts then fail as against a refused connection, which is worth retrying. */
+    static final class UnreachableStore implements WalStore {
+        private final ArchiveDirectory dir;
+        volatile boolean down;
+
+        UnreachableStore(ArchiveDirectory dir) {
+            this.dir = dir;
+        }
+
+        @Override
+        public String location() {
+            return dir.location();
+        }
+
+        @Override
+        public java.util.List<StoredFile> list() throws IOException {
+            return dir.list();
+        }
+
+        @Override
+        public java.util.Optional<StoredFile> stat(String name) throws IOException {
+            return dir.stat(name);
+        }
+
+        @Override
+        public java.io.InputStream open(String name) throws IOException {
+            return dir.open(name);
+        }
+
+        @Override
+        public PutOutcome put(String name, Path source) throws IOException {
+            if (down) {
+                throw new java.net.ConnectException("Connection refused");
+            }
+            return dir.put(name, source);
+        }
+
+        @Override
+        public void delete(String name) throws IOException {
+            dir.delete(name);
+        }
+    }
 }

@@ -75,12 +75,34 @@ public final class S3WalStore implements WalStore {
         this.location = location;
     }
 
+    /**
+     * The SDK's switch for the EC2 instance metadata endpoint ({@code AWS_EC2_METADATA_DISABLED} as a system
+     * property); system properties win over the environment.
+     */
+    static final String METADATA_DISABLED_PROPERTY = "aws.disableEc2Metadata";
+    static final String METADATA_DISABLED_ENV = "AWS_EC2_METADATA_DISABLED";
+
     /** Opens the store with the SDK's default credentials chain and region (us-east-1 when none is configured). */
     public static S3WalStore open(S3Location location, S3Settings settings) {
+        disableInstanceMetadataUnlessOptedIn(System.getenv(), System.getProperties());
         return open(location, settings, DefaultCredentialsProvider.builder().build());
     }
 
+    /**
+     * With no region or credentials configured, the SDK's default chains end at the EC2 instance metadata endpoint,
+     * which off EC2 means seconds of connect timeouts on every command (a {@code restore_command} run per WAL file
+     * included). It is off unless the user asked for it: {@code AWS_EC2_METADATA_DISABLED=false} or
+     * {@code -Daws.disableEc2Metadata=false} (on EC2, for an instance role or the instance's region).
+     */
+    static void disableInstanceMetadataUnlessOptedIn(java.util.Map<String, String> env,
+            java.util.Properties properties) {
+        if (properties.getProperty(METADATA_DISABLED_PROPERTY) == null && env.get(METADATA_DISABLED_ENV) == null) {
+            properties.setProperty(METADATA_DISABLED_PROPERTY, "true");
+        }
+    }
+
     public static S3WalStore open(S3Location location, S3Settings settings, AwsCredentialsProvider credentials) {
+        disableInstanceMetadataUnlessOptedIn(System.getenv(), System.getProperties());
         S3ClientBuilder builder = S3Client.builder()
                 .credentialsProvider(credentials)
                 .httpClientBuilder(UrlConnectionHttpClient.builder()
@@ -112,6 +134,11 @@ public final class S3WalStore implements WalStore {
 
     public S3Location s3Location() {
         return location;
+    }
+
+    /** The region requests are signed for. */
+    Region region() {
+        return client.serviceClientConfiguration().region();
     }
 
     // ------------------------------------------------------------------ reading
