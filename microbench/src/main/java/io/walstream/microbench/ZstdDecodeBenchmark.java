@@ -9,10 +9,20 @@ import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
 import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Random;
+import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -39,6 +49,9 @@ import org.openjdk.jmh.annotations.Warmup;
  * <p>{@code wal}: {@code synthetic} (the {@code mixed} segment of {@link SyntheticWalSegments}) or the path of a real
  * 16 MiB segment. Score: one operation is 1 MiB ({@code @OperationsPerInvocation(16)}), so ops/s is MiB/s of plain
  * WAL.
+ *
+ * <p>On a loaded machine JMH's error bars swallow the differences; {@link #main} runs the same methods interleaved
+ * (each once per repetition, in a shuffled order) and reports thread CPU time as well as wall time per segment.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -85,6 +98,51 @@ public class ZstdDecodeBenchmark {
         }
         System.out.printf("%n%s: 16 MiB -> %d bytes (%.1f %%), frame content size %d%n", wal, frame.length,
                 100.0 * frame.length / plain.length, Zstd.getFrameContentSize(frame));
+    }
+
+    /** {@code ZstdDecodeBenchmark WAL REPETITIONS}: the interleaved run; the first fifth is a warm-up. */
+    public static void main(String[] args) throws Exception {
+        ZstdDecodeBenchmark b = new ZstdDecodeBenchmark();
+        b.wal = args[0];
+        int repetitions = Integer.parseInt(args[1]);
+        b.setUp();
+        Map<String, Callable<Object>> ways = new LinkedHashMap<>();
+        ways.put("stream (serve before)", b::stream);
+        ways.put("oneShot (serve now)", b::oneShot);
+        ways.put("oneShotReused", b::oneShotReused);
+        ways.put("oneShotDirectReused", b::oneShotDirectReused);
+        Map<String, List<Double>> wall = new LinkedHashMap<>();
+        Map<String, List<Double>> cpu = new LinkedHashMap<>();
+        ThreadMXBean threads = ManagementFactory.getThreadMXBean();
+        List<String> order = new ArrayList<>(ways.keySet());
+        Random random = new Random(1);
+        for (int i = 0; i < repetitions; i++) {
+            Collections.shuffle(order, random);
+            for (String way : order) {
+                long c0 = threads.getCurrentThreadCpuTime();
+                long t0 = System.nanoTime();
+                ways.get(way).call();
+                long t1 = System.nanoTime();
+                long c1 = threads.getCurrentThreadCpuTime();
+                if (i >= repetitions / 5) {
+                    wall.computeIfAbsent(way, k -> new ArrayList<>()).add((t1 - t0) / 1e6);
+                    cpu.computeIfAbsent(way, k -> new ArrayList<>()).add((c1 - c0) / 1e6);
+                }
+            }
+        }
+        b.tearDown();
+        System.out.printf("%-24s %9s %9s %9s %9s   (ms per 16 MiB segment, %d repetitions)%n", "way", "wall min",
+                "wall med", "cpu min", "cpu med", repetitions - repetitions / 5);
+        for (String way : ways.keySet()) {
+            System.out.printf(Locale.ROOT, "%-24s %9.2f %9.2f %9.2f %9.2f%n", way, Collections.min(wall.get(way)),
+                    median(wall.get(way)), Collections.min(cpu.get(way)), median(cpu.get(way)));
+        }
+    }
+
+    private static double median(List<Double> values) {
+        List<Double> sorted = new ArrayList<>(values);
+        Collections.sort(sorted);
+        return sorted.get(sorted.size() / 2);
     }
 
     @TearDown(Level.Trial)
