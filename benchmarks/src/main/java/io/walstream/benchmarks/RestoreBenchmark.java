@@ -12,6 +12,10 @@ import io.walstream.replaysim.SvgBarChart;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -31,8 +35,10 @@ import java.util.concurrent.TimeUnit;
  * archive) and is not counted. Prints ms per segment and the ratio of the medians to {@code cp}'s.
  *
  * <p>A column is a {@link Command}: a name and a template in which {@code %f} and {@code %p} are PostgreSQL's
- * and {@code %d} is the archive directory, so another way back (e.g. a client of {@code walstream serve}) is one
- * more entry in the list.
+ * and {@code %d} is the archive directory, so another way back is one more entry in the list. A command may bring
+ * a server that runs for the whole benchmark against its archive (e.g. {@code walstream serve}, with {@code curl}
+ * as the restore_command): it is started before the first round on a free loopback port, {@code %P} in both
+ * templates, and stopped after the last, so only the per-segment calls are timed.
  */
 public final class RestoreBenchmark {
 
@@ -48,11 +54,19 @@ public final class RestoreBenchmark {
         }
     }
 
-    /** A {@code restore_command} to time: {@code %f}, {@code %p} as PostgreSQL's, {@code %d} the archive directory. */
-    public record Command(String name, Archive archive, String template) {
-        String expand(String walFile, Path target, Path archiveDir) {
+    /**
+     * A {@code restore_command} to time: {@code %f}, {@code %p} as PostgreSQL's, {@code %d} the archive directory,
+     * {@code %P} the port of its {@code server}: a command line run in the background for the whole benchmark
+     * (null for none), with {@code %d} and {@code %P}, that listens on 127.0.0.1:%P.
+     */
+    public record Command(String name, Archive archive, String template, String server) {
+        public Command(String name, Archive archive, String template) {
+            this(name, archive, template, null);
+        }
+
+        String expand(String walFile, Path target, Path archiveDir, int port) {
             return template.replace("%f", walFile).replace("%p", shellQuote(target.toString()))
-                    .replace("%d", shellQuote(archiveDir.toString()));
+                    .replace("%d", shellQuote(archiveDir.toString())).replace("%P", Integer.toString(port));
         }
 
         String label() {
@@ -112,22 +126,17 @@ public final class RestoreBenchmark {
             Path pgWal = Files.createDirectories(work.resolve("pg_wal"));
             Path target = pgWal.resolve("RECOVERYXLOG");
             Map<Command, List<Double>> times = new LinkedHashMap<>();
-            for (int round = 0; round < o.rounds(); round++) {
+            Map<Command, Server> servers = new LinkedHashMap<>();
+            try {
                 for (Command c : o.commands()) {
-                    List<Double> ms = new ArrayList<>();
-                    for (String segment : segments) {
-                        Files.deleteIfExists(target);
-                        ms.add(restore(c, segment, target, archives.get(c.archive())));
-                        if (Files.size(target) != pg.walSegmentSize()) {
-                            throw new IllegalStateException(c.label() + " restored " + Files.size(target)
-                                    + " bytes of " + segment);
-                        }
+                    if (c.server() != null) {
+                        servers.put(c, Server.start(c, archives.get(c.archive()), work));
                     }
-                    out.printf(Locale.ROOT, "round %d  %-36s median %8.1f ms per segment%s%n", round, c.label(),
-                            Benchmarks.median(ms), round == 0 ? "  warm-up" : "");
-                    if (round > 0) {
-                        times.computeIfAbsent(c, k -> new ArrayList<>()).addAll(ms);
-                    }
+                }
+                rounds(o, segments, archives, target, pg.walSegmentSize(), servers, times, out);
+            } finally {
+                for (Server server : servers.values()) {
+                    server.stop();
                 }
             }
             List<Result> results = times.entrySet().stream().map(e -> new Result(e.getKey(), e.getValue())).toList();
@@ -136,6 +145,82 @@ public final class RestoreBenchmark {
             return results;
         } finally {
             Directories.deleteRecursively(work);
+        }
+    }
+
+    /** Every command on every segment, round after round; counted rounds' times into {@code times}. */
+    private static void rounds(Options o, List<String> segments, Map<Archive, Path> archives, Path target,
+            int segmentSize, Map<Command, Server> servers, Map<Command, List<Double>> times, PrintWriter out)
+            throws Exception {
+        for (int round = 0; round < o.rounds(); round++) {
+            for (Command c : o.commands()) {
+                Server server = servers.get(c);
+                List<Double> ms = new ArrayList<>();
+                for (String segment : segments) {
+                    Files.deleteIfExists(target);
+                    ms.add(restore(c, segment, target, archives.get(c.archive()), server == null ? 0 : server.port()));
+                    if (Files.size(target) != segmentSize) {
+                        throw new IllegalStateException(c.label() + " restored " + Files.size(target) + " bytes of "
+                                + segment);
+                    }
+                }
+                out.printf(Locale.ROOT, "round %d  %-36s median %8.1f ms per segment%s%n", round, c.label(),
+                        Benchmarks.median(ms), round == 0 ? "  warm-up" : "");
+                out.flush();
+                if (round > 0) {
+                    times.computeIfAbsent(c, k -> new ArrayList<>()).addAll(ms);
+                }
+            }
+        }
+    }
+
+    /** A command's server, running in the background on 127.0.0.1:port; its output in a file of the work dir. */
+    private record Server(Command command, Process process, int port, Path log) {
+
+        private static final Duration READY = Duration.ofSeconds(60);
+
+        /** Starts {@code command.server()} against {@code archive} and waits until its port accepts connections. */
+        static Server start(Command command, Path archive, Path work) throws Exception {
+            int port = freePort();
+            String line = command.server().replace("%d", shellQuote(archive.toString()))
+                    .replace("%P", Integer.toString(port));
+            Path log = Files.createTempFile(work, "server-", ".log");
+            // exec: the server is the process itself, so that stopping it is a SIGTERM to it.
+            Process p = new ProcessBuilder("sh", "-c", "exec " + line).redirectErrorStream(true)
+                    .redirectOutput(log.toFile()).start();
+            Server server = new Server(command, p, port, log);
+            long deadline = System.nanoTime() + READY.toNanos();
+            while (true) {
+                if (!p.isAlive()) {
+                    throw new IllegalStateException(command.label() + ": its server exited " + p.exitValue() + ": "
+                            + line + "\n" + Files.readString(log));
+                }
+                try (Socket s = new Socket()) {
+                    s.connect(new InetSocketAddress(InetAddress.getLoopbackAddress(), port), 1000);
+                    return server;
+                } catch (IOException notYet) {
+                    if (System.nanoTime() > deadline) {
+                        server.stop();
+                        throw new IllegalStateException(command.label() + ": its server did not listen on port "
+                                + port + " within " + READY.toSeconds() + " s: " + line + "\n" + Files.readString(log));
+                    }
+                    Thread.sleep(100);
+                }
+            }
+        }
+
+        void stop() throws InterruptedException {
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly();
+                process.waitFor(30, TimeUnit.SECONDS);
+            }
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return s.getLocalPort();
+            }
         }
     }
 
@@ -154,15 +239,16 @@ public final class RestoreBenchmark {
         for (Result r : results) {
             out.printf(Locale.ROOT, "%-36s %8.1f %8.1f %8.1f %8.0f %7s%n", r.command().label(), r.min(), r.median(),
                     r.max(), segmentSize / 1048576.0 / (r.median() / 1000),
-                    cp == null ? "-" : String.format(Locale.ROOT, "%.1f", r.median() / cp));
+                    cp == null ? "-" : String.format(Locale.ROOT, "%.2f", r.median() / cp));
         }
         out.println("(ms per segment: each call a new process, started through sh -c as PostgreSQL starts it;"
                 + " / cp: ratio of the medians)");
     }
 
     /** Runs {@code command} for one segment; returns the milliseconds to its exit. */
-    private static double restore(Command command, String segment, Path target, Path archive) throws Exception {
-        String line = command.expand(segment, target, archive);
+    private static double restore(Command command, String segment, Path target, Path archive, int port)
+            throws Exception {
+        String line = command.expand(segment, target, archive, port);
         ProcessBuilder pb = new ProcessBuilder("sh", "-c", line).redirectErrorStream(true);
         long t0 = System.nanoTime();
         Process p = pb.start();
@@ -217,8 +303,14 @@ public final class RestoreBenchmark {
     }
 
     private static boolean onPath(String tool) {
+        return findOnPath(tool) != null;
+    }
+
+    /** {@code tool} as found on {@code PATH}, or null. */
+    public static Path findOnPath(String tool) {
         String path = System.getenv("PATH");
-        return path != null && java.util.Arrays.stream(path.split(":")).anyMatch(d -> Files.isExecutable(Path.of(d, tool)));
+        return path == null ? null : java.util.Arrays.stream(path.split(":")).map(d -> Path.of(d, tool))
+                .filter(Files::isExecutable).findFirst().orElse(null);
     }
 
     /** {@code s} as one word for sh. */

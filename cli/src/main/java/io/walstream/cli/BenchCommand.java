@@ -150,11 +150,12 @@ final class BenchCommand implements Callable<Integer> {
 
     @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
-                "restore_command as PostgreSQL runs it: cp against walstream restore, per segment.",
+                "restore_command as PostgreSQL runs it: cp against walstream restore and serve + curl, per segment.",
                 "A new process per segment, one after another. Archives real WAL from an embedded primary with walstream receive, plain and zstd, then restores every",
                 "segment with each command in turn: cp, zstd -d (when installed), walstream restore as",
                 "'java -jar walstream.jar' and through the repository's ./walstream launcher (when this jar is",
-                "the one it builds). Rounds alternate the commands; the first is a warm-up. Prints ms per",
+                "the one it builds), and curl against a 'walstream serve' process started once per archive",
+                "(curl must be on PATH). Rounds alternate the commands; the first is a warm-up. Prints ms per",
                 "segment, min/median/max, and the ratio of the medians to cp."
             })
     static final class Restore implements Callable<Integer> {
@@ -172,6 +173,11 @@ final class BenchCommand implements Callable<Integer> {
 
         @Override
         public Integer call() throws Exception {
+            Path curl = RestoreBenchmark.findOnPath("curl");
+            if (curl == null) {
+                throw new IllegalStateException("curl, the restore_command of the serve + curl column, was not found"
+                        + " on PATH: install it (Debian/Ubuntu: apt-get install -y curl)");
+            }
             Path work = common.workDir();
             List<RestoreBenchmark.Command> commands = new ArrayList<>(RestoreBenchmark.baselines());
             for (RestoreBenchmark.Archive archive : RestoreBenchmark.Archive.values()) {
@@ -182,6 +188,10 @@ final class BenchCommand implements Callable<Integer> {
                     commands.add(new RestoreBenchmark.Command("./walstream restore", archive,
                             RestoreBenchmark.shellQuote(launcher.toString()) + " restore %f %p -D %d"));
                 }
+                // serve runs as it does in production: its own JVM, started once, the same jar as restore.
+                commands.add(new RestoreBenchmark.Command("serve + curl", archive,
+                        RestoreBenchmark.shellQuote(curl.toString()) + " -fsS -o %p http://127.0.0.1:%P/wal/%f",
+                        javaCommand() + " serve -D %d --listen 127.0.0.1:%P"));
             }
             RestoreBenchmark.Options options = common.options(() ->
                     new RestoreBenchmark.Options(segments, rounds, common.pgVersion, work, commands));

@@ -43,7 +43,9 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>Hosts: {@code pg1} the primary (started by pgcluster, everything else on it done by the guide), {@code pg2} and
  * {@code pg3} standbys built by the guide ({@code standbys} blocks run on both, {@code pg2} in them read as the
- * standby's own name), {@code archive} the walstream host (the packaged jar behind a {@code walstream} command).
+ * standby's own name), {@code archive} the walstream host (the packaged jar behind a {@code walstream} command), whose
+ * {@code receive --serve} the standbys' {@code restore_command} reaches with curl (found as {@link Curl} finds it: a
+ * missing curl fails the test by name).
  */
 class HotStandbyGuideIT {
 
@@ -52,7 +54,7 @@ class HotStandbyGuideIT {
     private static final List<String> HOSTS = List.of("pg1", "pg2", "pg3", "standbys", "archive");
     /** What the document may name only through a substitution: nothing of it may remain in a script. */
     private static final List<String> SITE_SPECIFIC = List.of("example.com", "5432", "/var/lib/walstream", "/var/log",
-            "9187", "192.0.2.");
+            "9187", "7480", "192.0.2.");
 
     record Block(int line, String host, boolean background, String id, String script) {
     }
@@ -133,6 +135,8 @@ class HotStandbyGuideIT {
         private final String pgPath;
         private final String account;
         private final int metricsPort = freePort();
+        /** Where the guide's archive.example.com:7480 ({@code receive --serve}) listens here. */
+        private final int servePort = freePort();
         private final Map<String, Host> hosts = new LinkedHashMap<>();
         private PgCluster pg1;
         private Process receiver;
@@ -216,6 +220,12 @@ class HotStandbyGuideIT {
             Files.writeString(launcher, "#!/bin/sh\nexec " + java + " -XX:TieredStopAtLevel=1 -XX:-UsePerfData"
                     + " -jar " + bin.resolve("walstream.jar") + " \"$@\"\n");
             Files.setPosixFilePermissions(launcher, PosixFilePermissions.fromString("rwxr-xr-x"));
+            // The guide's curl, for the standbys' restore_command and the hosts' checks: the one the tests use,
+            // whatever its name or directory, as plain "curl" on every host's PATH.
+            Path curl = bin.resolve("curl");
+            Files.writeString(curl, "#!/bin/sh\nexec " + Curl.path() + " \"$@\"\n");
+            Files.setPosixFilePermissions(curl, PosixFilePermissions.fromString("rwxr-xr-x"));
+            Files.setPosixFilePermissions(bin, PosixFilePermissions.fromString("rwxr-xr-x"));
             Files.setPosixFilePermissions(archive, PosixFilePermissions.fromString("rwxr-xr-x"));
             own(logs);
 
@@ -320,6 +330,7 @@ class HotStandbyGuideIT {
             String s = (block.host().equals("standbys") ? block.script().replace("pg2", host.name) : block.script())
                     .replace("host=pg1.example.com port=5432", "host=127.0.0.1 port=" + hosts.get("pg1").port)
                     .replace("host=pg2.example.com port=5432", "host=127.0.0.1 port=" + hosts.get("pg2").port)
+                    .replace("archive.example.com:7480", "127.0.0.1:" + servePort)
                     .replace("192.0.2.0/24", "127.0.0.1/32")
                     .replace("/var/lib/walstream/archive", archive.toString())
                     .replace("/var/log/postgresql/", logs + "/")
@@ -442,7 +453,10 @@ class HotStandbyGuideIT {
                 }
             });
             assertThat(archive.resolve("00000002.history")).exists();
-            // restore_command served WAL: the standbys started from segments walstream had archived.
+            // restore_command served WAL: the standbys started from segments walstream had archived, fetched with
+            // curl from the receiver's --serve.
+            assertThat(pg3.query("SHOW restore_command")).as("pg3's restore_command")
+                    .startsWith("curl ").contains("http://127.0.0.1:" + servePort + "/wal/%f");
             assertThat(read(logs.resolve("pg2.log")) + read(logs.resolve("pg3.log")))
                     .containsPattern("restored log file \"00000001[0-9A-F]{16}\" from archive");
         }

@@ -175,33 +175,15 @@ final class WalFileSource {
     }
 
     private void complete(CompletableFuture<byte[]> load, String stored) {
-        try (InputStream in = SegmentFiles.openDecompressed(store, stored)) {
-            load.complete(readWhole(in));
+        try {
+            // short or long content comes back at its size: the size check names it
+            load.complete(SegmentFiles.readDecompressed(store, stored, segmentSize().bytes()));
         } catch (NoSuchFileException e) {
             load.completeExceptionally(e);
         } catch (IOException | RuntimeException e) {
             load.completeExceptionally(new DamagedFileException("could not read " + stored + " in "
                     + store.location() + ": " + e + "; the archive is damaged: run walstream verify", e));
         }
-    }
-
-    /**
-     * The plain bytes, read in one call into an array of the segment size: the decoder then works in large
-     * blocks (readAllBytes' small reads cost a JNI call each in zstd-jni, three times the decompression).
-     */
-    private byte[] readWhole(InputStream in) throws IOException {
-        byte[] whole = new byte[segmentSize().bytes()];
-        int n = in.readNBytes(whole, 0, whole.length);
-        if (n < whole.length) {
-            return java.util.Arrays.copyOf(whole, n); // short: the size check names the damage
-        }
-        byte[] more = in.readAllBytes();
-        if (more.length == 0) {
-            return whole;
-        }
-        byte[] longer = java.util.Arrays.copyOf(whole, whole.length + more.length);
-        System.arraycopy(more, 0, longer, whole.length, more.length);
-        return longer; // too long: the size check names it
     }
 
     /** Starts reading the segments after {@code name} that are compressed or remote, unless already cached. */

@@ -2,9 +2,12 @@ package io.walstream.archiver.store;
 
 import io.walstream.archiver.Lz4FrameInputStream;
 
+import com.github.luben.zstd.Zstd;
+import com.github.luben.zstd.ZstdException;
 import com.github.luben.zstd.ZstdInputStream;
 import io.walstream.protocol.WalFileName;
 import java.io.BufferedInputStream;
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.channels.FileChannel;
@@ -58,6 +61,57 @@ public final class SegmentFiles {
             }
         }
         return WalFileName.Compression.NONE;
+    }
+
+    /**
+     * The whole plain content of a file of {@code store} that should hold {@code plainSize} bytes (a segment), in a
+     * new array of that size when it does. zstd is decompressed in one call on the whole stored file, which is faster
+     * than the stream (benchmarks/README.md, "zstd decoding in serve"); a file the call refuses (damaged, or longer
+     * than {@code plainSize}) is read again by the stream, whose error or whole content says what is wrong. Content of
+     * another size comes back at its size, for the caller's size check to name.
+     */
+    public static byte[] readDecompressed(WalStore store, String name, int plainSize) throws IOException {
+        WalFileName.Compression compression = compressionOf(name);
+        if (compression != WalFileName.Compression.ZSTD) {
+            try (InputStream in = decompress(store.open(name), compression)) {
+                return readWhole(in, plainSize);
+            }
+        }
+        byte[] stored;
+        try (InputStream in = store.open(name)) {
+            stored = in.readAllBytes();
+        }
+        byte[] plain = new byte[plainSize];
+        try {
+            long n = Zstd.decompressByteArray(plain, 0, plain.length, stored, 0, stored.length);
+            if (!Zstd.isError(n)) {
+                return n == plain.length ? plain : java.util.Arrays.copyOf(plain, (int) n);
+            }
+        } catch (ZstdException refused) {
+            // damaged or too long: the stream below says which
+        }
+        try (InputStream in = decompress(new ByteArrayInputStream(stored), compression)) {
+            return readWhole(in, plainSize);
+        }
+    }
+
+    /**
+     * All of {@code in}, read in one call into an array of {@code expected} bytes: a decoder then works in large blocks
+     * (readAllBytes' small reads cost a JNI call each in zstd-jni, three times the decompression).
+     */
+    private static byte[] readWhole(InputStream in, int expected) throws IOException {
+        byte[] whole = new byte[expected];
+        int n = in.readNBytes(whole, 0, whole.length);
+        if (n < whole.length) {
+            return java.util.Arrays.copyOf(whole, n);
+        }
+        byte[] more = in.readAllBytes();
+        if (more.length == 0) {
+            return whole;
+        }
+        byte[] longer = java.util.Arrays.copyOf(whole, whole.length + more.length);
+        System.arraycopy(more, 0, longer, whole.length, more.length);
+        return longer;
     }
 
     /** The whole plain content of an archived segment. */
