@@ -161,7 +161,12 @@ public final class ArchiveReceiver implements AutoCloseable {
                 }
                 log.info("server ended streaming; reconnecting in {} s", options.retryInterval().toSeconds());
             } catch (ConnectionException e) {
-                if (!options.loop() || stopRequested.getCount() == 0) {
+                if (stopRequested.getCount() == 0) {
+                    // asked to stop while (re)connecting: the attempt's failure is no longer the user's concern
+                    log.debug("stopped while connecting: {}", e.getMessage());
+                    return Outcome.STOPPED;
+                }
+                if (!options.loop()) {
                     throw e;
                 }
                 log.warn("{}; reconnecting in {} s", e.getMessage(), options.retryInterval().toSeconds());
