@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -38,7 +39,7 @@ class SynchronousCrashIT {
     private static final int WRITERS = 3;
 
     @Test
-    void everyCommitAcknowledgedBeforeTheKillIsInTheArchive(@TempDir Path tmp) throws Exception {
+    void everyCommitAcknowledgedBeforeTheKillIsInTheArchive(@TempDir Path tmp, TestReporter reporter) throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
         int rounds = Integer.getInteger("crash.syncRounds", 4);
         System.out.println("SynchronousCrashIT seed " + seed + " (-Dcrash.seed=" + seed + " to replay), " + rounds
@@ -50,7 +51,7 @@ class SynchronousCrashIT {
         try (PgCluster pg = PgCluster.builder().name("sync_crash_primary").setting("wal_keep_size", "1GB").start()) {
             pg.execute("CREATE TABLE commits (id bigserial PRIMARY KEY, writer int, payload text)");
             pg.createPhysicalSlot(SLOT);
-            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"))) {
+            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"), reporter)) {
                 long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
                 String conninfo = h.conninfo(APP);
                 long previouslyReported = h.slotRestartLsn(SLOT);
@@ -126,6 +127,9 @@ class SynchronousCrashIT {
                 List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
                 int compared = h.assertCompleteSegmentsAreTheServers(segments);
                 h.assertVerifyPasses();
+                String dirtyPages = h.dirtyPageSummary();
+                System.out.println(dirtyPages);
+                reporter.publishEntry("dirty-page check", dirtyPages);
                 System.out.printf("SynchronousCrashIT: %d rounds, %d commits acknowledged, %d released by the reloads,"
                                 + " %d segments (%d complete, all the server's own), %d s%n", rounds, acknowledgedTotal,
                         releasedByTheReload, segments.size(), compared, (System.nanoTime() - t0) / 1_000_000_000);
