@@ -632,12 +632,25 @@ public final class PgCluster implements AutoCloseable {
 
     /** The server's own bytes of a WAL file in pg_wal ({@code pg_read_binary_file}), for byte-for-byte comparisons. */
     public byte[] readWalFile(String walFileName) {
+        return readWalFile(walFileName, 0, -1);
+    }
+
+    /**
+     * {@code length} bytes (fewer at the end of the file; all when negative) of a WAL file in pg_wal from
+     * {@code offset}: the server's own, for comparisons of a range (a {@code .partial} up to a flush position).
+     */
+    public byte[] readWalFile(String walFileName, long offset, int length) {
         if (!walFileName.matches("[0-9A-F]{24}|[0-9A-F]{8}\\.history")) {
             throw new IllegalArgumentException("WAL file name: " + walFileName);
         }
         try (Connection c = connect();
-                PreparedStatement s = c.prepareStatement("SELECT pg_read_binary_file('pg_wal/' || ?)")) {
+                PreparedStatement s = c.prepareStatement(length < 0 ? "SELECT pg_read_binary_file('pg_wal/' || ?)"
+                        : "SELECT pg_read_binary_file('pg_wal/' || ?, ?, ?)")) {
             s.setString(1, walFileName);
+            if (length >= 0) {
+                s.setLong(2, offset);
+                s.setLong(3, length);
+            }
             try (ResultSet rs = s.executeQuery()) {
                 rs.next();
                 return rs.getBytes(1);
