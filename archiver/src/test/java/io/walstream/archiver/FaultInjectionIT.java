@@ -38,7 +38,9 @@ import org.junit.jupiter.api.io.TempDir;
  * stream truncated mid-read; the server crashed or shut down and restarted. Each round ends when walstream has made
  * durable everything the server had written at the fault (after reconnecting on its own where the fault ends the
  * connection). Then the archive's WAL written since the round before, up to that position, complete segment or
- * {@code .partial}, must be the server's, byte for byte: what a fault of this kind lost is counted per kind. At the
+ * {@code .partial}, must be the server's, byte for byte: what a fault of this kind lost is counted per kind. A
+ * flipped byte is located in the server's messages by the proxy: one in WAL must be refused as bad WAL (the
+ * verifier's CRC and zero checks) and the connection restarted, one in the framing must end the connection. At the
  * end every complete segment is byte-identical to the server's, {@code verify} is clean, and nothing was lost.
  * Seeded: the seed is printed, {@code -Dfaults.seed=N} replays it; {@code -Dfaults.KIND=N} sets the rounds of each
  * kind.
@@ -62,6 +64,10 @@ class FaultInjectionIT {
      */
     private record Round(String fault, long recoveryMillis, String outcome, long lostBytes) {
     }
+
+    /** Flipped bytes in these parts of the server's messages must end the connection: the receiver cannot go on. */
+    private static final List<String> FRAMING = List.of("message type byte", "message length", "CopyData kind byte",
+            "XLogData start");
 
     @Test
     void faultsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
@@ -163,8 +169,19 @@ class FaultInjectionIT {
                         assertThat(proxy.connections()).as("the same connection throughout the " + fault)
                                 .isEqualTo(connectionsBefore);
                     } else if (fault.equals("corrupt")) {
-                        outcome = receiver.metrics().verificationFailures() > refusedBefore ? "refused as bad WAL"
-                                : proxy.connections() > connectionsBefore ? "protocol error" : "harmless field";
+                        FaultProxy.FlipSite site = proxy.lastFlip();
+                        boolean refused = receiver.metrics().verificationFailures() > refusedBefore;
+                        boolean reconnected = proxy.connections() > connectionsBefore;
+                        outcome = site + ": " + (refused ? "refused as bad WAL" : reconnected ? "protocol error"
+                                : "harmless field");
+                        String seedNote = " (seed " + seed + ")";
+                        if (site.inWal()) {
+                            assertThat(refused && reconnected).as("a flipped byte in " + site + " is refused as bad WAL"
+                                    + " and the connection restarted; it was: " + outcome + seedNote).isTrue();
+                        } else if (FRAMING.contains(site.field())) {
+                            assertThat(reconnected).as("a flipped " + site + " ends the connection; it was: " + outcome
+                                    + seedNote).isTrue();
+                        }
                     }
                     long lost = differingBytes(pg, dir, size, comparedUpTo, atFault.value());
                     comparedUpTo = Math.max(comparedUpTo, atFault.value());
