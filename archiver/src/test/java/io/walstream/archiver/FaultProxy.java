@@ -156,8 +156,10 @@ final class FaultProxy implements AutoCloseable {
     @Override
     public void close() {
         cut();
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        if (!server.close().awaitUninterruptibly(30, TimeUnit.SECONDS)
+                | !group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the fault proxy did not close within 30 s");
+        }
     }
 
     /**

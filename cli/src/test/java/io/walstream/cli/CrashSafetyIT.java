@@ -197,6 +197,9 @@ class CrashSafetyIT {
         void stop() throws InterruptedException {
             stop.set(true);
             thread.join(60_000);
+            if (thread.isAlive()) {
+                throw new AssertionError("the write load did not stop within 60 s");
+            }
         }
 
         void throwIfFailed() {
