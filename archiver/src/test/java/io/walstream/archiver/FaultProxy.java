@@ -54,7 +54,7 @@ final class FaultProxy implements AutoCloseable {
 
     FaultProxy(String targetHost, int targetPort) throws InterruptedException {
         this.targetPort = targetPort;
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        io.netty.channel.ChannelFuture bind = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -75,7 +75,11 @@ final class FaultProxy implements AutoCloseable {
                                 }).channel();
                         client.pipeline().addLast(new Relay(upstream, false));
                     }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                }).bind(new InetSocketAddress("127.0.0.1", 0));
+        if (!bind.awaitUninterruptibly(30, TimeUnit.SECONDS) || !bind.isSuccess()) {
+            throw new IllegalStateException("the fault proxy is not listening after 30 s", bind.cause());
+        }
+        server = bind.channel();
     }
 
     int port() {
