@@ -308,15 +308,17 @@ class FaultInjectionIT {
             int length = (int) Math.min(to - at, size.bytes() - offset);
             byte[] theirs = pg.readWalFile(name.toString(), offset, length);
             byte[] ours = readRange(dir, name, offset, length);
+            long inSegment = 0;
             for (int i = 0; i < length; i++) {
                 if (i >= ours.length || i >= theirs.length || ours[i] != theirs[i]) {
-                    differing++;
+                    inSegment++;
                 }
             }
-            if (differing > 0) {
-                System.out.printf("%s: %d bytes differ from the server's in %s..%s%n", name, differing,
+            if (inSegment > 0) {
+                System.out.printf("%s: %d bytes differ from the server's in %s..%s%n", name, inSegment,
                         Lsn.format(at), Lsn.format(at + length));
             }
+            differing += inSegment;
             at += length;
         }
         return differing;
