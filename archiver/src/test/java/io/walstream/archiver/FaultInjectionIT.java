@@ -37,9 +37,13 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code wal_sender_timeout} (the server drops us), delayed, throttled, a byte of the server's stream flipped, the
  * stream truncated mid-read; the server crashed or shut down and restarted. Each round ends when walstream has made
  * durable everything the server had written at the fault (after reconnecting on its own where the fault ends the
- * connection). At the end every complete segment is byte-identical to the server's, {@code verify} is clean, and
- * nothing was lost. Seeded: the seed is printed, {@code -Dfaults.seed=N} replays it; {@code -Dfaults.KIND=N} sets
- * the rounds of each kind.
+ * connection). Then the archive's WAL written since the round before, up to that position, complete segment or
+ * {@code .partial}, must be the server's, byte for byte: what a fault of this kind lost is counted per kind. A
+ * flipped byte is located in the server's messages by the proxy: one in WAL must be refused as bad WAL (the
+ * verifier's CRC and zero checks) and the connection restarted, one in the framing must end the connection. At the
+ * end every complete segment is byte-identical to the server's, {@code verify} is clean, and nothing was lost.
+ * Seeded: the seed is printed, {@code -Dfaults.seed=N} replays it; {@code -Dfaults.KIND=N} sets the rounds of each
+ * kind.
  */
 @ExtendWith(PgClusterExtension.class)
 class FaultInjectionIT {
@@ -54,9 +58,16 @@ class FaultInjectionIT {
             new Kind("throttle", "faults.throttles", 2), new Kind("corrupt", "faults.corruptions", 4),
             new Kind("truncate", "faults.truncations", 3));
 
-    /** How a round went: for a flipped byte, what caught it (or that it landed where it does no harm). */
-    private record Round(String fault, long recoveryMillis, String outcome) {
+    /**
+     * How a round went: for a flipped byte, where it was and what caught it (or that it landed where it does no harm);
+     * the bytes of the archive that differ from the server's in the WAL written since the round before.
+     */
+    private record Round(String fault, long recoveryMillis, String outcome, long lostBytes) {
     }
+
+    /** Flipped bytes in these parts of the server's messages must end the connection: the receiver cannot go on. */
+    private static final List<String> FRAMING = List.of("message type byte", "message length", "CopyData kind byte",
+            "XLogData start");
 
     @Test
     void faultsUnderLoadLoseNothing(@TempDir Path dir) throws Exception {
@@ -80,10 +91,13 @@ class FaultInjectionIT {
             ReceiveOptions opts = ReceiveOptions.of(viaProxy(proxy, pg, "faults")).withSlot("faults", true, true)
                     .withStatusInterval(Duration.ofSeconds(1)).withLoop(true, Duration.ofMillis(200));
             List<Round> rounds = new ArrayList<>();
+            long perRoundCompareMillis;
             AtomicBoolean loading = new AtomicBoolean(true);
             try (ArchiveReceiver receiver = new ArchiveReceiver(dir, opts)) {
                 CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
                 awaitTrue(() -> receiver.progress().streaming());
+                long comparedUpTo = receiver.progress().durableLsn();
+                long compareNanos = 0;
                 CompletableFuture<Void> load = CompletableFuture.runAsync(() -> {
                     while (loading.get()) {
                         try {
@@ -157,11 +171,27 @@ class FaultInjectionIT {
                         assertThat(proxy.connections()).as("the same connection throughout the " + fault)
                                 .isEqualTo(connectionsBefore);
                     } else if (fault.equals("corrupt")) {
-                        outcome = receiver.metrics().verificationFailures() > refusedBefore ? "refused as bad WAL"
-                                : proxy.connections() > connectionsBefore ? "protocol error" : "harmless field";
+                        FaultProxy.FlipSite site = proxy.lastFlip();
+                        boolean refused = receiver.metrics().verificationFailures() > refusedBefore;
+                        boolean reconnected = proxy.connections() > connectionsBefore;
+                        outcome = (site.inWal() ? "WAL" : site.field()) + ": " + (refused ? "refused as bad WAL"
+                                : reconnected ? "protocol error" : "harmless field");
+                        String seedNote = " (seed " + seed + ")";
+                        if (site.inWal()) {
+                            assertThat(refused && reconnected).as("a flipped byte in " + site + " is refused as bad WAL"
+                                    + " and the connection restarted; it was " + outcome + seedNote).isTrue();
+                        } else if (FRAMING.contains(site.field())) {
+                            assertThat(reconnected).as("a flipped " + site + " ends the connection; it was: " + outcome
+                                    + seedNote).isTrue();
+                        }
                     }
-                    rounds.add(new Round(fault, millis, outcome));
+                    long compareStart = System.nanoTime();
+                    long lost = differingBytes(pg, dir, size, comparedUpTo, atFault.value());
+                    compareNanos += System.nanoTime() - compareStart;
+                    comparedUpTo = Math.max(comparedUpTo, atFault.value());
+                    rounds.add(new Round(fault, millis, outcome, lost));
                 }
+                perRoundCompareMillis = compareNanos / 1_000_000;
                 loading.set(false);
                 load.get(60, TimeUnit.SECONDS);
                 Lsn end = Lsn.parse(pg.switchWal());
@@ -191,23 +221,26 @@ class FaultInjectionIT {
             VerifyReport report = ArchiveVerifier.verify(dir);
             System.out.println("fault     rounds  bytes lost  recovery p50 / max (ms)");
             for (String kind : KINDS.stream().map(Kind::name).toList()) {
-                long[] ms = rounds.stream().filter(r -> r.fault().equals(kind)).mapToLong(Round::recoveryMillis).sorted()
-                        .toArray();
+                List<Round> ofKind = rounds.stream().filter(r -> r.fault().equals(kind)).toList();
+                long[] ms = ofKind.stream().mapToLong(Round::recoveryMillis).sorted().toArray();
                 if (ms.length > 0) {
-                    System.out.printf("%-9s %6d %11d  %6d / %d%n", kind, ms.length, lostBytes, ms[(ms.length - 1) / 2],
-                            ms[ms.length - 1]);
+                    System.out.printf("%-9s %6d %11d  %6d / %d%n", kind, ms.length,
+                            ofKind.stream().mapToLong(Round::lostBytes).sum(), ms[(ms.length - 1) / 2], ms[ms.length - 1]);
                 }
             }
-            System.out.printf(
-                    "(bytes lost: bytes of complete segments that differ from the server's, over the whole run)%n");
+            System.out.printf("(bytes lost: bytes of the archive, complete segment or .partial, that differ from the"
+                    + " server's in the WAL written since the round before, up to what walstream had made durable at"
+                    + " the end of the round; those comparisons took %d ms in all)%n", perRoundCompareMillis);
             Map<String, Long> outcomes = new java.util.TreeMap<>();
             rounds.stream().filter(r -> r.fault().equals("corrupt"))
                     .forEach(r -> outcomes.merge(r.outcome(), 1L, Long::sum));
             System.out.printf("flipped bytes: %s%n", outcomes);
-            System.out.printf("%d faults; %d complete segments compared with the server's, verify clean: %s%n",
-                    rounds.size(), compared, report.clean());
+            System.out.printf("%d faults; %d complete segments compared with the server's (%d bytes differ), verify"
+                    + " clean: %s%n", rounds.size(), compared, lostBytes, report.clean());
             assertThat(compared).isGreaterThanOrEqualTo(2);
-            assertThat(lostBytes).as("bytes differing from the server's").isZero();
+            assertThat(rounds.stream().filter(r -> r.lostBytes() > 0).toList())
+                    .as("rounds whose WAL differs from the server's (seed %d)", seed).isEmpty();
+            assertThat(lostBytes).as("bytes of complete segments differing from the server's").isZero();
             assertThat(report.clean()).as(report.toString()).isTrue();
         }
     }
@@ -258,6 +291,54 @@ class FaultInjectionIT {
                 proxy.retarget(pg.port());
                 assertThat(run).failsWithin(Duration.ofSeconds(60)).withThrowableThat()
                         .havingRootCause().withMessageContaining("dropped");
+            }
+        }
+    }
+
+    /**
+     * How many bytes of WAL in {@code [from, to)} the archive lacks or holds different from the server's pg_wal, from
+     * the complete segment or else its {@code .partial} (both only read below what the receiver made durable).
+     */
+    private static long differingBytes(PgCluster pg, Path dir, WalSegmentSize size, long from, long to)
+            throws java.io.IOException {
+        long differing = 0;
+        for (long at = from; at < to;) {
+            WalFileName name = WalFileName.of(1, at / size.bytes(), size);
+            long offset = at - name.startLsn().value();
+            int length = (int) Math.min(to - at, size.bytes() - offset);
+            byte[] theirs = pg.readWalFile(name.toString(), offset, length);
+            byte[] ours = readRange(dir, name, offset, length);
+            long inSegment = 0;
+            for (int i = 0; i < length; i++) {
+                if (i >= ours.length || i >= theirs.length || ours[i] != theirs[i]) {
+                    inSegment++;
+                }
+            }
+            if (inSegment > 0) {
+                System.out.printf("%s: %d bytes differ from the server's in %s..%s%n", name, inSegment,
+                        Lsn.format(at), Lsn.format(at + length));
+            }
+            differing += inSegment;
+            at += length;
+        }
+        return differing;
+    }
+
+    /** Up to {@code length} bytes from {@code offset} of the complete segment, or else of its {@code .partial}. */
+    private static byte[] readRange(Path dir, WalFileName name, long offset, int length) throws java.io.IOException {
+        for (int attempt = 0; ; attempt++) {
+            Path complete = dir.resolve(name.toString());
+            Path file = Files.exists(complete) ? complete : dir.resolve(name.withPartial(true).toString());
+            try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+                java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(length);
+                while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
+                    // until the range is read or the file ends
+                }
+                return Arrays.copyOf(buf.array(), buf.position());
+            } catch (java.nio.file.NoSuchFileException renamedMeanwhile) {
+                if (attempt == 2) {
+                    return new byte[0]; // neither there: all of it is lost
+                }
             }
         }
     }

@@ -49,11 +49,12 @@ final class FaultProxy implements AutoCloseable {
     private volatile int corruptMask;
     private final AtomicLong truncateCountdown = new AtomicLong(-1);
     private volatile long corrupted;
+    private volatile FlipSite lastFlip;
     private volatile long truncated;
 
     FaultProxy(String targetHost, int targetPort) throws InterruptedException {
         this.targetPort = targetPort;
-        server = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
+        io.netty.channel.ChannelFuture bind = new ServerBootstrap().group(group).channel(NioServerSocketChannel.class)
                 .childOption(ChannelOption.AUTO_READ, false)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
@@ -74,7 +75,11 @@ final class FaultProxy implements AutoCloseable {
                                 }).channel();
                         client.pipeline().addLast(new Relay(upstream, false));
                     }
-                }).bind(new InetSocketAddress("127.0.0.1", 0)).sync().channel();
+                }).bind(new InetSocketAddress("127.0.0.1", 0));
+        if (!bind.awaitUninterruptibly(30, TimeUnit.SECONDS) || !bind.isSuccess()) {
+            throw new IllegalStateException("the fault proxy is not listening after 30 s", bind.cause());
+        }
+        server = bind.channel();
     }
 
     int port() {
@@ -142,6 +147,11 @@ final class FaultProxy implements AutoCloseable {
         return corrupted;
     }
 
+    /** Where the last flipped byte was in the server's messages; null before the first. */
+    FlipSite lastFlip() {
+        return lastFlip;
+    }
+
     /** Connections truncated so far. */
     long truncated() {
         return truncated;
@@ -150,8 +160,101 @@ final class FaultProxy implements AutoCloseable {
     @Override
     public void close() {
         cut();
-        server.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        if (!server.close().awaitUninterruptibly(30, TimeUnit.SECONDS)
+                | !group.shutdownGracefully(0, 1, TimeUnit.SECONDS).awaitUninterruptibly(30, TimeUnit.SECONDS)) {
+            throw new IllegalStateException("the fault proxy did not close within 30 s");
+        }
+    }
+
+    /**
+     * Where a flipped byte lay in the server's message stream: {@code field} names it (the framing, a header field of
+     * a CopyData message, WAL); {@code walLsn} is the LSN of a WAL byte, -1 for any other.
+     */
+    record FlipSite(String field, long walLsn) {
+        boolean inWal() {
+            return walLsn >= 0;
+        }
+
+        @Override
+        public String toString() {
+            return inWal() ? "WAL at " + io.walstream.protocol.Lsn.format(walLsn) : field;
+        }
+    }
+
+    /**
+     * Follows the framing of the server's messages (type byte, length, body; in a CopyData body the XLogData and
+     * keepalive headers) through the reads, so that a flipped byte can be named. Sees the bytes as the server sent
+     * them.
+     */
+    static final class ServerMessages {
+        private static final int XLOG_DATA_HEADER = 1 + 8 + 8 + 8; // 'w', start, end of WAL, send time
+        private final byte[] header = new byte[5];
+        private int headerSeen;
+        private long bodyLeft;
+        private long bodyOffset;
+        private final byte[] copyHeader = new byte[XLOG_DATA_HEADER];
+
+        /** Takes in {@code buf}'s bytes from index {@code from} to {@code to}. */
+        void advance(ByteBuf buf, int from, int to) {
+            int i = from;
+            while (i < to) {
+                if (headerSeen < header.length) {
+                    header[headerSeen++] = buf.getByte(i++);
+                    if (headerSeen == header.length) {
+                        bodyLeft = java.nio.ByteBuffer.wrap(header, 1, 4).getInt() - 4L;
+                        bodyOffset = 0;
+                        if (bodyLeft <= 0) {
+                            headerSeen = 0;
+                        }
+                    }
+                    continue;
+                }
+                int n;
+                if (bodyOffset < XLOG_DATA_HEADER) {
+                    copyHeader[(int) bodyOffset] = buf.getByte(i);
+                    n = 1;
+                } else {
+                    n = (int) Math.min(to - i, bodyLeft);
+                }
+                i += n;
+                bodyOffset += n;
+                bodyLeft -= n;
+                if (bodyLeft == 0) {
+                    headerSeen = 0;
+                }
+            }
+        }
+
+        /** Where the next byte lies. */
+        FlipSite next() {
+            if (headerSeen == 0) {
+                return new FlipSite("message type byte", -1);
+            }
+            if (headerSeen < header.length) {
+                return new FlipSite("message length", -1);
+            }
+            char type = (char) header[0];
+            if (type != 'd') {
+                return new FlipSite("body of message '" + type + "'", -1);
+            }
+            if (bodyOffset == 0) {
+                return new FlipSite("CopyData kind byte", -1);
+            }
+            char kind = (char) copyHeader[0];
+            if (kind == 'w') {
+                if (bodyOffset >= XLOG_DATA_HEADER) {
+                    long start = java.nio.ByteBuffer.wrap(copyHeader, 1, 8).getLong();
+                    return new FlipSite("WAL", start + bodyOffset - XLOG_DATA_HEADER);
+                }
+                return new FlipSite(bodyOffset <= 8 ? "XLogData start" : bodyOffset <= 16 ? "XLogData end of WAL"
+                        : "XLogData send time", -1);
+            }
+            if (kind == 'k') {
+                return new FlipSite(bodyOffset <= 8 ? "keepalive end of WAL" : bodyOffset <= 16
+                        ? "keepalive send time" : "keepalive reply request", -1);
+            }
+            return new FlipSite("body of CopyData '" + kind + "'", -1);
+        }
     }
 
     /** Bytes held back by a delay until {@code due}; a null buffer closes the connection. */
@@ -166,6 +269,7 @@ final class FaultProxy implements AutoCloseable {
         private final java.util.ArrayDeque<Held> held = new java.util.ArrayDeque<>();
         private long lastDue;
         private boolean drainScheduled;
+        private final ServerMessages messages = new ServerMessages();
 
         Relay(Channel other, boolean fromServer) {
             this.other = other;
@@ -253,17 +357,20 @@ final class FaultProxy implements AutoCloseable {
 
         private void corruptIfDue(ByteBuf buf) {
             long left = corruptCountdown.get();
-            if (left < 0) {
-                return;
-            }
-            if (left < buf.readableBytes()) {
+            if (left >= 0 && left < buf.readableBytes()) {
                 int at = buf.readerIndex() + (int) left;
+                messages.advance(buf, buf.readerIndex(), at);
+                lastFlip = messages.next();
+                messages.advance(buf, at, buf.writerIndex());
                 buf.setByte(at, buf.getByte(at) ^ corruptMask);
                 corruptCountdown.set(-1);
                 corrupted++;
-            } else {
+                return;
+            }
+            if (left >= 0) {
                 corruptCountdown.set(left - buf.readableBytes());
             }
+            messages.advance(buf, buf.readerIndex(), buf.writerIndex());
         }
 
         private boolean truncateIfDue(ChannelHandlerContext ctx, ByteBuf buf) {

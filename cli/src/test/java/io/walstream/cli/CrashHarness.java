@@ -29,6 +29,7 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.TestReporter;
 
 /**
  * What the crash tests share: {@code walstream} from the packaged jar as a separate JVM (so that
@@ -41,18 +42,56 @@ final class CrashHarness implements AutoCloseable {
     private final Path archive;
     private final Path logs;
     private final WalSegmentSize segmentSize;
-    /** Complete segments already found identical to the server's: they never change again. */
+    /**
+     * Complete segments already found identical to the server's, not compared again after each round (that
+     * would cost a core its time); {@link #assertCompleteSegmentsAreTheServers} compares them all at the end.
+     */
     private final Set<String> checkedComplete = new HashSet<>();
     /** One session for all the polling: a new connection per poll costs a core its time here. */
     private final Connection monitor;
+    private final DirtyPageCheck dirtyPageCheck;
+    /** Archive pages the dirty-page check looked at, all rounds. */
+    private long dirtyPagesChecked;
 
-    CrashHarness(PgCluster pg, Path archive, Path logs) throws IOException {
+    /**
+     * Probes the dirty-page check on the archive's file system and reports whether it runs, printed and as
+     * the {@code dirty-page check} entry of {@code reporter}: a check that cannot run here is a named outcome.
+     */
+    CrashHarness(PgCluster pg, Path archive, Path logs, TestReporter reporter) throws IOException {
         this.pg = pg;
         this.archive = archive;
         this.logs = logs;
         this.segmentSize = WalSegmentSize.ofBytes(pg.walSegmentSize());
         this.monitor = pg.connect();
         Files.createDirectories(logs);
+        this.dirtyPageCheck = PageFlags.probe(logs);
+        System.out.println(dirtyPageCheck);
+        reporter.publishEntry("dirty-page check", dirtyPageCheck.toString());
+    }
+
+    /** Whether {@link #assertNoDirtyPagesBetween} checks anything here, and why. */
+    record DirtyPageCheck(boolean enabled, String reason) {
+        @Override
+        public String toString() {
+            return "dirty-page check " + (enabled ? "ENABLED" : "DISABLED") + ": " + reason;
+        }
+    }
+
+    DirtyPageCheck dirtyPageCheck() {
+        return dirtyPageCheck;
+    }
+
+    /**
+     * The line a test prints at its end: how many archive pages the dirty-page check looked at. Where the
+     * check runs, a run that looked at none fails: it checked nothing.
+     */
+    String dirtyPageSummary() {
+        if (dirtyPageCheck.enabled()) {
+            assertThat(dirtyPagesChecked).as("archive pages the enabled dirty-page check looked at, all rounds")
+                    .isPositive();
+            return "dirty-page check ENABLED: " + dirtyPagesChecked + " archive pages checked clean after the kills";
+        }
+        return dirtyPageCheck.toString();
     }
 
     @Override
@@ -213,10 +252,11 @@ final class CrashHarness implements AutoCloseable {
      * start, which dirties those already durable pages again, with the same bytes), {@code to} the one
      * reported by this run. Pages the kernel wrote back by itself count as clean: that can hide a
      * defect, never invent one. Reads page flags through {@code /proc/self/pagemap} and
-     * {@code /proc/kpageflags} (root); prints why and checks nothing where they cannot be read.
+     * {@code /proc/kpageflags} (root, CAP_SYS_ADMIN); checks nothing where {@link #dirtyPageCheck()}
+     * says so (the test reports that outcome).
      */
     void assertNoDirtyPagesBetween(long from, long to, String context) throws Exception {
-        if (!PageFlags.available()) {
+        if (!dirtyPageCheck.enabled()) {
             return;
         }
         long page = PageFlags.PAGE;
@@ -239,6 +279,7 @@ final class CrashHarness implements AutoCloseable {
                         + Lsn.format(to) + " the server was told about: that WAL was reported flushed before it was"
                         + " fsynced, and a power loss would lose it");
             }
+            dirtyPagesChecked += (last - first) / page;
         }
     }
 
@@ -281,17 +322,18 @@ final class CrashHarness implements AutoCloseable {
         return names;
     }
 
-    /** (b) every complete segment is byte-identical to the server's; returns how many were compared. */
+    /**
+     * (b) every complete segment is byte-identical to the server's; returns how many were compared. Each one
+     * is compared again here, also those found identical after an earlier round: a later run that rewrote a
+     * complete segment (a resume that went wrong) must not pass on an earlier match.
+     */
     int assertCompleteSegmentsAreTheServers(List<WalFileName> names) throws Exception {
         int compared = 0;
         for (WalFileName n : names) {
             if (!n.partial()) {
                 Path file = archive.resolve(n.toString());
                 assertThat(Files.size(file)).as("size of %s", n).isEqualTo(segmentSize.bytes());
-                if (!checkedComplete.contains(n.toString())) {
-                    assertSameBytes(n.toString(), file, segmentSize.bytes(), "complete segment");
-                    checkedComplete.add(n.toString());
-                }
+                assertSameBytes(n.toString(), file, segmentSize.bytes(), "complete segment at the end of the run");
                 compared++;
             }
         }
@@ -388,28 +430,60 @@ final class CrashHarness implements AutoCloseable {
         }
     }
 
-    /** Dirty bits of page-cache pages of a file, from /proc (Linux, as root). */
+    /** Dirty bits of page-cache pages of a file, from /proc (Linux, as root with CAP_SYS_ADMIN). */
     static final class PageFlags {
         static final long PAGE = 4096;
         private static final long KPF_DIRTY = 1L << 4;
         private static final long KPF_WRITEBACK = 1L << 8;
-        private static Boolean available;
+        private static final long PRESENT = 1L << 63;
+        private static final long PFN_MASK = (1L << 55) - 1;
         /** Where the bytes read to fault pages in go, so that the reads cannot be left out. */
         static volatile int sink;
 
-        static synchronized boolean available() {
-            if (available == null) {
-                try (FileChannel f = FileChannel.open(Path.of("/proc/kpageflags"))) {
-                    ByteBuffer b = ByteBuffer.allocate(8);
-                    f.read(b, 0);
-                    address(ByteBuffer.allocateDirect(8));
-                    available = true;
-                } catch (Exception | LinkageError e) {
-                    System.out.println("dirty-page check unavailable (" + e + "): only what SIGKILL can show is checked");
-                    available = false;
+        /** Without CAP_SYS_ADMIN the kernel gives every page frame number in pagemap as 0. */
+        static final class NoPageFrameNumbers extends IOException {
+            NoPageFrameNumbers(Path file, long offset) {
+                super(file + ": page at offset " + offset + " is present, but /proc/self/pagemap gives its page frame"
+                        + " number as 0 (no CAP_SYS_ADMIN)");
+            }
+        }
+
+        /**
+         * Whether the check works on the file system of {@code dir}: a page written there and not fsynced must
+         * read as dirty, and clean once fsynced. Reading {@code /proc/kpageflags} is not enough: without
+         * CAP_SYS_ADMIN every page frame number reads as 0, and the flags of frame 0 say nothing about the file.
+         */
+        static DirtyPageCheck probe(Path dir) {
+            Path probe = null;
+            try {
+                address(ByteBuffer.allocateDirect(8));
+                probe = Files.createTempFile(dir, "dirty-page-probe", ".bin");
+                try (FileChannel ch = FileChannel.open(probe, java.nio.file.StandardOpenOption.WRITE)) {
+                    ch.write(ByteBuffer.wrap(new byte[(int) PAGE]).put(0, (byte) 1), 0);
+                    long unsynced = firstDirtyPage(probe, 0, PAGE);
+                    ch.force(true);
+                    long synced = firstDirtyPage(probe, 0, PAGE);
+                    if (unsynced != 0) {
+                        return new DirtyPageCheck(false, "a page written and not fsynced does not read as dirty");
+                    }
+                    if (synced != -1) {
+                        return new DirtyPageCheck(false, "a page still reads as dirty after fsync");
+                    }
+                    return new DirtyPageCheck(true, "a page written and not fsynced reads dirty, clean after fsync");
+                }
+            } catch (NoPageFrameNumbers e) {
+                return new DirtyPageCheck(false, e.getMessage());
+            } catch (Exception | LinkageError e) {
+                return new DirtyPageCheck(false, "page flags cannot be read (" + e + ")");
+            } finally {
+                if (probe != null) {
+                    try {
+                        Files.deleteIfExists(probe);
+                    } catch (IOException e) {
+                        System.out.println("could not remove " + probe + ": " + e);
+                    }
                 }
             }
-            return available;
         }
 
         private static long address(Buffer direct) throws ReflectiveOperationException {
@@ -427,14 +501,22 @@ final class CrashHarness implements AutoCloseable {
                 ByteBuffer entry = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
                 int touched = 0;
                 for (long off = 0; off < to - from; off += PAGE) {
-                    touched += map.get((int) off); // fault the page in: a page not cached is read from disk, clean
-                    entry.clear();
-                    pagemap.read(entry, (base + off) / PAGE * 8);
-                    long pm = entry.getLong(0);
-                    if (pm >= 0) { // bit 63: present
-                        continue;
+                    long pm = 0;
+                    // fault the page in: a page not cached is read from disk, clean; again if it was evicted since
+                    for (int attempt = 0; attempt < 3 && (pm & PRESENT) == 0; attempt++) {
+                        touched += map.get((int) off);
+                        entry.clear();
+                        pagemap.read(entry, (base + off) / PAGE * 8);
+                        pm = entry.getLong(0);
                     }
-                    long pfn = pm & ((1L << 55) - 1);
+                    if ((pm & PRESENT) == 0) {
+                        throw new IOException(file + ": page at offset " + (from + off) + " not in memory after"
+                                + " reading it three times: its flags cannot be checked");
+                    }
+                    long pfn = pm & PFN_MASK;
+                    if (pfn == 0) {
+                        throw new NoPageFrameNumbers(file, from + off);
+                    }
                     entry.clear();
                     kpageflags.read(entry, pfn * 8);
                     if ((entry.getLong(0) & (KPF_DIRTY | KPF_WRITEBACK)) != 0) {

@@ -16,6 +16,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -40,7 +41,7 @@ class CrashSafetyIT {
     private static final String APP = "walstream_crash";
 
     @Test
-    void sigkillAtRandomMomentsLosesNothingReportedFlushedAndLeavesNoGapOrDuplicate(@TempDir Path tmp)
+    void sigkillAtRandomMomentsLosesNothingReportedFlushedAndLeavesNoGapOrDuplicate(@TempDir Path tmp, TestReporter reporter)
             throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
         int rounds = Integer.getInteger("crash.rounds", 20);
@@ -56,7 +57,7 @@ class CrashSafetyIT {
                 .start()) {
             pg.execute("CREATE TABLE load (id bigserial PRIMARY KEY, payload text)");
             pg.createPhysicalSlot(SLOT);
-            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"))) {
+            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"), reporter)) {
                 long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
                 String conninfo = h.conninfo(APP);
 
@@ -135,6 +136,9 @@ class CrashSafetyIT {
                 List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
                 int compared = h.assertCompleteSegmentsAreTheServers(segments);
                 h.assertVerifyPasses();
+                String dirtyPages = h.dirtyPageSummary();
+                System.out.println(dirtyPages);
+                reporter.publishEntry("dirty-page check", dirtyPages);
                 System.out.printf("CrashSafetyIT: %d rounds, %d segments (%d complete, all the server's own),"
                                 + " %s WAL written by the load, %d s%n", rounds, segments.size(), compared,
                         load.bytesDescription(), (System.nanoTime() - t0) / 1_000_000_000);
@@ -193,6 +197,9 @@ class CrashSafetyIT {
         void stop() throws InterruptedException {
             stop.set(true);
             thread.join(60_000);
+            if (thread.isAlive()) {
+                throw new AssertionError("the write load did not stop within 60 s");
+            }
         }
 
         void throwIfFailed() {

@@ -18,6 +18,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,9 +27,10 @@ import org.junit.jupiter.api.io.TempDir;
  * commits wait for it: every commit the server acknowledged before the kill must have its WAL in
  * the archive, on disk, identical to the server's.
  *
- * <p>A commit's WAL is known by {@code pg_current_wal_insert_lsn()} taken in its transaction just
- * before COMMIT: everything before that position (the transaction's own changes included) precedes
- * the commit record, which the server acknowledges only once the standby reported it flushed.
+ * <p>A commit's WAL ends where its commit record ends, which is what the server waits for the
+ * standby to flush before COMMIT returns. It is known only once COMMIT has returned: each round
+ * looks the commit records of its transactions up with {@code pg_walinspect} (PostgreSQL 15 and
+ * later). The insert position taken before COMMIT would leave the commit record itself unchecked.
  */
 @ExtendWith(PgClusterExtension.class)
 class SynchronousCrashIT {
@@ -38,7 +40,7 @@ class SynchronousCrashIT {
     private static final int WRITERS = 3;
 
     @Test
-    void everyCommitAcknowledgedBeforeTheKillIsInTheArchive(@TempDir Path tmp) throws Exception {
+    void everyCommitAcknowledgedBeforeTheKillIsInTheArchive(@TempDir Path tmp, TestReporter reporter) throws Exception {
         long seed = Long.getLong("crash.seed", System.nanoTime());
         int rounds = Integer.getInteger("crash.syncRounds", 4);
         System.out.println("SynchronousCrashIT seed " + seed + " (-Dcrash.seed=" + seed + " to replay), " + rounds
@@ -49,8 +51,9 @@ class SynchronousCrashIT {
 
         try (PgCluster pg = PgCluster.builder().name("sync_crash_primary").setting("wal_keep_size", "1GB").start()) {
             pg.execute("CREATE TABLE commits (id bigserial PRIMARY KEY, writer int, payload text)");
+            pg.execute("CREATE EXTENSION pg_walinspect");
             pg.createPhysicalSlot(SLOT);
-            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"))) {
+            try (CrashHarness h = new CrashHarness(pg, archive, tmp.resolve("logs"), reporter)) {
                 long firstSegment = h.slotRestartLsn(SLOT) / h.segmentSize().bytes();
                 String conninfo = h.conninfo(APP);
                 long previouslyReported = h.slotRestartLsn(SLOT);
@@ -93,7 +96,9 @@ class SynchronousCrashIT {
                     writers.throwIfFailed();
                     long killedAt = writers.killedAt;
                     List<Ack> acks = writers.acks();
-                    long acked = acks.stream().filter(a -> a.returnedAt < killedAt).mapToLong(Ack::lsn).max().orElse(0);
+                    Map<Long, Long> commitEnds = commitRecordEnds(h, acks);
+                    long acked = acks.stream().filter(a -> a.returnedAt < killedAt).mapToLong(a -> commitEnds.get(a.xid()))
+                            .max().orElse(0);
                     long ackedCount = acks.stream().filter(a -> a.returnedAt < killedAt).count();
                     long released = acks.size() - ackedCount;
                     releasedByTheReload += released;
@@ -126,6 +131,9 @@ class SynchronousCrashIT {
                 List<WalFileName> segments = h.assertNoGapNoDuplicate(firstSegment);
                 int compared = h.assertCompleteSegmentsAreTheServers(segments);
                 h.assertVerifyPasses();
+                String dirtyPages = h.dirtyPageSummary();
+                System.out.println(dirtyPages);
+                reporter.publishEntry("dirty-page check", dirtyPages);
                 System.out.printf("SynchronousCrashIT: %d rounds, %d commits acknowledged, %d released by the reloads,"
                                 + " %d segments (%d complete, all the server's own), %d s%n", rounds, acknowledgedTotal,
                         releasedByTheReload, segments.size(), compared, (System.nanoTime() - t0) / 1_000_000_000);
@@ -133,8 +141,34 @@ class SynchronousCrashIT {
         }
     }
 
-    /** A commit that returned: when, and the insert position just before its commit record. */
-    record Ack(long returnedAt, long lsn) {
+    /** A commit that returned: when, its transaction id (32 bits), and the insert position taken before COMMIT. */
+    record Ack(long returnedAt, long xid, long insertLsnBeforeCommit) {
+    }
+
+    /**
+     * The end LSN of the commit record of each acknowledged transaction, by xid, read from the server's WAL
+     * after the commits returned. Fails if a commit record is missing or does not lie after the insert
+     * position its transaction saw before COMMIT.
+     */
+    private static Map<Long, Long> commitRecordEnds(CrashHarness h, List<Ack> acks) {
+        if (acks.isEmpty()) {
+            return Map.of();
+        }
+        long from = acks.stream().mapToLong(Ack::insertLsnBeforeCommit).min().orElseThrow();
+        Map<Long, Long> ends = new java.util.HashMap<>();
+        for (List<String> row : h.query("SELECT xid::text, end_lsn::text FROM pg_get_wal_records_info(?::pg_lsn,"
+                + " pg_current_wal_flush_lsn()) WHERE resource_manager = 'Transaction' AND record_type = 'COMMIT'",
+                Lsn.format(from))) {
+            ends.put(Long.parseLong(row.get(0)), Lsn.parse(row.get(1)).value());
+        }
+        for (Ack a : acks) {
+            Long end = ends.get(a.xid());
+            if (end == null || end <= a.insertLsnBeforeCommit()) {
+                throw new AssertionError("no commit record of xid " + a.xid() + " after "
+                        + Lsn.format(a.insertLsnBeforeCommit()) + " in the server's WAL (found " + end + ")");
+            }
+        }
+        return ends;
     }
 
     /**
@@ -168,7 +202,8 @@ class SynchronousCrashIT {
                     PreparedStatement insert = c.prepareStatement(
                             "INSERT INTO commits (writer, payload) SELECT ?, (SELECT string_agg(md5(random()::text || i || g), '')"
                                     + " FROM generate_series(1, 100) i) FROM generate_series(1, 4) g");
-                    PreparedStatement position = c.prepareStatement("SELECT pg_current_wal_insert_lsn()::text");
+                    PreparedStatement position = c.prepareStatement(
+                            "SELECT pg_current_wal_insert_lsn()::text, txid_current() % 4294967296");
                     PreparedStatement switchWal = c.prepareStatement("SELECT pg_switch_wal()")) {
                 c.setAutoCommit(false);
                 for (long n = 1; !stop.get(); n++) {
@@ -179,12 +214,14 @@ class SynchronousCrashIT {
                     insert.setInt(1, writer);
                     insert.executeUpdate();
                     long lsn;
+                    long xid;
                     try (ResultSet rs = position.executeQuery()) {
                         rs.next();
                         lsn = Lsn.parse(rs.getString(1)).value();
+                        xid = rs.getLong(2);
                     }
                     c.commit(); // waits for the synchronous standby
-                    acks.add(new Ack(System.nanoTime(), lsn));
+                    acks.add(new Ack(System.nanoTime(), xid, lsn));
                 }
             } catch (Throwable t) {
                 failure.compareAndSet(null, t);

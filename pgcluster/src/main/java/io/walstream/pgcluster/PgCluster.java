@@ -429,10 +429,33 @@ public final class PgCluster implements AutoCloseable {
 
     /** The server's own bytes of a WAL file in pg_wal ({@code pg_read_binary_file}), for byte-for-byte comparisons. */
     public byte[] readWalFile(String walFileName) {
+        checkWalFileName(walFileName);
+        return superuserSql.readServerFile("pg_wal/" + walFileName);
+    }
+
+    /**
+     * Up to {@code length} bytes of a WAL file in pg_wal from {@code offset} (fewer where the file ends), read from
+     * the data directory (the page cache holds what the server wrote, flushed or not): for comparisons of a range
+     * after every fault, which through SQL would send each byte as two hex digits.
+     */
+    public byte[] readWalFile(String walFileName, long offset, int length) {
+        checkWalFileName(walFileName);
+        Path file = dataDir.resolve("pg_wal").resolve(walFileName);
+        try (java.nio.channels.FileChannel ch = java.nio.channels.FileChannel.open(file)) {
+            java.nio.ByteBuffer buf = java.nio.ByteBuffer.allocate(length);
+            while (buf.hasRemaining() && ch.read(buf, offset + buf.position()) > 0) {
+                // until the range is read or the file ends
+            }
+            return java.util.Arrays.copyOf(buf.array(), buf.position());
+        } catch (IOException e) {
+            throw failure("cannot read " + file + ": " + e.getMessage(), e);
+        }
+    }
+
+    private static void checkWalFileName(String walFileName) {
         if (!walFileName.matches("[0-9A-F]{24}|[0-9A-F]{8}\\.history")) {
             throw new IllegalArgumentException("WAL file name: " + walFileName);
         }
-        return superuserSql.readServerFile("pg_wal/" + walFileName);
     }
 
     /** {@code pg_is_in_recovery()}. */
