@@ -69,7 +69,9 @@ final class WalFileSource {
         this.workers = workers;
         this.flushedLsn = flushedLsn;
         int capacity = prefetch + 2;
-        this.cache = new LinkedHashMap<>(16, 0.75f, true) {
+        // Oldest put goes first, not least recently used: a segment prefetched ahead is not used until its turn, and
+        // evicting by use threw out the very next one just before recovery asked for it (decoded twice, late).
+        this.cache = new LinkedHashMap<>(16, 0.75f, false) {
             @Override
             protected boolean removeEldestEntry(Map.Entry<String, CompletableFuture<byte[]>> eldest) {
                 return size() > capacity;
