@@ -25,7 +25,7 @@ import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.XLogPageHeader;
-import io.walstream.archiver.store.WalStore;
+import io.walstream.archiver.store.ForwardingWalStore;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -37,7 +37,6 @@ import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
@@ -272,15 +271,14 @@ class ArchiveVerifierIT {
     }
 
     /** Fault injection: a store with a running receiver whose .partial reads with zeros in [from, to). */
-    private static final class TornPartialStore implements WalStore {
-        private final ArchiveDirectory archive;
+    private static final class TornPartialStore extends ForwardingWalStore {
         private final WalFileName partial;
         private final long from;
         private final long to;
         private final int[] tornReadsLeft;
 
         TornPartialStore(ArchiveDirectory archive, WalFileName partial, long from, long to, int[] tornReadsLeft) {
-            this.archive = archive;
+            super(archive);
             this.partial = partial;
             this.from = from;
             this.to = to;
@@ -288,42 +286,17 @@ class ArchiveVerifierIT {
         }
 
         @Override
-        public String location() {
-            return archive.location();
-        }
-
-        @Override
-        public List<StoredFile> list() throws IOException {
-            return archive.list();
-        }
-
-        @Override
-        public Optional<StoredFile> stat(String name) throws IOException {
-            return archive.stat(name);
-        }
-
-        @Override
         public InputStream open(String name) throws IOException {
             if (!name.equals(partial.toString()) || tornReadsLeft[0] <= 0) {
-                return archive.open(name);
+                return super.open(name);
             }
             tornReadsLeft[0]--;
             byte[] bytes;
-            try (InputStream in = archive.open(name)) {
+            try (InputStream in = super.open(name)) {
                 bytes = in.readAllBytes();
             }
             Arrays.fill(bytes, (int) from, (int) to, (byte) 0);
             return new ByteArrayInputStream(bytes);
-        }
-
-        @Override
-        public PutOutcome put(String name, Path source) {
-            throw new UnsupportedOperationException("read only");
-        }
-
-        @Override
-        public void delete(String name) {
-            throw new UnsupportedOperationException("read only");
         }
 
         @Override

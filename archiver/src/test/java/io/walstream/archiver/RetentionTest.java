@@ -10,11 +10,11 @@ import io.walstream.archiver.prune.Retention;
 import io.walstream.archiver.prune.Retention.Kind;
 import io.walstream.archiver.prune.Retention.Removal;
 import io.walstream.archiver.store.ArchiveDirectory;
+import io.walstream.archiver.store.ForwardingWalStore;
 import io.walstream.archiver.store.WalStore;
 import io.walstream.archiver.verify.ArchiveVerifier;
 import io.walstream.archiver.verify.VerifyReport;
 import java.io.IOException;
-import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -325,38 +325,12 @@ final class RetentionTest {
     }
 
     /** A store whose n-th delete fails, as a disk or an object store can. */
-    private static final class FailingDeletes implements WalStore {
-        private final WalStore store;
+    private static final class FailingDeletes extends ForwardingWalStore {
         private int deletesLeft;
 
         FailingDeletes(WalStore store, int failAt) {
-            this.store = store;
+            super(store);
             this.deletesLeft = failAt;
-        }
-
-        @Override
-        public String location() {
-            return store.location();
-        }
-
-        @Override
-        public List<StoredFile> list() throws IOException {
-            return store.list();
-        }
-
-        @Override
-        public Optional<StoredFile> stat(String name) throws IOException {
-            return store.stat(name);
-        }
-
-        @Override
-        public InputStream open(String name) throws IOException {
-            return store.open(name);
-        }
-
-        @Override
-        public PutOutcome put(String name, Path source) throws IOException {
-            return store.put(name, source);
         }
 
         @Override
@@ -364,7 +338,7 @@ final class RetentionTest {
             if (--deletesLeft == 0) {
                 throw new IOException("could not delete " + name + ": injected");
             }
-            store.delete(name);
+            super.delete(name);
         }
     }
 }

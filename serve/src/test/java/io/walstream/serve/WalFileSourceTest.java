@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.github.luben.zstd.ZstdOutputStream;
 import io.walstream.archiver.store.ArchiveDirectory;
-import io.walstream.archiver.store.WalStore;
+import io.walstream.archiver.store.ForwardingWalStore;
 import io.walstream.protocol.WalSegmentSize;
 import java.io.IOException;
 import java.io.InputStream;
@@ -12,7 +12,6 @@ import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
-import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
@@ -25,43 +24,17 @@ final class WalFileSourceTest {
     private static final WalSegmentSize SIZE = WalSegmentSize.ofMegabytes(1);
 
     /** A real archive directory that counts how often each file is opened (read from the store). */
-    private static final class CountingStore implements WalStore {
-        private final ArchiveDirectory archive;
+    private static final class CountingStore extends ForwardingWalStore {
         final Map<String, Integer> opened = new ConcurrentHashMap<>();
 
         CountingStore(ArchiveDirectory archive) {
-            this.archive = archive;
-        }
-
-        @Override
-        public String location() {
-            return archive.location();
-        }
-
-        @Override
-        public List<StoredFile> list() throws IOException {
-            return archive.list();
-        }
-
-        @Override
-        public Optional<StoredFile> stat(String name) throws IOException {
-            return archive.stat(name);
+            super(archive);
         }
 
         @Override
         public InputStream open(String name) throws IOException {
             opened.merge(name, 1, Integer::sum);
-            return archive.open(name);
-        }
-
-        @Override
-        public PutOutcome put(String name, Path source) {
-            throw new UnsupportedOperationException("read only");
-        }
-
-        @Override
-        public void delete(String name) {
-            throw new UnsupportedOperationException("read only");
+            return super.open(name);
         }
     }
 
