@@ -99,11 +99,17 @@ public final class RestoreBenchmark {
         }
     }
 
-    /** The baselines: {@code cp} from the plain archive, and {@code zstd -d} from the zstd one when installed. */
+    /**
+     * The baselines: {@code cp} from the plain archive, {@code zstd -d} from the zstd one and {@code curl file://}
+     * (curl copying the plain file itself: the floor of any restore_command that starts curl) when installed.
+     */
     public static List<Command> baselines() {
         List<Command> commands = new ArrayList<>(List.of(new Command("cp", Archive.PLAIN, "cp %d/%f %p")));
         if (onPath("zstd")) {
             commands.add(new Command("zstd -d", Archive.ZSTD, "zstd -dqf -o %p %d/%f.zst"));
+        }
+        if (onPath("curl")) {
+            commands.add(new Command("curl file://", Archive.PLAIN, "curl -fsS -o %p file://%d/%f"));
         }
         return commands;
     }

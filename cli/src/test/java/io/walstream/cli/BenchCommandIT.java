@@ -118,6 +118,7 @@ class BenchCommandIT {
         assertThat(code).as("stdout:%n%s%nstderr:%n%s", text, err).isZero();
         assertThat(text).contains("2 segments of WAL archived plain and zstd").contains("round 1")
                 .containsPattern("(?m)^cp \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +1\\.00$")
+                .containsPattern("(?m)^curl file:// \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
                 .containsPattern("(?m)^walstream restore \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
                 .containsPattern("(?m)^walstream restore \\(zstd\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
                 .containsPattern("(?m)^serve \\+ curl \\(plain\\) +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9]+ +[0-9.]+$")
