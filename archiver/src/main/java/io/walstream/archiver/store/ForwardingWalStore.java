@@ -50,6 +50,11 @@ public abstract class ForwardingWalStore implements WalStore {
     }
 
     @Override
+    public void willPut(Path source) {
+        delegate.willPut(source);
+    }
+
+    @Override
     public void delete(String name) throws IOException {
         delegate.delete(name);
     }

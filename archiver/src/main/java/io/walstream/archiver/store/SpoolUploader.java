@@ -434,6 +434,7 @@ public final class SpoolUploader implements AutoCloseable {
     private synchronized void scan() throws IOException {
         for (String name : candidates(true)) {
             inFlight.add(name);
+            store.willPut(spool.resolve(name));
             uploaders.execute(() -> upload(name));
         }
     }

@@ -72,6 +72,13 @@ public interface WalStore extends Closeable {
      */
     PutOutcome put(String name, Path source) throws IOException;
 
+    /**
+     * A {@link #put} of {@code source} follows soon: a store may start on it ahead (read and checksum the file) so
+     * the put waits less. Only a hint; nothing changes when no put follows.
+     */
+    default void willPut(Path source) {
+    }
+
     /** Removes a file; no error when it is already gone. */
     void delete(String name) throws IOException;
 

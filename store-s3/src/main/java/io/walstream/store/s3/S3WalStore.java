@@ -69,6 +69,7 @@ public final class S3WalStore implements WalStore {
     private volatile boolean crc32cRefused;
     /** Set once the store answered DeleteObjects with 501: one DELETE per file from then on. */
     private volatile boolean batchDeleteRefused;
+    private final DigestsAhead digests = new DigestsAhead();
 
     S3WalStore(S3Client client, S3Location location) {
         this.client = client;
@@ -223,7 +224,7 @@ public final class S3WalStore implements WalStore {
     @Override
     public PutOutcome put(String name, Path source) throws IOException {
         String key = location.key(name);
-        ObjectDigest digest = ObjectDigest.of(source);
+        ObjectDigest digest = digests.digest(source);
         boolean conditional = conditionalWrites();
         if (!conditional) {
             Optional<HeadObjectResponse> existing = head(name);
@@ -454,7 +455,13 @@ public final class S3WalStore implements WalStore {
     }
 
     @Override
+    public void willPut(Path source) {
+        digests.announce(source);
+    }
+
+    @Override
     public void close() {
+        digests.close();
         client.close();
     }
 

@@ -1,0 +1,91 @@
+package io.walstream.store.s3;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.nio.file.attribute.FileTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+/**
+ * Checksums of files about to be uploaded, computed by one thread ahead of their PUTs: the read and the MD5 of a
+ * 16 MB segment (~25 ms) then overlap the previous PUT instead of preceding the next. At most {@link #CAPACITY}
+ * are kept; a file changed since (size or modification time) or never announced is digested by its PUT.
+ */
+final class DigestsAhead implements AutoCloseable {
+
+    static final int CAPACITY = 32;
+
+    private record Pending(long size, FileTime modified, CompletableFuture<ObjectDigest> digest) {
+    }
+
+    private final ExecutorService digester = Executors.newSingleThreadExecutor(r -> {
+        Thread t = new Thread(r, "walstream-s3-digest");
+        t.setDaemon(true);
+        return t;
+    });
+
+    /** Oldest announced first; past the capacity the oldest goes (its PUT digests the file itself). */
+    private final Map<Path, Pending> pending = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Path, Pending> eldest) {
+            return size() > CAPACITY;
+        }
+    };
+
+    /** Starts digesting {@code file} unless already started; a file that cannot be read now is left to its PUT. */
+    void announce(Path file) {
+        BasicFileAttributes attributes;
+        try {
+            attributes = Files.readAttributes(file, BasicFileAttributes.class);
+        } catch (IOException e) {
+            return;
+        }
+        synchronized (pending) {
+            if (pending.containsKey(file)) {
+                return;
+            }
+            CompletableFuture<ObjectDigest> digest = CompletableFuture.supplyAsync(() -> {
+                try {
+                    return ObjectDigest.of(file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            }, digester);
+            pending.put(file, new Pending(attributes.size(), attributes.lastModifiedTime(), digest));
+        }
+    }
+
+    /** The digest of {@code file} as it is now: the one computed ahead when the file has not changed since. */
+    ObjectDigest digest(Path file) throws IOException {
+        Pending ahead;
+        synchronized (pending) {
+            ahead = pending.remove(file);
+        }
+        if (ahead != null) {
+            BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
+            if (now.size() == ahead.size() && now.lastModifiedTime().equals(ahead.modified())) {
+                try {
+                    ObjectDigest digest = ahead.digest().join();
+                    if (digest.size() == now.size()) {
+                        return digest;
+                    }
+                } catch (CompletionException e) {
+                    // read again below: the error, if it lasts, is reported by that read
+                }
+            }
+        }
+        return ObjectDigest.of(file);
+    }
+
+    @Override
+    public void close() {
+        digester.shutdownNow();
+    }
+}
