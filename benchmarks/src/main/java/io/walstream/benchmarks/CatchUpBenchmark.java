@@ -54,16 +54,24 @@ public final class CatchUpBenchmark {
     }
 
     /**
-     * What to run: MB of backlog, rounds (the first is a warm-up), server major, where directories go, and
-     * which receivers (names as printed, e.g. {@code "walstream none"}; empty: all of them).
+     * What to run: MB of backlog, rounds (the first is a warm-up), server major, where directories go, which
+     * receivers (names as printed, e.g. {@code "walstream none"}; empty: all of them), and the command that starts
+     * walstream as a new process ({@code java -jar walstream.jar}, or the launcher) for the {@value #PROCESS} run,
+     * empty for none.
      */
-    public record Options(int megabytes, int rounds, int pgMajor, Path workDir, List<String> receivers) {
+    public record Options(int megabytes, int rounds, int pgMajor, Path workDir, List<String> receivers,
+            List<String> walstreamCommand) {
+        public Options(int megabytes, int rounds, int pgMajor, Path workDir, List<String> receivers) {
+            this(megabytes, rounds, pgMajor, workDir, receivers, List.of());
+        }
+
         public Options {
             if (megabytes < 1 || rounds < 2) {
                 throw new IllegalArgumentException("need at least 1 MB and 2 rounds (the first is a warm-up)");
             }
             receivers = List.copyOf(receivers);
-            List<String> known = runs(Path.of("pg_receivewal"));
+            walstreamCommand = List.copyOf(walstreamCommand);
+            List<String> known = runs(Path.of("pg_receivewal"), List.of("java"));
             for (String r : receivers) {
                 if (!known.contains(r)) {
                     throw new IllegalArgumentException("unknown receiver '" + r + "'; one of " + known);
@@ -123,7 +131,7 @@ public final class CatchUpBenchmark {
 
             Map<String, List<double[]>> results = new LinkedHashMap<>();
             for (int round = 0; round < o.rounds(); round++) {
-                for (String run : runs(pgReceivewal)) {
+                for (String run : runs(pgReceivewal, o.walstreamCommand())) {
                     if (!o.receivers().isEmpty() && !o.receivers().contains(run)) {
                         continue;
                     }
@@ -134,12 +142,18 @@ public final class CatchUpBenchmark {
                     long durable;
                     double rss = Double.NaN;
                     double heap = Double.NaN;
-                    if (run.startsWith("walstream")) {
+                    FirstByte firstByte = null;
+                    if (run.equals(PROCESS)) {
+                        firstByte = new FirstByte(dir, t0);
+                        rss = walstreamProcess(o.walstreamCommand(), pg, dir, end) / 1048576.0;
+                        durable = System.nanoTime();
+                    } else if (run.startsWith("walstream")) {
                         durable = walstream(pg, dir, end, run.substring(run.indexOf(' ') + 1));
                         rss = Memory.peakRssBytes(ProcessHandle.current().pid()) / 1048576.0;
                         heap = Memory.peakHeapBytes() / 1048576.0;
                     } else if (run.startsWith("pg_receivewal")) {
                         // pg_receivewal compresses inline: its WAL is durable when it is compressed
+                        firstByte = new FirstByte(dir, t0);
                         rss = pgReceivewal(pgReceivewal, pg, dir, end, run.substring(run.indexOf(' ') + 1), out)
                                 / 1048576.0;
                         durable = System.nanoTime();
@@ -159,9 +173,11 @@ public final class CatchUpBenchmark {
                     long finished = System.nanoTime();
                     double seconds = (durable - t0) / 1e9;
                     double mbps = bytes / 1048576.0 / seconds;
-                    out.printf(Locale.ROOT, "round %d  %-20s %7.1f MB/s  (%.2f s durable, %.2f s all compressed)"
+                    String started = firstByte == null ? "" : String.format(Locale.ROOT, ", first WAL file after %.2f s",
+                            firstByte.stop());
+                    out.printf(Locale.ROOT, "round %d  %-20s %7.1f MB/s  (%.2f s durable, %.2f s all compressed%s)"
                             + "  peak RSS %s MB, heap %s MB%s%n", round, run, mbps, seconds, (finished - t0) / 1e9,
-                            megabytes(rss), megabytes(heap), round == 0 ? "  warm-up" : "");
+                            started, megabytes(rss), megabytes(heap), round == 0 ? "  warm-up" : "");
                     if (round > 0) {
                         results.computeIfAbsent(run, k -> new ArrayList<>()).add(new double[] {mbps, rss, heap});
                     }
@@ -183,6 +199,8 @@ public final class CatchUpBenchmark {
                 .map(r -> new SvgBarChart.Bar(r.receiver(), r.median(), r.min(), r.max())).toList());
     }
 
+    /** walstream receive started as a new process per run, as pg_receivewal is: JVM start and a cold JIT included. */
+    static final String PROCESS = "walstream process";
     static final String PGJDBC = "pgjdbc source";
     static final String NULL_SINK = "null sink";
     static final String DISK_CEILING = "disk ceiling";
@@ -295,8 +313,11 @@ public final class CatchUpBenchmark {
         }
     }
 
-    private static List<String> runs(Path pgReceivewal) {
+    private static List<String> runs(Path pgReceivewal, List<String> walstreamCommand) {
         List<String> runs = new ArrayList<>(List.of("walstream none", "walstream lz4"));
+        if (!walstreamCommand.isEmpty()) {
+            runs.add(PROCESS);
+        }
         if (pgReceivewal != null) {
             runs.addAll(List.of("pg_receivewal none", "pg_receivewal lz4"));
         }
@@ -325,6 +346,63 @@ public final class CatchUpBenchmark {
                 throw new IllegalStateException("walstream did not reach " + end);
             }
             return durable; // run() returns once compression of the last segments is done too
+        }
+    }
+
+    /**
+     * Runs {@code walstream receive} as a new process to {@code end}, no compression, durability on; returns its peak
+     * resident set in bytes (-1 if unread).
+     */
+    private static long walstreamProcess(List<String> walstream, PgCluster pg, Path dir, Lsn end) throws Exception {
+        List<String> command = new ArrayList<>(walstream);
+        command.addAll(List.of("receive", "-D", dir.toString(), "-d", pg.replicationConninfo("bench_walstream"),
+                "-E", end.toString(), "-n", "--no-progress"));
+        Path log = dir.resolveSibling(dir.getFileName() + ".log");
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        long peakRss;
+        try (Memory.Watcher rss = new Memory.Watcher(p)) {
+            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
+                p.destroyForcibly();
+                throw new IllegalStateException("walstream receive failed: " + Files.readString(log));
+            }
+            peakRss = rss.peakBytes();
+        }
+        Files.delete(log);
+        return peakRss;
+    }
+
+    /** When the receiver's first WAL file appeared in its directory: start-up and connection, before any WAL. */
+    private static final class FirstByte {
+        private final Thread watcher;
+        private volatile double seconds = Double.NaN;
+
+        FirstByte(Path dir, long t0) {
+            watcher = new Thread(() -> {
+                while (!Thread.currentThread().isInterrupted()) {
+                    try (var names = Files.list(dir)) {
+                        if (names.anyMatch(f -> f.getFileName().toString().endsWith(".partial"))) {
+                            seconds = (System.nanoTime() - t0) / 1e9;
+                            return;
+                        }
+                    } catch (IOException e) {
+                        return;
+                    }
+                    try {
+                        Thread.sleep(2);
+                    } catch (InterruptedException e) {
+                        return;
+                    }
+                }
+            }, "first-byte");
+            watcher.setDaemon(true);
+            watcher.start();
+        }
+
+        /** Seconds to the first file, NaN if none was seen. */
+        double stop() throws InterruptedException {
+            watcher.interrupt();
+            watcher.join(1000);
+            return seconds;
         }
     }
 

@@ -38,7 +38,9 @@ final class BenchCommand implements Callable<Integer> {
             description = {
                 "Catch-up throughput: drain a backlog of WAL into a fresh directory with each receiver in turn.",
                 "A slot on an embedded primary holds the backlog; the receivers are walstream, walstream --compress"
-                    + " lz4, pg_receivewal with and without lz4 (when installed), and two ceilings: a null sink (server"
+                    + " lz4 (both in this JVM), walstream receive as a new process (java -jar: JVM start and a cold JIT"
+                    + " in every run, as pg_receivewal's start is), pg_receivewal with and without lz4 (when installed),"
+                    + " and two ceilings: a null sink (server"
                     + " and protocol) and an fsync'd sequential write of the same bytes (disk). Rounds alternate the"
                     + " receivers; the first is a warm-up.",
                 "Prints MB/s per run, then min/median/max and ratios to pg_receivewal and to the disk ceiling."
@@ -62,8 +64,9 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path work = common.workDir();
+            List<String> walstream = javaCommand();
             CatchUpBenchmark.Options options = common.options(() ->
-                    new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only));
+                    new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only, walstream));
             var results = CatchUpBenchmark.run(options, common.spec.commandLine().getOut());
             if (common.svg != null) {
                 CatchUpBenchmark.writeSvg(results, "Catching up on a backlog", common.svg);
@@ -203,20 +206,9 @@ final class BenchCommand implements Callable<Integer> {
             return 0;
         }
 
-        /** This JVM's java with this classpath: {@code java -jar walstream.jar} when run so. */
+        /** {@link BenchCommand#javaCommand()} for {@code sh -c}. */
         private static String javaCommand() throws IOException {
-            String javaBin = RestoreBenchmark.shellQuote(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-            String classpath = System.getProperty("java.class.path");
-            if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
-                try (JarFile jar = new JarFile(classpath)) {
-                    Manifest manifest = jar.getManifest();
-                    if (manifest != null && Walstream.class.getName().equals(
-                            manifest.getMainAttributes().getValue("Main-Class"))) {
-                        return javaBin + " -jar " + RestoreBenchmark.shellQuote(classpath);
-                    }
-                }
-            }
-            return javaBin + " -cp " + RestoreBenchmark.shellQuote(classpath) + " " + Walstream.class.getName();
+            return String.join(" ", BenchCommand.javaCommand().stream().map(RestoreBenchmark::shellQuote).toList());
         }
 
         /** The repository's launcher when this is the jar it builds (ROOT/cli/target/walstream.jar), else null. */
@@ -229,6 +221,22 @@ final class BenchCommand implements Callable<Integer> {
             Path launcher = code.getParent().getParent().getParent().resolve("walstream");
             return Files.isExecutable(launcher) ? launcher : null;
         }
+    }
+
+    /** This JVM's java with this classpath: {@code java -jar walstream.jar} when run so. */
+    static List<String> javaCommand() throws IOException {
+        String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String classpath = System.getProperty("java.class.path");
+        if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
+            try (JarFile jar = new JarFile(classpath)) {
+                Manifest manifest = jar.getManifest();
+                if (manifest != null && Walstream.class.getName().equals(
+                        manifest.getMainAttributes().getValue("Main-Class"))) {
+                    return List.of(javaBin, "-jar", classpath);
+                }
+            }
+        }
+        return List.of(javaBin, "-cp", classpath, Walstream.class.getName());
     }
 
     /** What every bench subcommand takes: the server version, where directories go, an optional chart. */
