@@ -4,7 +4,7 @@ import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import org.slf4j.LoggerFactory;
 
-/** Log level for a command: INFO for walstream (stderr, see logback.xml), DEBUG with -v. */
+/** Log level for a command: INFO for walstream (stderr, see {@link LogConfiguration}), DEBUG with -v. */
 final class Logging {
 
     private Logging() {
