@@ -3,11 +3,13 @@ package io.walstream.cli;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.HelpCommand;
 import picocli.CommandLine.IVersionProvider;
 
 /** The {@code walstream} command: one picocli subcommand class per job. */
@@ -15,21 +17,27 @@ import picocli.CommandLine.IVersionProvider;
         name = "walstream",
         mixinStandardHelpOptions = true,
         versionProvider = Walstream.Version.class,
-        description = "Receive, archive, verify, serve, restore and prune PostgreSQL WAL over physical streaming replication.",
-        subcommands = {
-            ReceiveCommand.class,
-            RestoreCommand.class,
-            ServeCommand.class,
-            VerifyCommand.class,
-            PruneCommand.class,
-            StatusCommand.class,
-            CheckCommand.class,
-            SimulateCommand.class,
-            BenchCommand.class,
-            DemoCommand.class,
-            HelpCommand.class
-        })
+        description = "Receive, archive, verify, serve, restore and prune PostgreSQL WAL over physical streaming replication.")
 public final class Walstream implements Callable<Integer> {
+
+    /**
+     * The subcommands by name, in the order help lists them; by class name, so that a command line loads only the
+     * class it runs (WalstreamTest checks each name against its class's {@code @Command}).
+     */
+    static final Map<String, String> SUBCOMMANDS = subcommands("receive", "io.walstream.cli.ReceiveCommand",
+            "restore", "io.walstream.cli.RestoreCommand", "serve", "io.walstream.cli.ServeCommand",
+            "verify", "io.walstream.cli.VerifyCommand", "prune", "io.walstream.cli.PruneCommand",
+            "status", "io.walstream.cli.StatusCommand", "check", "io.walstream.cli.CheckCommand",
+            "simulate", "io.walstream.cli.SimulateCommand", "bench", "io.walstream.cli.BenchCommand",
+            "demo", "io.walstream.cli.DemoCommand", "help", "picocli.CommandLine$HelpCommand");
+
+    private static Map<String, String> subcommands(String... nameAndClass) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (int i = 0; i < nameAndClass.length; i += 2) {
+            map.put(nameAndClass[i], nameAndClass[i + 1]);
+        }
+        return Collections.unmodifiableMap(map);
+    }
 
     /** Set by commands with -v: errors then come with their stack trace. */
     static volatile boolean verbose;
@@ -48,11 +56,31 @@ public final class Walstream implements Callable<Integer> {
         if (restore != null) {
             OneShotRestore.main(restore); // restore_command: one process per WAL file, so no command tree
         }
-        System.exit(commandLine().execute(args));
+        System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
     }
 
+    /** The whole command tree. */
     static CommandLine commandLine() {
+        return commandLine(null);
+    }
+
+    /**
+     * The command tree for a command line whose first word is {@code first}: only that subcommand when it names one
+     * (picocli instantiates every subcommand it is given, with its options, mixins and their static state; all of
+     * them cost a cold {@code receive} ~0.3 s before it connects), else all of them (help, usage errors).
+     */
+    static CommandLine commandLine(String first) {
         CommandLine cl = new CommandLine(new Walstream());
+        boolean named = first != null && !first.equals("help") && SUBCOMMANDS.containsKey(first);
+        SUBCOMMANDS.forEach((name, className) -> {
+            if (!named || name.equals(first)) {
+                try {
+                    cl.addSubcommand(name, Class.forName(className));
+                } catch (ClassNotFoundException e) {
+                    throw new IllegalStateException("walstream's jar lacks " + className, e);
+                }
+            }
+        });
         cl.setExecutionExceptionHandler(Walstream::reportFailure);
         return cl;
     }
