@@ -59,7 +59,8 @@ class LauncherRestoreIT {
         assertThat(absentFirst.exit()).as(absentFirst.output()).isEqualTo(1);
         assertThat(absentFirst.output()).isEmpty();
         try (Stream<Path> files = Files.list(CDS_DIR)) {
-            assertThat(files).as("a call that restored nothing keeps no archive: it loaded too few classes").isEmpty();
+            assertThat(files).as("a call that restored nothing keeps no archive: it loaded too few classes")
+                    .noneMatch(f -> f.getFileName().toString().startsWith("restore-"));
         }
 
         Run first = launch(Map.of(), "restore", SEGMENT, target, "-D", archive.toString());
@@ -70,7 +71,9 @@ class LauncherRestoreIT {
         try (Stream<Path> files = Files.list(CDS_DIR)) {
             archives = files.toList();
         }
-        assertThat(archives).as("one archive, no temporary file left").singleElement().asString().endsWith(".jsa");
+        assertThat(archives).as("one archive, no temporary file left")
+                .filteredOn(f -> f.getFileName().toString().startsWith("restore-")).singleElement().asString()
+                .endsWith(".jsa");
 
         Path classLog = pgWal.resolve("classes.log");
         Files.delete(pgWal.resolve("RECOVERYXLOG"));
@@ -94,5 +97,67 @@ class LauncherRestoreIT {
 
         Run withoutArchive = launch(Map.of("WALSTREAM_CDS", "off"), "restore", SEGMENT, target, "-D", archive.toString());
         assertThat(withoutArchive.exit()).as(withoutArchive.output()).isZero();
+    }
+
+    /**
+     * serve (and receive, the same path) runs until stopped: the launcher passes SIGTERM on to java, which writes the
+     * class archive as it exits; the next start maps it.
+     */
+    @Test
+    void serveWritesItsClassArchiveWhenStoppedThenMapsIt() throws Exception {
+        Files.writeString(archive.resolve("walstream.identity"), "system_identifier=1\nwal_segment_size=1048576\n");
+        try (Stream<Path> files = Files.exists(CDS_DIR) ? Files.list(CDS_DIR) : Stream.empty()) {
+            for (Path f : files.filter(f -> f.getFileName().toString().startsWith("serve-")).toList()) {
+                Files.delete(f);
+            }
+        }
+        Path log = pgWal.resolve("serve.log");
+        assertThat(serveUntilStopped(Map.of(), log)).as(Files.readString(log)).isZero();
+        assertThat(Files.readString(log)).contains("walstream serve: stopped");
+        try (Stream<Path> files = Files.list(CDS_DIR)) {
+            assertThat(files.map(f -> f.getFileName().toString()).filter(f -> f.startsWith("serve-")).toList())
+                    .as("one archive, no temporary file left").singleElement().asString().endsWith(".jsa");
+        }
+
+        Path classLog = pgWal.resolve("classes.log");
+        assertThat(serveUntilStopped(Map.of("WALSTREAM_JAVA_OPTS", "-Xlog:class+load:file=" + classLog), log))
+                .as(Files.readString(log)).isZero();
+        assertThat(Files.readAllLines(classLog)).as("serve's classes come from the archive")
+                .anyMatch(l -> l.contains("io.walstream.serve.WalServer source: shared objects file (top)"));
+    }
+
+    /** Starts {@code ./walstream serve}, waits until it answers, stops the launcher with SIGTERM; its exit code. */
+    private int serveUntilStopped(Map<String, String> env, Path log) throws Exception {
+        int port;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            port = s.getLocalPort();
+        }
+        ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "serve", "-D", archive.toString(), "--listen",
+                "127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(log.toFile());
+        pb.environment().remove("WALSTREAM_JAVA_OPTS");
+        pb.environment().put("JAVA", Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        pb.environment().putAll(env);
+        Process p = pb.start();
+        try {
+            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+            while (!answers(port)) {
+                assertThat(p.isAlive()).as("serve is running: %s", Files.readString(log)).isTrue();
+                assertThat(System.nanoTime()).as("serve answers within 60 s").isLessThan(deadline);
+                Thread.sleep(50);
+            }
+            p.destroy(); // SIGTERM to the launcher, as systemd or kill sends it
+            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("stopped within 60 s").isTrue();
+            return p.exitValue();
+        } finally {
+            p.destroyForcibly();
+        }
+    }
+
+    private static boolean answers(int port) {
+        try (java.net.Socket s = new java.net.Socket("127.0.0.1", port)) {
+            return true;
+        } catch (java.io.IOException e) {
+            return false;
+        }
     }
 }
