@@ -64,7 +64,11 @@ final class BenchCommand implements Callable<Integer> {
         @Override
         public Integer call() throws Exception {
             Path work = common.workDir();
-            List<String> walstream = javaCommand();
+            // as a user starts it: through the repository's launcher (and its class archive) when this jar is its
+            Path launcher = launcher();
+            List<String> walstream = launcher != null ? List.of(launcher.toString()) : javaCommand();
+            common.spec.commandLine().getOut().println("walstream process: " + String.join(" ", walstream)
+                    + " receive -D DIR -d CONNINFO -E END -n");
             CatchUpBenchmark.Options options = common.options(() ->
                     new CatchUpBenchmark.Options(megabytes, rounds, common.pgVersion, work, only, walstream));
             var results = CatchUpBenchmark.run(options, common.spec.commandLine().getOut());
@@ -211,16 +215,17 @@ final class BenchCommand implements Callable<Integer> {
             return String.join(" ", BenchCommand.javaCommand().stream().map(RestoreBenchmark::shellQuote).toList());
         }
 
-        /** The repository's launcher when this is the jar it builds (ROOT/cli/target/walstream.jar), else null. */
-        private static Path launcher() throws Exception {
-            Path code = Path.of(Walstream.class.getProtectionDomain().getCodeSource().getLocation().toURI())
-                    .toAbsolutePath();
-            if (!Files.isRegularFile(code) || !code.endsWith(Path.of("cli", "target", "walstream.jar"))) {
-                return null;
-            }
-            Path launcher = code.getParent().getParent().getParent().resolve("walstream");
-            return Files.isExecutable(launcher) ? launcher : null;
+    }
+
+    /** The repository's launcher when this is the jar it builds (ROOT/cli/target/walstream.jar), else null. */
+    private static Path launcher() throws Exception {
+        Path code = Path.of(Walstream.class.getProtectionDomain().getCodeSource().getLocation().toURI())
+                .toAbsolutePath();
+        if (!Files.isRegularFile(code) || !code.endsWith(Path.of("cli", "target", "walstream.jar"))) {
+            return null;
         }
+        Path launcher = code.getParent().getParent().getParent().resolve("walstream");
+        return Files.isExecutable(launcher) ? launcher : null;
     }
 
     /** This JVM's java with this classpath: {@code java -jar walstream.jar} when run so. */

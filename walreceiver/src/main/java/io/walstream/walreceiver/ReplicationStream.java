@@ -87,10 +87,17 @@ public final class ReplicationStream implements StreamControl {
         channel.eventLoop().execute(() -> channel.config().setAutoRead(true));
     }
 
-    /** Sends a status update with the sink's positions now (e.g. right after an fsync). Any thread. */
+    /**
+     * Sends a status update with the sink's positions now (e.g. right after an fsync). Any thread; on the event loop
+     * at once, as a sink that blocks that thread (a synchronous standby waiting for disk space) needs it to.
+     */
     @Override
     public void sendStatusNow() {
-        channel.eventLoop().execute(() -> handler.sendStatus(false));
+        if (channel.eventLoop().inEventLoop()) {
+            handler.sendStatus(false);
+        } else {
+            channel.eventLoop().execute(() -> handler.sendStatus(false));
+        }
     }
 
     /** Sends CopyDone: the server finishes the command and the stream ends with {@link StreamEnd.StoppedByClient}. */

@@ -111,7 +111,7 @@ public final class ArchivePipeline implements AutoCloseable {
         this.sink = new ArchiveSink(this, state, settings.maxBytesInFlight(),
                 receipts != null ? new ReceiptClock(java.time.Clock.systemUTC()) : null);
         List<PipelineStage> beside = new ArrayList<>(3);
-        beside.add(new SegmentWriter(dir, segmentSize, state, settings.spoolGate()));
+        beside.add(new SegmentWriter(dir, segmentSize, state, settings.spoolGate(), sink::keepAlive));
         beside.add(new VerifierStage(settings.verifier(), state, dir, segmentSize));
         if (receipts != null) {
             beside.add(receipts);

@@ -156,6 +156,14 @@ public final class ArchiveSink implements WalSink, Flusher.FlushReport {
         }
     }
 
+    /** Receiving is paused (full disk, full spool): a status update, so the server keeps the connection. */
+    void keepAlive() {
+        StreamControl s = stream;
+        if (s != null) {
+            s.sendStatusNow();
+        }
+    }
+
     /** A stage failed: end the stream (nothing more will be written). */
     void stopStream() {
         StreamControl s = stream;

@@ -35,20 +35,27 @@ final class SegmentWriter implements PipelineStage {
     private final WalSegmentSize segmentSize;
     private final PipelineState state;
     private final ArchivePipeline.SpoolGate spoolGate;
+    private final Runnable keepAlive;
     private int timeline;
     private long next = -1;
     private SegmentFile current;
 
     SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state) {
-        this(dir, segmentSize, state, ArchivePipeline.SpoolGate.OPEN);
+        this(dir, segmentSize, state, ArchivePipeline.SpoolGate.OPEN, () -> { });
     }
 
+    /**
+     * @param keepAlive run once a second while receiving is paused (full disk, {@code --spool-max}): sends the server
+     *                  a status update. A synchronous standby writes on the I/O thread, whose status timer cannot run
+     *                  while it waits here, and without a reply the server cuts it after wal_sender_timeout.
+     */
     SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state,
-            ArchivePipeline.SpoolGate spoolGate) {
+            ArchivePipeline.SpoolGate spoolGate, Runnable keepAlive) {
         this.dir = dir;
         this.segmentSize = segmentSize;
         this.state = state;
         this.spoolGate = spoolGate;
+        this.keepAlive = keepAlive;
     }
 
     @Override
@@ -192,6 +199,7 @@ final class SegmentWriter implements PipelineStage {
 
     /** Waits {@link #DISK_FULL_RETRY}, failing at once when the pipeline is abandoned (a stop). */
     private void pause(String why, java.nio.file.Path path, long lsn, Exception cause) {
+        keepAlive.run();
         long until = System.nanoTime() + DISK_FULL_RETRY.toNanos();
         while (System.nanoTime() < until) {
             if (state.abandoning) {

@@ -69,7 +69,22 @@ class DiskFullIT {
                 throw new IOException("No space left on device");
             }
         };
-        receiveThroughAFullDisk(dir, "injected_full", () -> full.set(true), () -> full.set(false));
+        receiveThroughAFullDisk(dir, "injected_full", false, () -> full.set(true), () -> full.set(false));
+    }
+
+    /**
+     * A synchronous standby writes on the I/O thread (no ring): while it waits for space the status timer on that
+     * thread cannot run, so the wait itself must keep the connection alive.
+     */
+    @Test
+    void aSynchronousStandbyPausedByAFullDiskKeepsItsConnection(@TempDir Path dir) throws Exception {
+        AtomicBoolean full = new AtomicBoolean();
+        SegmentWriter.fault = (file, position) -> {
+            if (full.get()) {
+                throw new IOException("No space left on device");
+            }
+        };
+        receiveThroughAFullDisk(dir, "injected_full_sync", true, () -> full.set(true), () -> full.set(false));
     }
 
     @Test
@@ -80,17 +95,21 @@ class DiskFullIT {
                 "this process may not mount a tmpfs (not root, or no CAP_SYS_ADMIN)");
         try {
             // 40 MB hold two 16 MB segments; the third fills the disk
-            receiveThroughAFullDisk(dir, "tmpfs_full", () -> { },
+            receiveThroughAFullDisk(dir, "tmpfs_full", false, () -> { },
                     () -> assertThat(run("mount", "-o", "remount,size=400m", dir.toString())).isTrue());
         } finally {
             run("umount", "-l", dir.toString());
         }
     }
 
-    private static void receiveThroughAFullDisk(Path dir, String name, Runnable fill, Runnable free) throws Exception {
+    private static void receiveThroughAFullDisk(Path dir, String name, boolean synchronous, Runnable fill,
+            Runnable free) throws Exception {
         primary.createPhysicalSlot(name);
         ReceiveOptions options = ArchiveReceiverIT.options(primary, "application_name=" + name)
                 .withSlot(name, false, false);
+        if (synchronous) {
+            options = options.withFsync(FsyncPolicy.synchronous());
+        }
         try (ArchiveReceiver receiver = new ArchiveReceiver(dir, options)) {
             CompletableFuture<ArchiveReceiver.Outcome> run = CompletableFuture.supplyAsync(receiver::run);
             ArchiveReceiverIT.awaitTrue(() -> receiver.progress().streaming());
