@@ -95,6 +95,8 @@ public final class SpoolUploader implements AutoCloseable {
     private final Set<String> inFlight = ConcurrentHashMap.newKeySet();
     private final AtomicLong uploadedFiles = new AtomicLong();
     private final AtomicLong uploadedBytes = new AtomicLong();
+    /** Whether {@link #overSpoolLimit} held receiving back at its last answer. */
+    private volatile boolean spoolHeld;
     private volatile ArchiveDirectory.Identity identity;
     private volatile Exception failure;
     private volatile boolean closed;
@@ -251,15 +253,21 @@ public final class SpoolUploader implements AutoCloseable {
 
     /**
      * The {@code --spool-max} rule: why receiving must wait before opening {@code next}, or empty when the spool
-     * holds at most {@code maxBytes} not yet uploaded.
+     * holds at most {@code maxBytes} not yet uploaded. Once it held receiving back, it lets go only below three
+     * quarters of {@code maxBytes}: at the limit during a catch-up, receiving would otherwise pause and resume (and
+     * log both) at every segment.
      */
     public Optional<String> overSpoolLimit(long maxBytes, WalFileName next) {
         long pending = pendingBytes(next);
-        if (pending <= maxBytes) {
+        long limit = spoolHeld ? maxBytes - maxBytes / 4 : maxBytes;
+        if (pending <= limit) {
+            spoolHeld = false;
             return Optional.empty(); // also when the spool cannot be read: the writer's own I/O reports that
         }
+        spoolHeld = true;
         return Optional.of("the spool " + spool.path() + " holds " + pending + " bytes not yet uploaded to "
-                + store.location() + ", over --spool-max " + maxBytes);
+                + store.location() + ", over --spool-max " + maxBytes + " (receiving resumes below "
+                + (maxBytes - maxBytes / 4) + ")");
     }
 
     /** The store has this segment whole, in any form (plain or compressed). */

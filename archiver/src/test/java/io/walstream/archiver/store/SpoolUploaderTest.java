@@ -206,7 +206,11 @@ final class SpoolUploaderTest {
             assertThat(up.pendingBytes(next)).isEqualTo("waits".length() + "just completed".length());
             assertThat(up.overSpoolLimit(19, next)).isEmpty();
             assertThat(up.overSpoolLimit(18, next)).get().asString().contains("holds 19 bytes not yet uploaded")
-                    .contains("--spool-max 18");
+                    .contains("--spool-max 18").contains("receiving resumes below 14");
+            assertThat(up.overSpoolLimit(24, next)).as("held back: goes on only below three quarters of the limit")
+                    .isPresent();
+            assertThat(up.overSpoolLimit(26, next)).as("19 <= 26 - 26/4").isEmpty();
+            assertThat(up.overSpoolLimit(20, next)).as("let go: the whole limit again").isEmpty();
             assertThat(up.archivedLsn()).as("segment 2 is the oldest the store lacks").isEqualTo(2L << 24);
             var progress = up.progress((4L << 24) + 10);
             assertThat(progress.archivedLsn()).isEqualTo(2L << 24);
