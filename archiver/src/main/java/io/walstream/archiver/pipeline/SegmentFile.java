@@ -44,7 +44,7 @@ final class SegmentFile {
         int size = name.segmentSize().bytes();
         FileChannel ch = null;
         try {
-            ch = Durable.openPrivate(partial, StandardOpenOption.READ);
+            ch = Durable.openPrivate(dir.fileSystem(), partial, StandardOpenOption.READ);
             long existing = ch.size();
             boolean created = existing == 0;
             if (created) {
