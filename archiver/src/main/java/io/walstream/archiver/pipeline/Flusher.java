@@ -231,8 +231,8 @@ final class Flusher implements PipelineStage {
                 if (current != null) {
                     current.directoryEntryPending = false;
                 }
-                for (SegmentFile held : completed.subList(ready, completed.size())) {
-                    held.directoryEntryPending = false;
+                for (SegmentFile segment : completed) { // renamed or held: created in the directory for good
+                    segment.directoryEntryPending = false;
                 }
             }
             state.fsyncs++;

@@ -24,8 +24,11 @@ final class SegmentFile {
     final long startLsn;
     final long endLsn;
     final FileChannel channel;
-    /** The directory entry of a newly created file is not durable until the directory is fsynced. */
-    boolean directoryEntryPending;
+    /**
+     * The directory entry of a newly created file is not durable until the directory is fsynced. Volatile: the
+     * flusher clears it after its directory fsync, the writer reads it before it creates the next segment.
+     */
+    volatile boolean directoryEntryPending;
 
     private SegmentFile(WalFileName name, Path partialPath, Path completePath, FileChannel channel, boolean created) {
         this.name = name;
