@@ -25,11 +25,13 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.IdentityHashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Random;
+import java.util.Set;
 import java.util.TreeMap;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -62,6 +64,8 @@ class PowerLossIT {
     private static final int RESTARTS = Integer.getInteger("powerloss.restarts", 2);
     /** verify reads every segment of an image: run it on one image in this many (and on every failing one). */
     private static final int VERIFY_EVERY = Integer.getInteger("powerloss.verifyEvery", 5);
+    /** Images kept for the restarts, a uniform sample of those holding a segment. */
+    private static final int RESERVOIR = 32;
 
     private static PgCluster pg;
     private static WalSegmentSize segmentSize;
@@ -99,7 +103,9 @@ class PowerLossIT {
     }
 
     private void explore(String mode, FsyncPolicy policy, Path tmp, TestReporter reporter) throws Exception {
+        long started = System.nanoTime();
         Recording run = record(mode, policy, tmp);
+        long recorded = System.nanoTime();
         Random random = new Random(SEED ^ mode.hashCode());
         int[] points = cutPoints(run.ops(), random);
         PowerCut cut = new PowerCut(run.ops());
@@ -107,6 +113,7 @@ class PowerLossIT {
         List<PowerCut.Image> kept = new ArrayList<>();
         Map<String, Integer> outcomes = new TreeMap<>();
         int verified = 0;
+        int candidates = 0;
         for (int i = 0; i < points.length; i++) {
             cut.advanceTo(points[i]);
             PowerCut.Image image = cut.image(random);
@@ -126,22 +133,29 @@ class PowerLossIT {
             }
             outcomes.merge(check.outcome(image), 1, Integer::sum);
             if (image.exists() && image.files().keySet().stream().anyMatch(WalFileName::isWalFileName)) {
-                kept.add(copy(image));
-                if (kept.size() > 64) {
-                    kept.remove(random.nextInt(kept.size()));
+                candidates++; // reservoir sampling: each such image equally likely to be restarted on
+                if (kept.size() < RESERVOIR) {
+                    kept.add(copy(image));
+                } else if (random.nextInt(candidates) < RESERVOIR) {
+                    kept.set(random.nextInt(RESERVOIR), copy(image));
                 }
             }
         }
+        long cutsDone = System.nanoTime();
         String summary = String.format("PowerLossIT %s mode, seed %d: %d power cuts into %d file operations (%d MB"
-                + " written, segments %d to %d), %d also verified; 0 lost bytes; resume points: %s", mode, SEED,
-                points.length, run.ops().size(), run.bytesWritten() >> 20, run.firstSegment(), run.lastSegment(),
-                verified, outcomes);
+                + " written, segments %d to %d), %d also verified; 0 lost bytes; resume points: %s; recording %.1f s,"
+                + " cuts %.1f s", mode, SEED, points.length, run.ops().size(), run.bytesWritten() >> 20,
+                run.firstSegment(), run.lastSegment(), verified, outcomes, (recorded - started) / 1e9,
+                (cutsDone - recorded) / 1e9);
         System.out.println(summary);
         reporter.publishEntry("power cuts " + mode, summary);
 
         Collections.shuffle(kept, random);
-        for (int r = 0; r < Math.min(RESTARTS, kept.size()); r++) {
-            restartOn(kept.get(r), mode, tmp.resolve("restart-" + r));
+        Set<Integer> restartedAt = new HashSet<>();
+        for (PowerCut.Image image : kept) {
+            if (restartedAt.size() < RESTARTS && restartedAt.add(image.opIndex())) {
+                restartOn(image, mode, tmp.resolve("restart-" + restartedAt.size()));
+            }
         }
     }
 
