@@ -54,13 +54,13 @@ import org.junit.jupiter.api.io.TempDir;
  *
  * <p>{@code -Dpowerloss.seed=N} replays the choice of cuts and of what each keeps (the recorded run itself depends
  * on timing; a failing directory is written to {@code target/powerloss-failures/}), {@code -Dpowerloss.points=N}
- * cuts per mode (default 1500), {@code -Dpowerloss.restarts=N} restarted receivers per mode (default 2).
+ * cuts per mode (default 2000), {@code -Dpowerloss.restarts=N} restarted receivers per mode (default 2).
  */
 @ExtendWith(PgClusterExtension.class)
 class PowerLossIT {
 
     private static final long SEED = Long.getLong("powerloss.seed", System.nanoTime() % 100_000_000_000_000L);
-    private static final int POINTS = Integer.getInteger("powerloss.points", 1500);
+    private static final int POINTS = Integer.getInteger("powerloss.points", 2000);
     private static final int RESTARTS = Integer.getInteger("powerloss.restarts", 2);
     /** verify reads every segment of an image: run it on one image in this many (and on every failing one). */
     private static final int VERIFY_EVERY = Integer.getInteger("powerloss.verifyEvery", 5);
@@ -213,7 +213,9 @@ class PowerLossIT {
                     if (i % 2 == 1) {
                         pg.switchWal();
                     }
-                    pg.execute("INSERT INTO t VALUES (" + i + ", 'small')"); // commits of a few hundred bytes
+                    // 30 commits of a few hundred bytes: in synchronous mode each is a write, an fsync, a report
+                    pg.execute("DO $$ BEGIN FOR i IN 1..30 LOOP INSERT INTO t VALUES (i, 'small'); COMMIT; END LOOP;"
+                            + " END $$");
                 }
             } finally {
                 if (synchronous) {
