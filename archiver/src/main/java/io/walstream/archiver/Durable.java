@@ -6,7 +6,6 @@ import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
@@ -17,7 +16,9 @@ import java.util.Set;
 
 /**
  * File operations that survive a crash at any instant: data fsynced before it is named, and a
- * rename or a new file fsynced in its directory before anyone is told about it.
+ * rename or a new file fsynced in its directory before anyone is told about it. Each comes in two
+ * forms: on the plain file system, and through an {@link ArchiveFileSystem} (the archive's own, which
+ * a power-loss test records).
  */
 public final class Durable {
 
@@ -26,8 +27,13 @@ public final class Durable {
 
     /** fsync a directory, so that entries created, renamed or removed in it are on disk. */
     public static void syncDirectory(Path dir) {
-        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
-            ch.force(true);
+        syncDirectory(ArchiveFileSystem.NIO, dir);
+    }
+
+    /** fsync a directory through {@code fs}. */
+    public static void syncDirectory(ArchiveFileSystem fs, Path dir) {
+        try {
+            fs.syncDirectory(dir);
         } catch (IOException e) {
             throw new UncheckedIOException("could not fsync directory " + dir, e);
         }
@@ -35,14 +41,24 @@ public final class Durable {
 
     /** Renames {@code from} to {@code to} atomically (replacing {@code to}) and fsyncs the directory. */
     public static void rename(Path from, Path to) {
-        move(from, to);
-        syncDirectory(to.toAbsolutePath().getParent());
+        rename(ArchiveFileSystem.NIO, from, to);
+    }
+
+    /** {@link #rename(Path, Path)} through {@code fs}. */
+    public static void rename(ArchiveFileSystem fs, Path from, Path to) {
+        move(fs, from, to);
+        syncDirectory(fs, to.toAbsolutePath().getParent());
     }
 
     /** Atomic rename without the directory fsync, for callers that fsync the directory once for several. */
     public static void move(Path from, Path to) {
+        move(ArchiveFileSystem.NIO, from, to);
+    }
+
+    /** {@link #move(Path, Path)} through {@code fs}. */
+    public static void move(ArchiveFileSystem fs, Path from, Path to) {
         try {
-            Files.move(from, to, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            fs.move(from, to);
         } catch (IOException e) {
             throw new UncheckedIOException("could not rename " + from + " to " + to.getFileName(), e);
         }
@@ -96,15 +112,26 @@ public final class Durable {
 
     /** Opens {@code file} for writing, creating it with {@link #fileModeIn its directory's} mode if missing. */
     public static FileChannel openPrivate(Path file, StandardOpenOption... options) throws IOException {
+        return openPrivate(ArchiveFileSystem.NIO, file, options);
+    }
+
+    /** {@link #openPrivate(Path, StandardOpenOption...)} through {@code fs}. */
+    public static FileChannel openPrivate(ArchiveFileSystem fs, Path file, StandardOpenOption... options)
+            throws IOException {
         Set<StandardOpenOption> set = EnumSet.of(StandardOpenOption.CREATE, StandardOpenOption.WRITE);
         set.addAll(List.of(options));
-        return FileChannel.open(file, set, fileModeIn(file.toAbsolutePath().getParent()));
+        return fs.open(file, set, fileModeIn(file.toAbsolutePath().getParent()));
     }
 
     /** Writes {@code content} to {@code target} through a fsynced temporary file and a durable rename. */
     public static void writeFile(Path target, byte[] content) {
+        writeFile(ArchiveFileSystem.NIO, target, content);
+    }
+
+    /** {@link #writeFile(Path, byte[])} through {@code fs}. */
+    public static void writeFile(ArchiveFileSystem fs, Path target, byte[] content) {
         Path tmp = target.resolveSibling(target.getFileName() + ".tmp");
-        try (FileChannel ch = openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
+        try (FileChannel ch = openPrivate(fs, tmp, StandardOpenOption.TRUNCATE_EXISTING)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -113,18 +140,23 @@ public final class Durable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not write " + tmp, e);
         }
-        rename(tmp, target);
+        rename(fs, tmp, target);
     }
 
     /** Creates {@code dir} (and parents) if missing, durably. */
     public static void createDirectories(Path dir) {
+        createDirectories(ArchiveFileSystem.NIO, dir);
+    }
+
+    /** {@link #createDirectories(Path)} through {@code fs}. */
+    public static void createDirectories(ArchiveFileSystem fs, Path dir) {
         Path abs = dir.toAbsolutePath();
         if (Files.isDirectory(abs)) {
             return;
         }
-        createDirectories(abs.getParent());
+        createDirectories(fs, abs.getParent());
         try {
-            Files.createDirectory(abs, PRIVATE_DIRECTORY);
+            fs.createDirectory(abs, PRIVATE_DIRECTORY);
         } catch (java.nio.file.FileAlreadyExistsException e) {
             if (!Files.isDirectory(abs)) {
                 throw new UncheckedIOException("not a directory: " + abs, e);
@@ -132,6 +164,6 @@ public final class Durable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not create directory " + abs, e);
         }
-        syncDirectory(abs.getParent());
+        syncDirectory(fs, abs.getParent());
     }
 }

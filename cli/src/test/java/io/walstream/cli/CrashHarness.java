@@ -52,6 +52,8 @@ final class CrashHarness implements AutoCloseable {
     private final DirtyPageCheck dirtyPageCheck;
     /** Archive pages the dirty-page check looked at, all rounds. */
     private long dirtyPagesChecked;
+    /** Dirty folios that began below a reported flush and reached past it (expected: written past the flush). */
+    private final long[] dirtyFoliosPastFlush = {0};
 
     /**
      * Probes the dirty-page check on the archive's file system and reports whether it runs, printed and as
@@ -89,7 +91,8 @@ final class CrashHarness implements AutoCloseable {
         if (dirtyPageCheck.enabled()) {
             assertThat(dirtyPagesChecked).as("archive pages the enabled dirty-page check looked at, all rounds")
                     .isPositive();
-            return "dirty-page check ENABLED: " + dirtyPagesChecked + " archive pages checked clean after the kills";
+            return "dirty-page check ENABLED: " + dirtyPagesChecked + " archive pages checked clean after the kills ("
+                    + dirtyFoliosPastFlush[0] + " dirty folios reaching past the reported flush, from a write past it)";
         }
         return dirtyPageCheck.toString();
     }
@@ -247,7 +250,8 @@ final class CrashHarness implements AutoCloseable {
     /**
      * The fsync half of "flushed is never lost", which a SIGKILL alone cannot show (the page cache
      * outlives the process): right after the kill, no page-cache page of the archive that lies wholly
-     * in {@code [from, to)} may still be dirty, for a power loss would lose a dirty page. {@code from}
+     * in {@code [from, to)} may still be dirty, for a power loss would lose a dirty page (but for a large folio
+     * that reaches past {@code to}, dirty as a whole from a write past the flush). {@code from}
      * is the flush position reported before this run (a restart rewrites the {@code .partial} from its
      * start, which dirties those already durable pages again, with the same bytes), {@code to} the one
      * reported by this run. Pages the kernel wrote back by itself count as clean: that can hide a
@@ -272,7 +276,7 @@ final class CrashHarness implements AutoCloseable {
             }
             Path complete = archive.resolve(name.toString());
             Path file = Files.exists(complete) ? complete : archive.resolve(name.withPartial(true).toString());
-            long dirty = PageFlags.firstDirtyPage(file, first, last);
+            long dirty = PageFlags.firstDirtyPageOfAFolioBelow(file, first, last, dirtyFoliosPastFlush);
             if (dirty >= 0) {
                 throw new AssertionError(context + ": " + file.getFileName() + " still has a dirty page at offset "
                         + dirty + " (LSN " + Lsn.format(segStart + dirty) + ") after the kill, below the flush position "
@@ -435,6 +439,9 @@ final class CrashHarness implements AutoCloseable {
         static final long PAGE = 4096;
         private static final long KPF_DIRTY = 1L << 4;
         private static final long KPF_WRITEBACK = 1L << 8;
+        private static final long KPF_COMPOUND_TAIL = 1L << 16;
+        /** The largest page-cache folio on x86-64 and arm64 with 4 kB pages (PMD order). */
+        private static final long MAX_FOLIO = 2L << 20;
         private static final long PRESENT = 1L << 63;
         private static final long PFN_MASK = (1L << 55) - 1;
         /** Where the bytes read to fault pages in go, so that the reads cannot be left out. */
@@ -493,14 +500,57 @@ final class CrashHarness implements AutoCloseable {
 
         /** The offset of the first dirty (or under writeback) page in {@code [from, to)}, or -1. */
         static long firstDirtyPage(Path file, long from, long to) throws Exception {
+            long[] flags = pageFlags(file, from, to);
+            for (int i = 0; i < flags.length; i++) {
+                if ((flags[i] & (KPF_DIRTY | KPF_WRITEBACK)) != 0) {
+                    return from + i * PAGE;
+                }
+            }
+            return -1;
+        }
+
+        /**
+         * The offset of the first dirty (or under writeback) page in {@code [from, to)} whose folio ends at or before
+         * {@code to}, or -1. The kernel keeps one dirty bit per folio, and a folio can hold many pages (a large
+         * folio: a head page and its tail pages): a write past {@code to} marks its whole folio dirty, the pages
+         * before {@code to} too, with the bytes an fsync already wrote (reliability.md: the dirty pages at 1 MB
+         * boundaries). Such a folio, reaching past {@code to}, is counted in {@code pastTo[0]}, not returned.
+         */
+        static long firstDirtyPageOfAFolioBelow(Path file, long from, long to, long[] pastTo) throws Exception {
+            long end = Math.min(Files.size(file), to + MAX_FOLIO);
+            long[] flags = pageFlags(file, from, end);
+            int below = (int) ((to - from) / PAGE);
+            for (int i = 0; i < below; i++) {
+                if ((flags[i] & (KPF_DIRTY | KPF_WRITEBACK)) == 0) {
+                    continue;
+                }
+                int next = i + 1;
+                while (next < flags.length && (flags[next] & KPF_COMPOUND_TAIL) != 0) {
+                    next++; // the rest of page i's folio
+                }
+                if (next <= below) {
+                    return from + i * PAGE;
+                }
+                pastTo[0]++;
+                System.out.println(file.getFileName() + ": pages " + (from + i * PAGE) + " to " + (from + next * PAGE)
+                        + " dirty, one folio reaching past the reported flush's page at " + to + " (a write past it)");
+                return -1; // the folio reaches past to: so does the scan
+            }
+            return -1;
+        }
+
+        /** The kpageflags of each page of {@code file} in {@code [from, to)}, each read in first. */
+        private static long[] pageFlags(Path file, long from, long to) throws Exception {
             try (FileChannel ch = FileChannel.open(file);
                     FileChannel pagemap = FileChannel.open(Path.of("/proc/self/pagemap"));
                     FileChannel kpageflags = FileChannel.open(Path.of("/proc/kpageflags"))) {
                 MappedByteBuffer map = ch.map(FileChannel.MapMode.READ_ONLY, from, to - from);
                 long base = address(map);
                 ByteBuffer entry = ByteBuffer.allocate(8).order(ByteOrder.nativeOrder());
+                long[] flags = new long[(int) ((to - from) / PAGE)];
                 int touched = 0;
-                for (long off = 0; off < to - from; off += PAGE) {
+                for (int i = 0; i < flags.length; i++) {
+                    long off = i * PAGE;
                     long pm = 0;
                     // fault the page in: a page not cached is read from disk, clean; again if it was evicted since
                     for (int attempt = 0; attempt < 3 && (pm & PRESENT) == 0; attempt++) {
@@ -519,13 +569,10 @@ final class CrashHarness implements AutoCloseable {
                     }
                     entry.clear();
                     kpageflags.read(entry, pfn * 8);
-                    if ((entry.getLong(0) & (KPF_DIRTY | KPF_WRITEBACK)) != 0) {
-                        sink = touched;
-                        return from + off;
-                    }
+                    flags[i] = entry.getLong(0);
                 }
                 sink = touched;
-                return -1;
+                return flags;
             }
         }
     }

@@ -80,7 +80,7 @@ public final class PgCluster implements AutoCloseable {
         settings.putAll(b.settings);
         this.config = new ConfigFiles(dataDir, account, tlsRequired, settings);
         this.serverLog = new ServerLog(dir.resolve("server.log"));
-        this.process = new ServerProcess(binaries, account, dir, dataDir, serverLog.file());
+        this.process = new ServerProcess(binaries, account, dir, dataDir, serverLog.file(), b.walSegmentMegabytes);
         this.readiness = new ServerReadiness(this, process, serverLog);
         this.superuserSql = new SuperuserSql(this);
     }
@@ -100,6 +100,7 @@ public final class PgCluster implements AutoCloseable {
         private boolean tlsRequired;
         private String password;
         private final Map<String, String> settings = new LinkedHashMap<>();
+        private int walSegmentMegabytes;
 
         private Builder() {
         }
@@ -148,6 +149,15 @@ public final class PgCluster implements AutoCloseable {
         /** A postgresql.conf setting; overrides the defaults for replication. */
         public Builder setting(String key, String value) {
             settings.put(key, value);
+            return this;
+        }
+
+        /**
+         * WAL segments of {@code megabytes} (a power of two, 1 to 1024; initdb's {@code --wal-segsize}) instead of
+         * 16 MB: more segment switches for the same WAL.
+         */
+        public Builder walSegmentSize(int megabytes) {
+            this.walSegmentMegabytes = megabytes;
             return this;
         }
 

@@ -27,8 +27,12 @@ final class ServerProcess {
     private final Path dir;
     private final Path dataDir;
     private final Path logFile;
+    /** initdb's --wal-segsize, or 0 for its default (16 MB). */
+    private final int walSegmentMegabytes;
 
-    ServerProcess(PgBinaries binaries, ServerAccount account, Path dir, Path dataDir, Path logFile) {
+    ServerProcess(PgBinaries binaries, ServerAccount account, Path dir, Path dataDir, Path logFile,
+            int walSegmentMegabytes) {
+        this.walSegmentMegabytes = walSegmentMegabytes;
         this.binaries = binaries;
         this.account = account;
         this.dir = dir;
@@ -43,8 +47,13 @@ final class ServerProcess {
             Files.writeString(pwfile, password + "\n");
             Files.setPosixFilePermissions(pwfile, PosixFilePermissions.fromString("rw-------"));
             account.own(dir);
-            run(List.of(binaries.tool("initdb").toString(), "-D", dataDir.toString(), "-U", superuser,
-                    "--pwfile=" + pwfile, "--auth=trust", "-E", "UTF8", "--locale=C", "--no-sync"));
+            List<String> command = new java.util.ArrayList<>(List.of(binaries.tool("initdb").toString(), "-D",
+                    dataDir.toString(), "-U", superuser, "--pwfile=" + pwfile, "--auth=trust", "-E", "UTF8",
+                    "--locale=C", "--no-sync"));
+            if (walSegmentMegabytes != 0) {
+                command.add("--wal-segsize=" + walSegmentMegabytes);
+            }
+            run(command);
         } finally {
             try {
                 Files.deleteIfExists(pwfile);

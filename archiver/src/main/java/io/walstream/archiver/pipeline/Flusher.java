@@ -7,7 +7,6 @@ import io.walstream.archiver.Durable;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.XLogRecordHeader;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.LongConsumer;
@@ -215,7 +214,7 @@ final class Flusher implements PipelineStage {
             }
             if (i < ready) {
                 segment.close();
-                Durable.move(segment.partialPath, segment.completePath);
+                Durable.move(dir.fileSystem(), segment.partialPath, segment.completePath);
                 removeStalePartials(segment);
                 directoryChanged = true;
             } else {
@@ -228,12 +227,12 @@ final class Flusher implements PipelineStage {
                 directoryChanged |= current.directoryEntryPending;
             }
             if (directoryChanged) {
-                Durable.syncDirectory(dir.path());
+                Durable.syncDirectory(dir.fileSystem(), dir.path());
                 if (current != null) {
                     current.directoryEntryPending = false;
                 }
-                for (SegmentFile held : completed.subList(ready, completed.size())) {
-                    held.directoryEntryPending = false;
+                for (SegmentFile segment : completed) { // renamed or held: created in the directory for good
+                    segment.directoryEntryPending = false;
                 }
             }
             state.fsyncs++;
@@ -253,7 +252,8 @@ final class Flusher implements PipelineStage {
         for (WalFileName.Compression c : WalFileName.Compression.values()) {
             if (c != WalFileName.Compression.NONE) {
                 try {
-                    Files.deleteIfExists(dir.resolve(segment.name.withCompression(c).withPartial(true).toString()));
+                    String stale = segment.name.withCompression(c).withPartial(true).toString();
+                    dir.fileSystem().deleteIfExists(dir.resolve(stale));
                 } catch (IOException e) {
                     throw new ArchiveException("could not remove a stale copy of " + segment.name + ": " + e,
                             segment.completePath, segment.name.startLsn(), e);
@@ -275,7 +275,7 @@ final class Flusher implements PipelineStage {
 
     private void syncDirectoryIfNeeded(SegmentFile segment) {
         if (segment.directoryEntryPending) {
-            Durable.syncDirectory(dir.path());
+            Durable.syncDirectory(dir.fileSystem(), dir.path());
             segment.directoryEntryPending = false;
         }
     }

@@ -4,6 +4,7 @@ import io.walstream.archiver.store.ArchiveDirectory;
 import com.lmax.disruptor.EventHandler;
 import io.netty.buffer.ByteBuf;
 import io.walstream.archiver.ArchiveException;
+import io.walstream.archiver.Durable;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
@@ -39,6 +40,8 @@ final class SegmentWriter implements PipelineStage {
     private int timeline;
     private long next = -1;
     private SegmentFile current;
+    /** The segment opened before {@link #current}, for the order of their directory entries. */
+    private SegmentFile previous;
 
     SegmentWriter(ArchiveDirectory dir, WalSegmentSize segmentSize, PipelineState state) {
         this(dir, segmentSize, state, ArchivePipeline.SpoolGate.OPEN, () -> { });
@@ -244,6 +247,13 @@ final class SegmentWriter implements PipelineStage {
     private SegmentFile openAt(long pos) {
         WalFileName name = WalFileName.of(timeline, pos >>> segmentSize.log2(), segmentSize);
         waitForSpool(name, pos);
+        if (previous != null && previous.directoryEntryPending) {
+            // Running ahead of the flusher (catching up), the writer creates segments whose entries no directory
+            // fsync made durable yet. POSIX keeps no order among them: a power cut could keep this segment's entry
+            // and lose the one before, and the archive would resume after a segment it never had (PowerLossIT).
+            Durable.syncDirectory(dir.fileSystem(), dir.path());
+            previous.directoryEntryPending = false;
+        }
         SegmentFile file;
         while (true) {
             try {
@@ -262,6 +272,7 @@ final class SegmentWriter implements PipelineStage {
             throw new ArchiveException("streaming into new segment " + name + " must start at its beginning ("
                     + name.startLsn() + "), not at " + Lsn.format(pos), file.partialPath, Lsn.of(pos));
         }
+        previous = file;
         return file;
     }
 }

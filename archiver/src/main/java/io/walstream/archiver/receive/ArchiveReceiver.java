@@ -80,13 +80,20 @@ public final class ArchiveReceiver implements AutoCloseable {
     private long lastRefusedAt = -1;
     /** Told each flush's fsync time (ArchiveMetrics' timer); replaced whole, read by the flusher without a lock. */
     private volatile LongConsumer[] fsyncObservers = {};
+    /** Told each new durable position (what the server is told is flushed), on the flusher's thread. */
+    private volatile LongConsumer durableObserver = lsn -> { };
 
     public ArchiveReceiver(Path directory, ReceiveOptions options) {
         this(directory, options, ArchivePipeline.Settings.defaults());
     }
 
     public ArchiveReceiver(Path directory, ReceiveOptions options, ArchivePipeline.Settings pipelineSettings) {
-        this.dir = ArchiveDirectory.create(directory);
+        this(ArchiveDirectory.create(directory), options, pipelineSettings);
+    }
+
+    /** Receives into {@code dir}, through its {@link ArchiveDirectory#fileSystem() file system}. */
+    public ArchiveReceiver(ArchiveDirectory dir, ReceiveOptions options, ArchivePipeline.Settings pipelineSettings) {
+        this.dir = dir;
         this.options = options;
         this.pipelineSettings = pipelineSettings.withFsync(options.fsync()).withReceiptLog(options.receiptLog())
                 .withFsyncDurations(pipelineSettings.fsyncDurations().andThen(this::fsynced));
@@ -107,6 +114,14 @@ public final class ArchiveReceiver implements AutoCloseable {
     public synchronized void stopObservingFsyncs(LongConsumer observer) {
         fsyncObservers = Arrays.stream(fsyncObservers).filter(o -> o != observer)
                 .toArray(LongConsumer[]::new);
+    }
+
+    /**
+     * Tells {@code observer} each new durable position, on the flusher's thread, as the server is told it: the
+     * flush position of the status update. Set it before {@link #run()}.
+     */
+    public void onDurable(LongConsumer observer) {
+        durableObserver = observer;
     }
 
     private void fsynced(long nanos) {
@@ -278,6 +293,7 @@ public final class ArchiveReceiver implements AutoCloseable {
                             + segmentSize, dir.path(), null);
                 }
                 p = new ArchivePipeline(dir, segmentSize, builtSettings);
+                p.onDurable(durableObserver);
                 pipeline = p;
             } else if (!p.segmentSize().equals(segmentSize)) {
                 throw new ArchiveException("the server's wal_segment_size changed from " + p.segmentSize() + " to "

@@ -1,6 +1,7 @@
 package io.walstream.archiver.store;
 
 import io.walstream.archiver.ArchiveException;
+import io.walstream.archiver.ArchiveFileSystem;
 import io.walstream.archiver.Durable;
 
 import io.walstream.protocol.Lsn;
@@ -74,15 +75,25 @@ public final class ArchiveDirectory implements WalStore {
     }
 
     private final Path dir;
+    private final ArchiveFileSystem fs;
 
-    private ArchiveDirectory(Path dir) {
+    private ArchiveDirectory(Path dir, ArchiveFileSystem fs) {
         this.dir = dir;
+        this.fs = fs;
     }
 
     /** Opens {@code dir}, creating it (durably) if it does not exist. */
     public static ArchiveDirectory create(Path dir) {
-        Durable.createDirectories(dir);
-        return new ArchiveDirectory(dir.toAbsolutePath());
+        return create(dir, ArchiveFileSystem.NIO);
+    }
+
+    /**
+     * Opens {@code dir}, creating it (durably) if it does not exist; what is written into it (segments, renames,
+     * fsyncs, the identity and history files) goes through {@code fs}.
+     */
+    public static ArchiveDirectory create(Path dir, ArchiveFileSystem fs) {
+        Durable.createDirectories(fs, dir);
+        return new ArchiveDirectory(dir.toAbsolutePath(), fs);
     }
 
     /** Opens an existing directory. */
@@ -90,11 +101,16 @@ public final class ArchiveDirectory implements WalStore {
         if (!Files.isDirectory(dir)) {
             throw new ArchiveException("archive directory " + dir + " does not exist", dir, null);
         }
-        return new ArchiveDirectory(dir.toAbsolutePath());
+        return new ArchiveDirectory(dir.toAbsolutePath(), ArchiveFileSystem.NIO);
     }
 
     public Path path() {
         return dir;
+    }
+
+    /** Where writes into this directory go: {@link ArchiveFileSystem#NIO} unless a test records them. */
+    public ArchiveFileSystem fileSystem() {
+        return fs;
     }
 
     /** The path of a file in the archive; {@code fileName} is a name, never a path. */
@@ -138,7 +154,7 @@ public final class ArchiveDirectory implements WalStore {
                     + " (" + segmentSize + " segments); use an empty directory for this server", dir, null);
         }
         if (!Files.exists(dir.resolve(IDENTITY_FILE))) {
-            Durable.writeFile(dir.resolve(IDENTITY_FILE), wanted.format());
+            Durable.writeFile(fs, dir.resolve(IDENTITY_FILE), wanted.format());
         }
         return wanted;
     }
@@ -171,7 +187,7 @@ public final class ArchiveDirectory implements WalStore {
 
     /** Writes a timeline history file durably (it is small and never changes once written). */
     public void writeHistory(int timeline, byte[] content) {
-        Durable.writeFile(dir.resolve(WalFileName.historyFileName(timeline)), content);
+        Durable.writeFile(fs, dir.resolve(WalFileName.historyFileName(timeline)), content);
     }
 
     // ------------------------------------------------------------------ the store
@@ -231,12 +247,12 @@ public final class ArchiveDirectory implements WalStore {
             throw new StoreConflictException(location(), name);
         }
         Path tmp = resolve(name + ".walstream-put");
-        try (FileChannel out = Durable.openPrivate(tmp, StandardOpenOption.TRUNCATE_EXISTING);
+        try (FileChannel out = Durable.openPrivate(fs, tmp, StandardOpenOption.TRUNCATE_EXISTING);
                 FileChannel in = FileChannel.open(source, StandardOpenOption.READ)) {
             SegmentFiles.transferFully(in, in.size(), out, source.toString());
             out.force(true);
         }
-        Durable.rename(tmp, target);
+        Durable.rename(fs, tmp, target);
         return PutOutcome.STORED;
     }
 
@@ -250,10 +266,10 @@ public final class ArchiveDirectory implements WalStore {
     public void deleteAll(List<String> names) throws IOException {
         boolean removed = false;
         for (String name : names) {
-            removed |= Files.deleteIfExists(resolve(name));
+            removed |= fs.deleteIfExists(resolve(name));
         }
         if (removed) {
-            Durable.syncDirectory(dir);
+            Durable.syncDirectory(fs, dir);
         }
     }
 
