@@ -12,17 +12,26 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.function.BooleanSupplier;
 
 /**
  * Checksums of files about to be uploaded, computed by one thread ahead of their PUTs: the read and the MD5 of a
  * 16 MB segment (~25 ms) then overlap the previous PUT instead of preceding the next. At most {@link #CAPACITY}
- * are kept; a file changed since (size or modification time) or never announced is digested by its PUT.
+ * are kept; a file changed since (size or modification time) or never announced is digested by its PUT. The MD5 is
+ * computed only while the store needs it.
  */
 final class DigestsAhead implements AutoCloseable {
 
     static final int CAPACITY = 32;
 
     private record Pending(long size, FileTime modified, CompletableFuture<ObjectDigest> digest) {
+    }
+
+    /** Whether PUTs need the MD5 too (the store refuses CRC32C checksum headers). */
+    private final BooleanSupplier md5Needed;
+
+    DigestsAhead(BooleanSupplier md5Needed) {
+        this.md5Needed = md5Needed;
     }
 
     private final ExecutorService digester = Executors.newSingleThreadExecutor(r -> {
@@ -53,7 +62,7 @@ final class DigestsAhead implements AutoCloseable {
             }
             CompletableFuture<ObjectDigest> digest = CompletableFuture.supplyAsync(() -> {
                 try {
-                    return ObjectDigest.of(file);
+                    return ObjectDigest.of(file, md5Needed.getAsBoolean());
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -74,14 +83,14 @@ final class DigestsAhead implements AutoCloseable {
                 try {
                     ObjectDigest digest = ahead.digest().join();
                     if (digest.size() == now.size()) {
-                        return digest;
+                        return md5Needed.getAsBoolean() ? digest.withMd5(file) : digest;
                     }
                 } catch (CompletionException e) {
                     // read again below: the error, if it lasts, is reported by that read
                 }
             }
         }
-        return ObjectDigest.of(file);
+        return ObjectDigest.of(file, md5Needed.getAsBoolean());
     }
 
     @Override

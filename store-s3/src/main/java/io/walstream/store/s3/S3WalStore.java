@@ -69,7 +69,7 @@ public final class S3WalStore implements WalStore {
     private volatile boolean crc32cRefused;
     /** Set once the store answered DeleteObjects with 501: one DELETE per file from then on. */
     private volatile boolean batchDeleteRefused;
-    private final DigestsAhead digests = new DigestsAhead();
+    private final DigestsAhead digests = new DigestsAhead(() -> crc32cRefused);
 
     S3WalStore(S3Client client, S3Location location) {
         this.client = client;
@@ -224,8 +224,8 @@ public final class S3WalStore implements WalStore {
     @Override
     public PutOutcome put(String name, Path source) throws IOException {
         String key = location.key(name);
+        boolean conditional = conditionalWrites(); // first: it settles whether the digest needs the MD5
         ObjectDigest digest = digests.digest(source);
-        boolean conditional = conditionalWrites();
         if (!conditional) {
             Optional<HeadObjectResponse> existing = head(name);
             if (existing.isPresent()) {
@@ -249,6 +249,7 @@ public final class S3WalStore implements WalStore {
                     crc32cRefused = true; // a store that took the probe's header but not this one's
                     log.info("{} refuses the x-amz-checksum-crc32c header (HTTP {}): sending Content-MD5 instead",
                             location, e.statusCode());
+                    digest = digest.withMd5(source);
                     continue;
                 }
                 if (e.statusCode() == 409 && attempt < MAX_ATTEMPTS) {
@@ -402,8 +403,8 @@ public final class S3WalStore implements WalStore {
             throw new IllegalArgumentException(name + " is not a .partial: archived files are never replaced");
         }
         String key = location.key(name);
-        ObjectDigest digest = ObjectDigest.of(source);
         conditionalWrites(); // settles which checksum header the store takes
+        ObjectDigest digest = ObjectDigest.of(source, crc32cRefused);
         try {
             client.putObject(putRequest(key, digest, false), RequestBody.fromFile(source));
         } catch (SdkException e) {

@@ -15,7 +15,7 @@ class DigestsAheadTest {
     @Test
     void aDigestComputedAheadIsTheFilesDigest(@TempDir Path dir) throws Exception {
         Path file = write(dir.resolve("a"), (byte) 1, 3 << 20);
-        try (DigestsAhead digests = new DigestsAhead()) {
+        try (DigestsAhead digests = new DigestsAhead(() -> true)) {
             digests.announce(file);
             assertSame(digests.digest(file), ObjectDigest.of(file));
             // taken once: a second PUT of the same file digests it again, and still right
@@ -26,7 +26,7 @@ class DigestsAheadTest {
     @Test
     void aFileChangedAfterItWasAnnouncedIsDigestedAsItIsNow(@TempDir Path dir) throws Exception {
         Path file = write(dir.resolve("a"), (byte) 1, 1 << 20);
-        try (DigestsAhead digests = new DigestsAhead()) {
+        try (DigestsAhead digests = new DigestsAhead(() -> true)) {
             digests.announce(file);
             write(file, (byte) 2, 1 << 20); // same size: the modification time tells
             Files.setLastModifiedTime(file, FileTime.from(Instant.now().plusSeconds(5)));
@@ -39,7 +39,7 @@ class DigestsAheadTest {
 
     @Test
     void filesNeverAnnouncedOrGoneAreDigestedByTheirPut(@TempDir Path dir) throws Exception {
-        try (DigestsAhead digests = new DigestsAhead()) {
+        try (DigestsAhead digests = new DigestsAhead(() -> true)) {
             digests.announce(dir.resolve("missing")); // a hint only: no error
             Path[] files = new Path[DigestsAhead.CAPACITY + 5];
             for (int i = 0; i < files.length; i++) {
@@ -51,6 +51,21 @@ class DigestsAheadTest {
             }
             Path unannounced = write(dir.resolve("b"), (byte) 9, 100);
             assertSame(digests.digest(unannounced), ObjectDigest.of(unannounced));
+        }
+    }
+
+    @Test
+    void theMd5IsComputedOnlyWhileTheStoreNeedsIt(@TempDir Path dir) throws Exception {
+        Path file = write(dir.resolve("a"), (byte) 4, 1 << 20);
+        java.util.concurrent.atomic.AtomicBoolean md5 = new java.util.concurrent.atomic.AtomicBoolean();
+        try (DigestsAhead digests = new DigestsAhead(md5::get)) {
+            digests.announce(file);
+            ObjectDigest crcOnly = digests.digest(file);
+            assertThat(crcOnly.md5()).isNull();
+            assertThat(crcOnly.crc32c()).isEqualTo(ObjectDigest.of(file).crc32c());
+            digests.announce(file);
+            md5.set(true); // the store refused a CRC32C header since
+            assertSame(digests.digest(file), ObjectDigest.of(file));
         }
     }
 
