@@ -70,12 +70,23 @@ final class SimulateCommand implements Callable<Integer> {
         boolean validate;
     }
 
+    @Option(names = "--workload", defaultValue = "hot-updates", paramLabel = "hot-updates|pgbench", description = "With "
+            + "--validate: the primary's load: single-row HOT updates on a 20,000-row table, or pgbench's TPC-B script "
+            + "(scale 1; autovacuum with a 1 s naptime, TRUNCATE pgbench_history every --truncate-every; the readers "
+            + "read pgbench_branches and, for lock conflicts, pgbench_history) (default ${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--truncate-every", defaultValue = "15", paramLabel = "SECONDS", description = "With --validate "
+            + "--workload pgbench: TRUNCATE pgbench_history this often (0: never; default ${DEFAULT-VALUE}).")
+    double truncateEvery;
+
     @Option(names = "--write-rate", defaultValue = "200", paramLabel = "PER_SECOND",
-            description = "With --validate: primary updates per second (default ${DEFAULT-VALUE}).")
+            description = "With --validate: primary updates (pgbench: transactions) per second (default ${DEFAULT-VALUE}).")
     double writeRate;
 
     @Option(names = "--vacuum-every", defaultValue = "5", paramLabel = "SECONDS",
-            description = "With --validate: VACUUM on the primary this often (0: never; default ${DEFAULT-VALUE}).")
+            description = "With --validate: VACUUM on the primary this often (0: never, autovacuum only; default "
+                    + "${DEFAULT-VALUE}).")
     double vacuumEvery;
 
     @Option(names = "--lock-every", defaultValue = "10", paramLabel = "SECONDS",
@@ -350,11 +361,17 @@ final class SimulateCommand implements Callable<Integer> {
         List<ValidationRun.Scenario> scenarios = new ArrayList<>();
         for (String f : feedbacks) {
             for (DelaySweep.Delay d : sweep) {
-                scenarios.add(new ValidationRun.Scenario(d.label(), d.micros(), f.equals("on")));
+                scenarios.add(new ValidationRun.Scenario(d.label(), d.micros(), f.equals("on"), Math.max(0, clients)));
             }
         }
+        ValidationRun.Workload load = switch (workload) {
+            case "hot-updates" -> ValidationRun.Workload.HOT_UPDATES;
+            case "pgbench" -> ValidationRun.Workload.PGBENCH_TPCB;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--workload is hot-updates or pgbench, not " + workload);
+        };
         return new ValidationSweep.Options(pgVersion, workDir, new ValidationRun.Load(seconds, writeRate, vacuumEvery,
-                lockEvery, queryRate, querySeconds, lockedShare, seed), scenarios, out);
+                lockEvery, queryRate, querySeconds, lockedShare, seed, load, truncateEvery), scenarios, out);
     }
 
     private long parseDelay(String d) {

@@ -82,7 +82,8 @@ class SimulateCommandTest {
                 new ValidationRun.Scenario("5s", 5_000_000, false), new ValidationRun.Scenario("-1", -1, false),
                 new ValidationRun.Scenario("0", 0, true), new ValidationRun.Scenario("5s", 5_000_000, true),
                 new ValidationRun.Scenario("-1", -1, true));
-        assertThat(o.load()).isEqualTo(new ValidationRun.Load(15, 200, 5, 0, 1, 2, 0.2, 1));
+        assertThat(o.load()).isEqualTo(new ValidationRun.Load(15, 200, 5, 0, 1, 2, 0.2, 1,
+                ValidationRun.Workload.HOT_UPDATES, 15));
         assertThat(o.pgVersion()).isEqualTo(15);
         assertThat(o.workDir()).isNull();
         assertThat(o.out()).isNull();
@@ -151,5 +152,19 @@ class SimulateCommandTest {
         SimulateCommand defaults = new SimulateCommand();
         new CommandLine(defaults).parseArgs("--synthetic");
         assertThat(defaults.settings(0)).isEqualTo(StandbySettings.defaults());
+    }
+
+    @Test
+    void validateWithClientsRunsClosedLoopReadersUnderPgbench() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--validate", "--delay", "0,5s", "--clients", "4", "--workload", "pgbench",
+                "--write-rate", "150", "--vacuum-every", "0", "--truncate-every", "15");
+        ValidationSweep.Options o = c.validationOptions(c.delays());
+        assertThat(o.scenarios()).containsExactly(new ValidationRun.Scenario("0", 0, false, 4),
+                new ValidationRun.Scenario("5s", 5_000_000, false, 4));
+        assertThat(o.load().workload()).isEqualTo(ValidationRun.Workload.PGBENCH_TPCB);
+        assertThat(o.load().updatesPerSecond()).isEqualTo(150);
+        assertThat(o.load().vacuumEverySeconds()).isZero();
+        assertThat(o.load().truncateEverySeconds()).isEqualTo(15);
     }
 }

@@ -116,7 +116,7 @@ public final class Simulator {
         nextQueryId = maxId + 1;
         if (clients != null) {
             for (int i = 0; i < clients.count(); i++) {
-                planNew(new Client(new SplittableRandom(clients.seed() * 1_000_003L + i)), clients.fromMicros());
+                planNew(new Client(clients.random(i)), clients.fromMicros());
             }
         }
         this.feedbackFrom = settings.feedbackSinceMicros() != StandbySettings.FEEDBACK_AFTER_FIRST_STATUS

@@ -24,6 +24,11 @@ public record StandbyClients(int count, long fromMicros, long untilMicros, Query
         }
     }
 
+    /** Client {@code client}'s random choices: the simulator's, and a real harness's that runs the same clients. */
+    public SplittableRandom random(int client) {
+        return new SplittableRandom(seed * 1_000_003L + client);
+    }
+
     /**
      * One kind of query of the mix, chosen with probability {@code weight} / the sum of the weights: its database, the
      * relations it reads ({@code pg_class} OIDs: what the WAL's locks name), whether it runs inside an explicit
