@@ -85,11 +85,21 @@ public final class ValidationRun implements AutoCloseable {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
+            return countsWithinTargets() && lagWithinTargets();
+        }
+
+        /** Each conflict type's count within ±15 % or ±2 of the real standby's. */
+        boolean countsWithinTargets() {
             for (ConflictType t : COUNTED) {
                 if (!countWithin(predicted.cancellations(t), real.getOrDefault(t, 0))) {
                     return false;
                 }
             }
+            return true;
+        }
+
+        /** Lag p50 and p99 within ±20 % or ±100 ms of the real standby's. */
+        boolean lagWithinTargets() {
             return lagWithin(predictedLag[0], realLag[0]) && lagWithin(predictedLag[1], realLag[1]);
         }
 

@@ -89,7 +89,8 @@ public final class ValidationSweep {
         StringBuilder csv = new StringBuilder("delay,feedback,clients,queries,sim_queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
-                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,within\n");
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,counts_within,"
+                + "lag_within,within\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -116,7 +117,9 @@ public final class ValidationSweep {
                     Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
                     ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
                     ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
-                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()), Boolean.toString(within)))
+                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()),
+                    Boolean.toString(c.countsWithinTargets()), Boolean.toString(c.lagWithinTargets()),
+                    Boolean.toString(within)))
                     .append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
