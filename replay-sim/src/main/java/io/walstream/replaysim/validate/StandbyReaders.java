@@ -60,6 +60,7 @@ final class StandbyReaders {
     private final Clock clock = Clock.systemUTC();
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger terminatedWhileIdle = new AtomicInteger();
+    private final ConcurrentLinkedQueue<StandbyQuery> attempts = new ConcurrentLinkedQueue<>();
 
     StandbyReaders(PgCluster standby, String database) {
         this.standby = standby;
@@ -128,6 +129,8 @@ final class StandbyReaders {
                         StandbyQuery q = new StandbyQuery(ids.incrementAndGet(), PgEpoch.now(clock),
                                 draw.durationMicros(), k.dbOid(), k.relations(), k.inTransactionBlock());
                         Outcome o = execute(new Planned(q, tables.get(k.relations().get(0))));
+                        attempts.add(new StandbyQuery(q.id(), o.startMicros(), q.durationMicros(), q.dbOid(),
+                                q.relations(), q.inTransactionBlock()));
                         outcomes.add(o);
                         again = o.cancelledBy() != null && clients.retry().retry();
                         long pause = again ? 0 : clients.retry().thinkMicros();
@@ -146,6 +149,14 @@ final class StandbyReaders {
             pool.shutdownNow();
             closeAll();
         }
+    }
+
+    /**
+     * Each query the closed-loop clients ran, retries included, with its real start: the same attempts as a trace of
+     * fixed start times, which is what a trace-driven model gets.
+     */
+    List<StandbyQuery> closedLoopAttempts() {
+        return attempts.stream().sorted(Comparator.comparingLong(StandbyQuery::startMicros)).toList();
     }
 
     /** Opens {@code n} connections ahead, so that the first queries do not pay for a login. */

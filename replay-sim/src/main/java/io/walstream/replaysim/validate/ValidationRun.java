@@ -77,11 +77,14 @@ public final class ValidationRun implements AutoCloseable {
         }
     }
 
-    /** What the real standby did, and what the simulator predicted, for one scenario. */
+    /**
+     * What the real standby did, and what the simulator predicted, for one scenario; with closed-loop readers also
+     * {@code asTrace}, what the simulator predicts from their attempts as a trace of fixed start times (null otherwise).
+     */
     record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
             int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
             long[] predictedLag, int commits, List<LagPoint> lagSeries, int xminCompared, int xminEqual,
-            List<StandbyReaders.Outcome> outcomes, int idleTerminated) {
+            List<StandbyReaders.Outcome> outcomes, int idleTerminated, SimulationResult asTrace) {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
@@ -123,8 +126,8 @@ public final class ValidationRun implements AutoCloseable {
     private static final int ACCOUNTS = 20_000;
 
     private record Executed(Scenario scenario, long from, long to, List<StandbyReaders.Planned> plan,
-            StandbyClients clients, List<StandbyReaders.Outcome> outcomes, Map<ConflictType, Integer> stats,
-            int idleTerminated) {
+            StandbyClients clients, List<StandbyQuery> attempts, List<StandbyReaders.Outcome> outcomes,
+            Map<ConflictType, Integer> stats, int idleTerminated) {
     }
 
     private final PgCluster primary;
@@ -276,7 +279,8 @@ public final class ValidationRun implements AutoCloseable {
         writes.get(60, TimeUnit.SECONDS);
         long to = PgEpoch.now(clock);
         awaitReplayOf(Lsn.parse(primary.currentWalLsn()).value(), Duration.ofMinutes(5));
-        executed.add(new Executed(scenario, from, to, plan, clients, outcomes, delta(before, awaitStableStats()),
+        executed.add(new Executed(scenario, from, to, plan, clients, readers.closedLoopAttempts(), outcomes,
+                delta(before, awaitStableStats()),
                 readers.terminatedWhileIdle()));
     }
 
@@ -306,6 +310,9 @@ public final class ValidationRun implements AutoCloseable {
                     .withFeedback(e.scenario().feedback()).withStatusInterval(STATUS_INTERVAL_MICROS);
             SimulationResult predicted = Simulator.run(input.records(), input.receipts(), queries, e.clients(),
                     settings, input.segmentBytes());
+            // what a trace-driven model predicts for closed-loop readers: their attempts at their real start times
+            SimulationResult asTrace = e.clients() == null ? null : Simulator.run(input.records(), input.receipts(),
+                    e.attempts(), settings, input.segmentBytes());
             List<Long> real = new ArrayList<>();
             List<Long> simulated = new ArrayList<>();
             List<LagPoint> series = new ArrayList<>();
@@ -352,7 +359,7 @@ public final class ValidationRun implements AutoCloseable {
             }
             comparisons.add(new Comparison(e.scenario(), e.outcomes().size(), e.stats(), readers, errors, fatals, completed,
                     predicted, percentiles(real), percentiles(simulated), real.size(), series,
-                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated()));
+                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated(), asTrace));
         }
         return comparisons;
     }

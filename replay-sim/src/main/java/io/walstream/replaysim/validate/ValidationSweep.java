@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -90,7 +91,7 @@ public final class ValidationSweep {
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
                 + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,counts_within,"
-                + "lag_within,within\n");
+                + "lag_within,within,trace_sim_snapshot,trace_sim_lock\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -105,6 +106,12 @@ public final class ValidationSweep {
                     c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
                     ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
                     c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO");
+            if (c.asTrace() != null) {
+                o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s   (the same attempts as a trace of start times)%n", "", "",
+                        "trace", Integer.toString(c.asTrace().queries().size()),
+                        "  /" + c.asTrace().cancellations(ConflictType.SNAPSHOT),
+                        "  /" + c.asTrace().cancellations(ConflictType.LOCK));
+            }
             csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.scenario().clients()),
                     Integer.toString(c.queries()), Integer.toString(p.queries().size()), Integer.toString(rs),
                     Integer.toString(p.cancellations(ConflictType.SNAPSHOT)), Integer.toString(rl),
@@ -119,7 +126,9 @@ public final class ValidationSweep {
                     ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
                     Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()),
                     Boolean.toString(c.countsWithinTargets()), Boolean.toString(c.lagWithinTargets()),
-                    Boolean.toString(within)))
+                    Boolean.toString(within), c.asTrace() == null ? "" : Integer.toString(
+                            c.asTrace().cancellations(ConflictType.SNAPSHOT)), c.asTrace() == null ? ""
+                            : Integer.toString(c.asTrace().cancellations(ConflictType.LOCK))))
                     .append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
@@ -157,13 +166,15 @@ public final class ValidationSweep {
                         "seconds into the scenario", "lag, ms", List.of(new SvgLineChart.Series("real standby", x, real),
                                 new SvgLineChart.Series("simulator", x, simulated)));
             }
-            StringBuilder events = new StringBuilder("delay,feedback,lsn,type,at,wait_ms,victims\n");
+            StringBuilder events = new StringBuilder("delay,feedback,clients,lsn,type,at,wait_ms,victims,victim_ids\n");
             for (ValidationRun.Comparison c : comparisons) {
                 for (SimulationResult.ConflictEvent e : c.predicted().events()) {
                     events.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off")
-                            .append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
+                            .append(',').append(c.scenario().clients()).append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
                             .append(',').append(PgEpoch.toInstant(e.atMicros())).append(',')
-                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
+                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append(',')
+                            .append(e.victims().stream().map(String::valueOf).collect(Collectors.joining(";")))
+                            .append('\n');
                 }
             }
             Files.writeString(out.resolve("validation-events.csv"), events);

@@ -87,7 +87,7 @@ class ValidationSweepIT {
     }
 
     private static Map<String, String> row(List<String> header, String line) {
-        String[] v = line.split(",");
+        String[] v = line.split(",", -1);
         return IntStream.range(0, header.size()).boxed().collect(Collectors.toMap(header::get, i -> v[i]));
     }
 }
