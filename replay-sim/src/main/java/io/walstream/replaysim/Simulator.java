@@ -43,7 +43,8 @@ import java.util.SplittableRandom;
  *       sleeps again until they have).</li>
  *   <li>Lock conflicts: timer-precise; at the deadline every holder is cancelled. The startup process
  *       then holds the AccessExclusiveLock until the transaction's end is replayed, and queries on that
- *       relation wait for it.</li>
+ *       relation wait for it, with the snapshot their parse analysis took: a cleanup record meanwhile can cancel
+ *       them (at the deadline; with none they would wait for each other for ever, and the model lets them be).</li>
  *   <li>Database drops cancel the database's sessions at once (FATAL, not counted).</li>
  *   <li>A query's snapshot xmin is the oldest transaction running at the replayed position when it
  *       starts (as KnownAssignedXids: the first RUNNING_XACTS, then every xid up to the newest seen in a record,
@@ -242,6 +243,17 @@ public final class Simulator {
                 victims.add(s);
             }
         }
+        // a query waiting for a lock replay holds has the snapshot its parse analysis took; it cannot end before
+        // replay releases the lock, so only a deadline ends the wait (with none, PostgreSQL would wait for ever)
+        if (settings.maxStandbyDelayMicros() >= 0) {
+            for (Session s : waitingForLock) {
+                boolean inDatabase = dbOid == 0 || s.query.dbOid() == dbOid;
+                if (inDatabase && s.waitingXmin != 0 && precedesOrEquals(s.waitingXmin, horizon)
+                        && !protectedByFeedback(recordReceived)) {
+                    victims.add(s);
+                }
+            }
+        }
         return victims;
     }
 
@@ -264,8 +276,13 @@ public final class Simulator {
         List<Integer> cancelled = new ArrayList<>();
         for (Session s : waitlist) {
             long sleep = FIRST_POLL_MICROS;
-            while (s.end > t) {
+            boolean waiting = waitingForLock.contains(s);
+            while (waiting || s.end > t) {
                 if (t >= deadline) {
+                    if (waiting) {
+                        waitingForLock.remove(s);
+                        s.start = s.query.startMicros();
+                    }
                     cancel(s, t, type);
                     cancelled.add(s.query.id());
                     t += settings.cancelCostMicros();
@@ -521,6 +538,9 @@ public final class Simulator {
     private void startOrWait(Session s, long at) {
         for (int rel : s.query.relations()) {
             if (heldLocks.containsKey(lockKey(s.query.dbOid(), rel)) || heldLocks.containsKey(lockKey(0, rel))) {
+                if (s.waitingXmin == 0) {
+                    s.waitingXmin = snapshotXmin(); // parse analysis took a snapshot before it asked for the lock
+                }
                 waitingForLock.add(s);
                 return;
             }
@@ -608,6 +628,8 @@ public final class Simulator {
         long start = Long.MIN_VALUE;
         long end = Long.MIN_VALUE;
         int xmin;
+        /** The snapshot's xmin while it waits for a lock replay holds (0: not waiting, or no xid state yet). */
+        int waitingXmin;
         ConflictType cancelledBy;
         boolean fatal;
 

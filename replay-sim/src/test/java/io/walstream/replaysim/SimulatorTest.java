@@ -307,6 +307,26 @@ class SimulatorTest {
     }
 
     @Test
+    void aQueryWaitingForAReplayedLockIsASnapshotConflictWithTheSnapshotItWaitsWith() {
+        // xid 1001 locks the table; a query on it arrives and waits, with the snapshot its parse analysis took (xid
+        // 1001 running: xmin 1001); a cleanup with horizon 1001 then conflicts with it, although it has not started
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 1001, locks(1001, DB, TABLE))
+                .add(300 * MS, 1002, PLAIN).add(301 * MS, 1002, commit(1002, 0))
+                .add(400 * MS, 0, cleanup(1001, DB))
+                .add(1_000 * MS, 1001, commit(1001, 0));
+        List<StandbyQuery> q = List.of(query(1, 200 * MS, 500 * MS));
+        SimulationResult r = run(w, q, delay(50 * MS));
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+        // deadline 450 ms; polls at 400, 401, 403, 407, 415, 431, 463 ms
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(463 * MS);
+        // without a deadline it waits; once 1001's commit releases the lock it runs with a new snapshot
+        SimulationResult never = run(w, q, delay(StandbySettings.WAIT_FOREVER));
+        assertThat(never.cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(never.queries().get(0).startMicros()).isEqualTo(1_000 * MS);
+        assertThat(never.queries().get(0).snapshotXmin()).isEqualTo(1003);
+    }
+
+    @Test
     void feedbackProtectsFromTheTimeGivenInsteadOfOneStatusIntervalAfterTheFirstReceipt() {
         Wal w = committedDelete(start(), 20 * MS, 1000).add(5_000 * MS, 0, cleanup(1000, DB));
         List<StandbyQuery> q = List.of(query(1, 10 * MS, 20_000 * MS));
