@@ -8,9 +8,11 @@ import io.walstream.replaysim.Receipt;
 import io.walstream.replaysim.ReplayRecord;
 import io.walstream.replaysim.SimulationResult;
 import io.walstream.replaysim.Simulator;
+import io.walstream.replaysim.StandbyClients;
 import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.input.QueryTrace;
+import io.walstream.replaysim.input.RelationNames;
 import io.walstream.replaysim.sweep.DelaySweep;
 import io.walstream.replaysim.sweep.SweepInput;
 import io.walstream.replaysim.validate.ValidationRun;
@@ -39,8 +41,12 @@ import picocli.CommandLine.Option;
                 + " queries and replay-lag percentiles. Input: --synthetic (a primary and a standby described by rates),"
                 + " --archive DIR (WAL and receipt times that `walstream receive --receipt-log` archived) with"
                 + " synthetic queries, or --validate (a real primary and standby, compared with the model).",
+            "Queries: Poisson arrivals (--query-rate), a trace of start times (--queries) or closed-loop clients"
+                + " (--clients: each starts its next query when the last ended, a cancelled one again after --retry)."
+                + " Relations are pg_class OIDs unless --relations-by says otherwise; a relation that never appears in"
+                + " the WAL is warned about.",
             "Deterministic for a seed. With --out: results.json, results.csv, lag.csv, events.csv, cancellations.svg"
-                + " and lag.svg."
+                + " and lag.svg (with --validate: validation*.csv, validation-lag-*.svg, standby.log)."
         })
 final class SimulateCommand implements Callable<Integer> {
 
@@ -52,22 +58,35 @@ final class SimulateCommand implements Callable<Integer> {
         boolean synthetic;
 
         @Option(names = "--archive", paramLabel = "DIR", description = "Replay the WAL of this walstream archive "
-                + "(received with --receipt-log; compressed segments too); queries from --query-rate/--query-seconds.")
+                + "(received with --receipt-log; compressed segments too), or the part --from/--to cut; queries from "
+                + "--query-rate/--query-seconds, --queries or --clients, in --query-db, reading --query-rel.")
         Path archive;
 
         @Option(names = "--validate", description = "Run each --delay (and --feedback) on a real primary and hot "
                 + "standby (embedded PostgreSQL) with a write load and queries from --query-rate/--query-seconds, "
                 + "archive its WAL with receipt times, simulate the same, and compare per conflict type and lag "
-                + "(exit status 3 when a setting misses the target: counts ±15%% or ±2, lag p50/p99 ±20%% or ±100 ms).")
+                + "(exit status 3 when a setting misses the target: counts ±15%% or ±2, lag p50/p99 ±20%% or ±100 ms); "
+                + "with --clients the readers are closed-loop clients that retry.")
         boolean validate;
     }
 
+    @Option(names = "--workload", defaultValue = "hot-updates", paramLabel = "hot-updates|pgbench", description = "With "
+            + "--validate: the primary's load: single-row HOT updates on a 20,000-row table, or pgbench's TPC-B script "
+            + "(scale 1; autovacuum with a 1 s naptime, TRUNCATE pgbench_history every --truncate-every; the readers "
+            + "read pgbench_branches and, for lock conflicts, pgbench_history) (default ${DEFAULT-VALUE}).")
+    String workload;
+
+    @Option(names = "--truncate-every", defaultValue = "15", paramLabel = "SECONDS", description = "With --validate "
+            + "--workload pgbench: TRUNCATE pgbench_history this often (0: never; default ${DEFAULT-VALUE}).")
+    double truncateEvery;
+
     @Option(names = "--write-rate", defaultValue = "200", paramLabel = "PER_SECOND",
-            description = "With --validate: primary updates per second (default ${DEFAULT-VALUE}).")
+            description = "With --validate: primary updates (pgbench: transactions) per second (default ${DEFAULT-VALUE}).")
     double writeRate;
 
     @Option(names = "--vacuum-every", defaultValue = "5", paramLabel = "SECONDS",
-            description = "With --validate: VACUUM on the primary this often (0: never; default ${DEFAULT-VALUE}).")
+            description = "With --validate: VACUUM on the primary this often (0: never, autovacuum only; default "
+                    + "${DEFAULT-VALUE}).")
     double vacuumEvery;
 
     @Option(names = "--lock-every", defaultValue = "10", paramLabel = "SECONDS",
@@ -88,17 +107,76 @@ final class SimulateCommand implements Callable<Integer> {
     Path workDir;
 
     @Option(names = "--queries", paramLabel = "FILE", description = "Standby queries from a trace instead of "
-            + "--query-rate: start_s,duration_s[,db[,relations[,in_transaction[,pinned]]]] per line, start from the "
-            + "start of the WAL; relations and pinned pages (relfilenumber:block) separated by ';'.")
+            + "--query-rate: start_s,duration_s[,db[,relations[,in_transaction[,pinned]]]] per line, start in seconds "
+            + "from the time origin (--origin); relations and pinned pages (relation:block) separated by ';', "
+            + "written as --relations-by says.")
     Path queryTrace;
+
+    @Option(names = "--relations-by", defaultValue = "oid", paramLabel = "oid|relfilenode|name", description = "What the "
+            + "relations of --queries, --mix and --query-rel are: pg_class OIDs (what the WAL's locks name), relfilenodes "
+            + "(what its cleanup records and so pinned pages name) or names; relfilenode and name need --catalog "
+            + "(default ${DEFAULT-VALUE}).")
+    String relationsBy;
+
+    @Option(names = "--catalog", paramLabel = "FILE", description = "relname,oid,relfilenode per line, from the primary's "
+            + "psql -XAt -F, -c 'SELECT relname, oid, relfilenode FROM pg_class': maps the relations to OIDs and "
+            + "relfilenodes (they differ after TRUNCATE or VACUUM FULL).")
+    Path catalog;
+
+    @Option(names = "--from", paramLabel = "LSN|TIME|SECONDS", description = "With --archive: replay from this LSN "
+            + "(0/3000000), receipt time (ISO-8601, 2026-12-05T02:00:00Z) or seconds after the first receipt; cuts off "
+            + "older WAL a new slot kept (default: the first record the receipt log covers).")
+    String from;
+
+    @Option(names = "--to", paramLabel = "LSN|TIME|SECONDS", description = "With --archive: replay up to this LSN, "
+            + "receipt time or seconds after the first receipt (default: the last record).")
+    String to;
+
+    @Option(names = "--origin", paramLabel = "LSN|TIME|SECONDS", description = "Time zero of --queries, lag.csv, "
+            + "events.csv and lag.svg: the receipt of an LSN, a time, or seconds after the first receipt (default: the "
+            + "first receipt of the window; printed).")
+    String origin;
+
+    @Option(names = "--clients", defaultValue = "0", paramLabel = "N", description = "Closed-loop standby clients "
+            + "instead of --query-rate: each runs one query at a time, durations from --query-seconds and "
+            + "--query-durations, kinds from --mix; after a cancellation it does what --retry says (default "
+            + "${DEFAULT-VALUE}: none).")
+    int clients;
+
+    @Option(names = "--mix", paramLabel = "FILE", description = "With --clients: the kinds of query, "
+            + "weight[,db[,relations[,in_transaction[,pinned]]]] per line, as --queries without start and duration "
+            + "(default: one kind, reading --query-rel outside a transaction block).")
+    Path mix;
+
+    @Option(names = "--query-durations", defaultValue = "exponential", paramLabel = "exponential|fixed",
+            description = "With --clients: query durations around --query-seconds (default ${DEFAULT-VALUE}).")
+    String queryDurations;
+
+    @Option(names = "--retry", defaultValue = "at-once", paramLabel = "at-once|backoff|none", description = "With "
+            + "--clients, after a cancellation: the same query again after --retry-delay, after --retry-delay "
+            + "doubling per cancellation in a row up to --retry-max, or the next query after --think (default "
+            + "${DEFAULT-VALUE}, as applications that retry SQLSTATE 40001 do).")
+    String retry;
+
+    @Option(names = "--retry-delay", defaultValue = "1ms", paramLabel = "DELAY",
+            description = "With --clients: the first retry's delay (default ${DEFAULT-VALUE}: a round trip).")
+    String retryDelay;
+
+    @Option(names = "--retry-max", defaultValue = "1s", paramLabel = "DELAY",
+            description = "With --retry backoff: the longest delay (default ${DEFAULT-VALUE}).")
+    String retryMax;
+
+    @Option(names = "--think", defaultValue = "0", paramLabel = "DELAY",
+            description = "With --clients: pause after a completed query (default ${DEFAULT-VALUE}).")
+    String think;
 
     @Option(names = "--query-db", paramLabel = "OID", description = "With --archive: the database queries run in "
             + "(default: the one with the most cleanup records).")
     Integer queryDb;
 
-    @Option(names = "--query-rel", paramLabel = "OID", split = ",", description = "With --archive: relations the "
-            + "queries read (for lock conflicts; default none).")
-    List<Integer> queryRelations = List.of();
+    @Option(names = "--query-rel", paramLabel = "REL", split = ",", description = "Relations the Poisson queries and "
+            + "--clients read, as --relations-by says (for lock conflicts; default none).")
+    List<String> queryRelations = List.of();
 
     @Option(names = "--delay", split = ",", defaultValue = "0,1s,5s,30s,-1", paramLabel = "DELAY",
             description = "max_standby_streaming_delay values to sweep: ms, s, or -1 (default ${DEFAULT-VALUE}).")
@@ -137,13 +215,30 @@ final class SimulateCommand implements Callable<Integer> {
             description = "The standby's startup process time per record, in microseconds (default ${DEFAULT-VALUE}).")
     long applyMicros;
 
+    @Option(names = "--cancel-cost-us", defaultValue = "5000", paramLabel = "MICROS", description = "What one "
+            + "cancellation costs the startup process: it signals the victim and sleeps 5 ms, again while the victim "
+            + "has not ended (default ${DEFAULT-VALUE}).")
+    long cancelCostMicros;
+
+    @Option(names = "--deadlock-timeout", defaultValue = "1s", paramLabel = "DELAY", description = "The standby's "
+            + "deadlock_timeout: when a buffer-pin wait cancels a pin holder that waits for a lock replay holds "
+            + "(default ${DEFAULT-VALUE}).")
+    String deadlockTimeout;
+
+    @Option(names = "--feedback-since", paramLabel = "SECONDS", description = "With --feedback on: the primary has "
+            + "the standby's xmin from this many seconds after the time origin (default: one "
+            + "wal_receiver_status_interval, 10 s, after the first receipt).")
+    Double feedbackSince;
+
     @Option(names = "--seed", defaultValue = "1", paramLabel = "N",
             description = "Seed of the random queries and synthetic WAL; a seed gives the same result (default "
                     + "${DEFAULT-VALUE}).")
     long seed;
 
-    @Option(names = "--out", paramLabel = "DIR", description = "Write results.json, results.csv, lag.csv, events.csv, cancellations.svg and lag.svg "
-            + "into DIR.")
+    @Option(names = "--out", paramLabel = "DIR", description = "Write results.json, results.csv, lag.csv (delay, each "
+            + "commit's LSN, time from the origin, lag), events.csv (each conflict: LSN, kind, wait, victims' query ids), "
+            + "cancellations.svg and lag.svg into DIR; with --validate validation.csv, validation-lag.csv, "
+            + "validation-events.csv, validation-queries.csv, validation-lag-DELAY-FEEDBACK.svg and standby.log.")
     Path out;
 
     @CommandLine.Spec
@@ -164,19 +259,92 @@ final class SimulateCommand implements Callable<Integer> {
         if (feedbacks.size() != 1) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--feedback takes one value without --validate");
         }
+        if (input.archive == null && (from != null || to != null || origin != null)) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--from, --to and --origin cut an --archive");
+        }
         SweepInput in;
-        SweepInput.Queries queries = new SweepInput.Queries(queryTrace, queryDb, queryRelations, queryRate,
-                querySeconds, seed);
         try {
-            in = input.archive != null ? SweepInput.archive(input.archive, queries)
+            SweepInput.Queries queries = new SweepInput.Queries(queryTrace, queryDb, queryRelations, relationNames(),
+                    queryRate, querySeconds, seed, clientOptions());
+            in = input.archive != null ? SweepInput.archive(input.archive, queries,
+                            new SweepInput.Window(from, to, origin))
                     : SweepInput.synthetic(seconds, commitRate, cleanupRate, lockRate, queries);
         } catch (QueryTrace.MalformedTraceException e) {
-            throw new CommandLine.ParameterException(spec.commandLine(), "--queries: " + e.getMessage());
+            throw new CommandLine.ParameterException(spec.commandLine(), (e.file().equals(mix) ? "--mix: " : "--queries: ")
+                    + e.getMessage());
         } catch (IllegalArgumentException e) {
             throw new CommandLine.ParameterException(spec.commandLine(), e.getMessage());
         }
-        DelaySweep.run(in, sweep, feedbacks.get(0).equals("on"), applyMicros, o, out);
+        PrintWriter err = spec.commandLine().getErr();
+        in.warnings().forEach(w -> err.println("warning: " + w));
+        err.flush();
+        DelaySweep.run(in, sweep, settings(in.originMicros()), o, out);
         return 0;
+    }
+
+    /** The standby's settings besides the delay: feedback, apply and cancel costs, deadlock_timeout, feedback's start. */
+    StandbySettings settings(long originMicros) {
+        StandbySettings s = StandbySettings.defaults().withFeedback(feedbacks.get(0).equals("on"))
+                .withApplyCost(applyMicros).withCancelCost(cancelCostMicros)
+                .withDeadlockTimeout(parseDuration("--deadlock-timeout", deadlockTimeout));
+        return feedbackSince == null ? s : s.withFeedbackSince(originMicros + Math.round(feedbackSince * 1e6));
+    }
+
+    private RelationNames relationNames() throws java.io.IOException {
+        RelationNames.By by;
+        try {
+            by = RelationNames.By.parse(relationsBy);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--relations-by: " + e.getMessage());
+        }
+        List<RelationNames.Entry> entries = catalog == null ? List.of() : RelationNames.readCatalog(catalog);
+        try {
+            return new RelationNames(by, entries);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--relations-by " + by + ": " + e.getMessage()
+                    + ": give --catalog");
+        }
+    }
+
+    /** {@code --clients} and how they run; null without. */
+    SweepInput.Clients clientOptions() {
+        if (clients <= 0) {
+            if (mix != null) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--mix is the query mix of --clients");
+            }
+            return null;
+        }
+        boolean exponential = switch (queryDurations) {
+            case "exponential" -> true;
+            case "fixed" -> false;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--query-durations is exponential or fixed, not " + queryDurations);
+        };
+        long first = parseDuration("--retry-delay", retryDelay);
+        long max = parseDuration("--retry-max", retryMax);
+        long pause = parseDuration("--think", think);
+        StandbyClients.RetryPolicy policy = switch (retry) {
+            case "at-once" -> new StandbyClients.RetryPolicy(true, first, 1, first, pause);
+            case "backoff" -> new StandbyClients.RetryPolicy(true, first, 2, Math.max(first, max), pause);
+            case "none" -> new StandbyClients.RetryPolicy(false, first, 1, first, pause);
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--retry is at-once, backoff or none, not " + retry);
+        };
+        return new SweepInput.Clients(clients, mix, exponential, policy);
+    }
+
+    /** A duration of 0 or more: ms, s, or a bare number of milliseconds. */
+    private long parseDuration(String option, String value) {
+        long micros;
+        try {
+            micros = parseDelay(value);
+        } catch (CommandLine.ParameterException e) {
+            micros = -1;
+        }
+        if (micros < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), option + ": not a duration: " + value);
+        }
+        return micros;
     }
 
     /** {@code --delay} as the sweep takes it, each value also in microseconds. */
@@ -193,11 +361,17 @@ final class SimulateCommand implements Callable<Integer> {
         List<ValidationRun.Scenario> scenarios = new ArrayList<>();
         for (String f : feedbacks) {
             for (DelaySweep.Delay d : sweep) {
-                scenarios.add(new ValidationRun.Scenario(d.label(), d.micros(), f.equals("on")));
+                scenarios.add(new ValidationRun.Scenario(d.label(), d.micros(), f.equals("on"), Math.max(0, clients)));
             }
         }
+        ValidationRun.Workload load = switch (workload) {
+            case "hot-updates" -> ValidationRun.Workload.HOT_UPDATES;
+            case "pgbench" -> ValidationRun.Workload.PGBENCH_TPCB;
+            default -> throw new CommandLine.ParameterException(spec.commandLine(),
+                    "--workload is hot-updates or pgbench, not " + workload);
+        };
         return new ValidationSweep.Options(pgVersion, workDir, new ValidationRun.Load(seconds, writeRate, vacuumEvery,
-                lockEvery, queryRate, querySeconds, lockedShare, seed), scenarios, out);
+                lockEvery, queryRate, querySeconds, lockedShare, seed, load, truncateEvery), scenarios, out);
     }
 
     private long parseDelay(String d) {

@@ -2,6 +2,7 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.validate.ValidationRun;
 import io.walstream.replaysim.validate.ValidationSweep;
 import java.io.PrintWriter;
@@ -37,12 +38,17 @@ class SimulateCommandTest {
         assertThat(Files.readString(dir.resolve("results.json"))).contains("\"delay\": \"0\"").contains("\"delay\": \"-1\"")
                 .contains("\"confl_snapshot\"").contains("\"lag_ms\"");
         assertThat(Files.readAllLines(dir.resolve("results.csv"))).hasSize(4).first().asString().startsWith("delay,");
-        assertThat(Files.readString(dir.resolve("lag.csv"))).startsWith("delay,at_s,lag_ms\n0,");
+        // each commit's LSN: a lag joins to the WAL (pg_waldump) and to the other delays' rows
+        assertThat(Files.readAllLines(dir.resolve("lag.csv"))).first().isEqualTo("delay,lsn,at_s,lag_ms");
+        assertThat(Files.readAllLines(dir.resolve("lag.csv")).get(1)).matches("0,[0-9A-F]+/[0-9A-F]+,[0-9.]+,[0-9.]+");
         assertThat(Files.readString(dir.resolve("cancellations.svg"))).startsWith("<svg").contains("delay 1s");
         assertThat(Files.readString(dir.resolve("lag.svg"))).startsWith("<svg").contains("delay 1s").contains("<polyline");
         // every conflict the startup process met at delay 0, with its wait and its victims
-        assertThat(Files.readAllLines(dir.resolve("events.csv"))).first().isEqualTo("delay,lsn,type,at_s,wait_ms,victims");
-        assertThat(Files.readAllLines(dir.resolve("events.csv"))).anyMatch(l -> l.matches("0,[0-9A-F]+/[0-9A-F]+,confl_snapshot,.*,[1-9][0-9]*"));
+        assertThat(Files.readAllLines(dir.resolve("events.csv"))).first()
+                .isEqualTo("delay,lsn,type,at_s,wait_ms,victims,victim_ids");
+        // the victims by query id (the trace's line number, or the clients' numbering)
+        assertThat(Files.readAllLines(dir.resolve("events.csv")))
+                .anyMatch(l -> l.matches("0,[0-9A-F]+/[0-9A-F]+,confl_snapshot,[0-9.]+,[0-9.]+,[1-9][0-9]*,[0-9]+(;[0-9]+)*"));
     }
 
     @Test
@@ -76,7 +82,8 @@ class SimulateCommandTest {
                 new ValidationRun.Scenario("5s", 5_000_000, false), new ValidationRun.Scenario("-1", -1, false),
                 new ValidationRun.Scenario("0", 0, true), new ValidationRun.Scenario("5s", 5_000_000, true),
                 new ValidationRun.Scenario("-1", -1, true));
-        assertThat(o.load()).isEqualTo(new ValidationRun.Load(15, 200, 5, 0, 1, 2, 0.2, 1));
+        assertThat(o.load()).isEqualTo(new ValidationRun.Load(15, 200, 5, 0, 1, 2, 0.2, 1,
+                ValidationRun.Workload.HOT_UPDATES, 15));
         assertThat(o.pgVersion()).isEqualTo(15);
         assertThat(o.workDir()).isNull();
         assertThat(o.out()).isNull();
@@ -92,5 +99,72 @@ class SimulateCommandTest {
     void aBadDelayOrFeedbackIsAUsageError() {
         assertThat(run("simulate", "--synthetic", "--delay", "soon")[0]).isEqualTo("2");
         assertThat(run("simulate", "--synthetic", "--feedback", "maybe")[0]).isEqualTo("2");
+    }
+
+    @Test
+    void closedLoopClientsThatRetryAtOnceAreCancelledMoreThanOnesThatBackOff() {
+        String[] atOnce = run("simulate", "--synthetic", "--seconds", "60", "--clients", "4", "--query-seconds", "3",
+                "--query-rel", "16400", "--delay", "0");
+        assertThat(atOnce[0]).as(atOnce[2]).isEqualTo("0");
+        assertThat(atOnce[1]).contains("4 closed-loop clients (retry after 1 ms, think 0 ms)");
+        String[] backoff = run("simulate", "--synthetic", "--seconds", "60", "--clients", "4", "--query-seconds", "3",
+                "--query-rel", "16400", "--delay", "0", "--retry", "backoff", "--retry-delay", "500ms", "--retry-max", "4s");
+        assertThat(backoff[1]).contains("retry after 500 ms doubling to 4000 ms");
+        assertThat(snapshotCancellations(atOnce[1])).isGreaterThan(snapshotCancellations(backoff[1]));
+        assertThat(run("simulate", "--synthetic", "--clients", "2", "--retry", "sometimes")[0]).isEqualTo("2");
+        assertThat(run("simulate", "--synthetic", "--mix", "m.csv")[2]).contains("--mix is the query mix of --clients");
+    }
+
+    private static int snapshotCancellations(String table) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("(?m)^0 +([0-9]+) ").matcher(table);
+        assertThat(m.find()).as(table).isTrue();
+        return Integer.parseInt(m.group(1));
+    }
+
+    @Test
+    void aRelationTheWalNeverNamesIsWarnedAboutAndRelfilenodesNeedACatalog(@TempDir Path dir) throws Exception {
+        String[] r = run("simulate", "--synthetic", "--seconds", "10", "--query-rel", "16405", "--delay", "0");
+        assertThat(r[0]).isEqualTo("0");
+        assertThat(r[2]).contains("warning: relation oid 16405 of the queries never appears in the WAL");
+        assertThat(r[1]).contains("relations by oid");
+        String[] byNode = run("simulate", "--synthetic", "--query-rel", "16405", "--relations-by", "relfilenode");
+        assertThat(byNode[0]).isEqualTo("2");
+        assertThat(byNode[2]).contains("need a catalog");
+        Path catalog = Files.writeString(dir.resolve("catalog.csv"), "t,16400,16405\n");
+        // relfilenode 16405 is relation 16400, which the synthetic primary locks (DDL every second)
+        String[] mapped = run("simulate", "--synthetic", "--seconds", "10", "--lock-rate", "1", "--query-rel", "16405",
+                "--relations-by", "relfilenode", "--catalog", catalog.toString(), "--delay", "0");
+        assertThat(mapped[0]).as(mapped[2]).isEqualTo("0");
+        assertThat(mapped[2]).doesNotContain("warning");
+        assertThat(run("simulate", "--synthetic", "--from", "0/1000000")[2]).contains("cut an --archive");
+    }
+
+    @Test
+    void deadlockTimeoutCancelCostAndFeedbackStartAreSettings() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--synthetic", "--deadlock-timeout", "250ms", "--cancel-cost-us", "12000",
+                "--feedback", "on", "--feedback-since", "2.5");
+        StandbySettings s = c.settings(1_000_000);
+        assertThat(s.deadlockTimeoutMicros()).isEqualTo(250_000);
+        assertThat(s.cancelCostMicros()).isEqualTo(12_000);
+        assertThat(s.hotStandbyFeedback()).isTrue();
+        assertThat(s.feedbackSinceMicros()).isEqualTo(3_500_000);
+        SimulateCommand defaults = new SimulateCommand();
+        new CommandLine(defaults).parseArgs("--synthetic");
+        assertThat(defaults.settings(0)).isEqualTo(StandbySettings.defaults());
+    }
+
+    @Test
+    void validateWithClientsRunsClosedLoopReadersUnderPgbench() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--validate", "--delay", "0,5s", "--clients", "4", "--workload", "pgbench",
+                "--write-rate", "150", "--vacuum-every", "0", "--truncate-every", "15");
+        ValidationSweep.Options o = c.validationOptions(c.delays());
+        assertThat(o.scenarios()).containsExactly(new ValidationRun.Scenario("0", 0, false, 4),
+                new ValidationRun.Scenario("5s", 5_000_000, false, 4));
+        assertThat(o.load().workload()).isEqualTo(ValidationRun.Workload.PGBENCH_TPCB);
+        assertThat(o.load().updatesPerSecond()).isEqualTo(150);
+        assertThat(o.load().vacuumEverySeconds()).isZero();
+        assertThat(o.load().truncateEverySeconds()).isEqualTo(15);
     }
 }

@@ -18,7 +18,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.PriorityQueue;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 /**
  * A hot standby's startup process replaying WAL while read-only queries run, as a discrete-event
@@ -36,17 +38,20 @@ import java.util.Set;
  *       0: the deadline has passed at the first check.</li>
  *   <li>Snapshot (and tablespace) conflicts: the waitlist is fixed when the record is met, and handled
  *       one query at a time with polls at 0, 1, 3, 7, ... ms (the sleep doubles to 1 s), the backoff
- *       reset for each; a query past the deadline is cancelled and the process sleeps 5 ms.</li>
+ *       reset for each; a query past the deadline is cancelled and the process sleeps 5 ms
+ *       ({@link StandbySettings#cancelCostMicros()}: more when victims are slow to end, as standby.c signals and
+ *       sleeps again until they have).</li>
  *   <li>Lock conflicts: timer-precise; at the deadline every holder is cancelled. The startup process
  *       then holds the AccessExclusiveLock until the transaction's end is replayed, and queries on that
- *       relation wait for it.</li>
+ *       relation wait for it, with the snapshot their parse analysis took: a cleanup record meanwhile can cancel
+ *       them (at the deadline; with none they would wait for each other for ever, and the model lets them be).</li>
  *   <li>Database drops cancel the database's sessions at once (FATAL, not counted).</li>
  *   <li>A query's snapshot xmin is the oldest transaction running at the replayed position when it
  *       starts (as KnownAssignedXids: the first RUNNING_XACTS, then every xid up to the newest seen in a record,
  *       until its end is replayed or a later RUNNING_XACTS's oldest running xid passes it), else latestCompletedXid + 1;
  *       before the first RUNNING_XACTS it has none and conflicts with no cleanup.</li>
  *   <li>hot_standby_feedback (approximation): the first feedback reaches the primary one status interval
- *       after the stream starts; from then on no cleanup record is a snapshot conflict, because the standby
+ *       after the stream starts (or at {@link StandbySettings#feedbackSinceMicros()}); from then on no cleanup record is a snapshot conflict, because the standby
  *       reports the oldest xmin of its queries and of what its replay sees running, and a later query's xmin is
  *       never older than that (holding back cleanup changes the primary's WAL too; that is not modelled).
  *       Lock, database and tablespace conflicts are unaffected, as in PostgreSQL.</li>
@@ -54,6 +59,8 @@ import java.util.Set;
  *       for until the last pin goes, and at the deadline, timer-precise, the holders are cancelled. A query
  *       holds its pins from its start, also while it waits for a lock replay holds; such a query is a deadlock
  *       and is cancelled after deadlock_timeout.</li>
+ *   <li>Queries come from a list with fixed start times (a trace), from closed-loop {@link StandbyClients} (each
+ *       starts its next query when the last one ended, a cancelled one again after its retry delay), or both.</li>
  *   <li>Not modelled: logical-slot conflicts.</li>
  * </ul>
  */
@@ -61,14 +68,17 @@ public final class Simulator {
 
     private static final long FIRST_POLL_MICROS = 1_000;
     private static final long MAX_POLL_MICROS = 1_000_000;
-    private static final long AFTER_CANCEL_MICROS = 5_000;
     private static final long DATABASE_CANCEL_LOOP_MICROS = 10_000;
 
     private final StandbySettings settings;
     private final long segmentBytes;
     private final List<Receipt> receipts;
-    private final List<StandbyQuery> pendingQueries;
-    private int nextQuery;
+    private final PriorityQueue<Pending> pending = new PriorityQueue<>(
+            Comparator.comparingLong((Pending p) -> p.query.startMicros()).thenComparingInt(p -> p.query.id()));
+    private final StandbyClients clients;
+    /** Sessions of clients whose next query is not planned yet. */
+    private final List<Session> clientSessions = new ArrayList<>();
+    private int nextQueryId;
     private int receiptIndex;
 
     private final List<Session> sessions = new ArrayList<>();
@@ -86,19 +96,34 @@ public final class Simulator {
     private long receiptTime;
     private long cachedFlushedUpto = -1;
     private long currentSegment = -1;
-    private long feedbackOrigin;
+    /** From when the primary has the standby's feedback. */
+    private final long feedbackFrom;
 
     private final Map<ConflictType, Integer> counts = new EnumMap<>(ConflictType.class);
     private final List<ConflictEvent> events = new ArrayList<>();
     private final List<LagSample> lag = new ArrayList<>();
 
-    private Simulator(List<Receipt> receipts, List<StandbyQuery> queries, StandbySettings settings, long segmentBytes) {
+    private Simulator(List<Receipt> receipts, List<StandbyQuery> queries, StandbyClients clients,
+            StandbySettings settings, long segmentBytes) {
         this.settings = settings;
         this.segmentBytes = segmentBytes;
         this.receipts = receipts.stream().sorted(Comparator.comparingLong(Receipt::dataStart)).toList();
-        this.pendingQueries = queries.stream()
-                .sorted(Comparator.comparingLong(StandbyQuery::startMicros).thenComparingInt(StandbyQuery::id)).toList();
-        this.feedbackOrigin = this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros();
+        this.clients = clients;
+        int maxId = 0;
+        for (StandbyQuery q : queries) {
+            pending.add(new Pending(q, null));
+            maxId = Math.max(maxId, q.id());
+        }
+        nextQueryId = maxId + 1;
+        if (clients != null) {
+            for (int i = 0; i < clients.count(); i++) {
+                planNew(new Client(clients.random(i)), clients.fromMicros());
+            }
+        }
+        this.feedbackFrom = settings.feedbackSinceMicros() != StandbySettings.FEEDBACK_AFTER_FIRST_STATUS
+                ? settings.feedbackSinceMicros()
+                : (this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros())
+                        + Math.max(1, settings.statusIntervalMicros());
     }
 
     /**
@@ -107,7 +132,16 @@ public final class Simulator {
      */
     public static SimulationResult run(List<ReplayRecord> records, List<Receipt> receipts, List<StandbyQuery> queries,
             StandbySettings settings, long segmentBytes) {
-        Simulator s = new Simulator(receipts, queries, settings, segmentBytes);
+        return run(records, receipts, queries, null, settings, segmentBytes);
+    }
+
+    /**
+     * As {@link #run(List, List, List, StandbySettings, long)}, with closed-loop {@code clients} (null for none) besides
+     * the fixed {@code queries}; the clients' queries are numbered after the highest id of {@code queries}.
+     */
+    public static SimulationResult run(List<ReplayRecord> records, List<Receipt> receipts, List<StandbyQuery> queries,
+            StandbyClients clients, StandbySettings settings, long segmentBytes) {
+        Simulator s = new Simulator(receipts, queries, clients, settings, segmentBytes);
         return s.replay(records);
     }
 
@@ -209,6 +243,17 @@ public final class Simulator {
                 victims.add(s);
             }
         }
+        // a query waiting for a lock replay holds has the snapshot its parse analysis took; it cannot end before
+        // replay releases the lock, so only a deadline ends the wait (with none, PostgreSQL would wait for ever)
+        if (settings.maxStandbyDelayMicros() >= 0) {
+            for (Session s : waitingForLock) {
+                boolean inDatabase = dbOid == 0 || s.query.dbOid() == dbOid;
+                if (inDatabase && s.waitingXmin != 0 && precedesOrEquals(s.waitingXmin, horizon)
+                        && !protectedByFeedback(recordReceived)) {
+                    victims.add(s);
+                }
+            }
+        }
         return victims;
     }
 
@@ -218,7 +263,7 @@ public final class Simulator {
      * its replay saw running, so once one feedback has reached the primary no cleanup it generates conflicts.
      */
     private boolean protectedByFeedback(long recordReceived) {
-        return settings.hotStandbyFeedback() && recordReceived >= feedbackOrigin + Math.max(1, settings.statusIntervalMicros());
+        return settings.hotStandbyFeedback() && recordReceived >= feedbackFrom;
     }
 
     /** ResolveRecoveryConflictWithVirtualXIDs: one victim at a time, polling with a doubling sleep. */
@@ -231,11 +276,16 @@ public final class Simulator {
         List<Integer> cancelled = new ArrayList<>();
         for (Session s : waitlist) {
             long sleep = FIRST_POLL_MICROS;
-            while (s.end > t) {
+            boolean waiting = waitingForLock.contains(s);
+            while (waiting || s.end > t) {
                 if (t >= deadline) {
+                    if (waiting) {
+                        waitingForLock.remove(s);
+                        s.start = s.query.startMicros();
+                    }
                     cancel(s, t, type);
                     cancelled.add(s.query.id());
-                    t += AFTER_CANCEL_MICROS;
+                    t += settings.cancelCostMicros();
                     break;
                 }
                 t += sleep;
@@ -346,6 +396,9 @@ public final class Simulator {
         s.cancelledBy = type;
         s.fatal = type == ConflictType.DATABASE || s.query.inTransactionBlock();
         counts.merge(type, 1, Integer::sum);
+        if (s.client != null && clientSessions.remove(s)) {
+            planNext(s);
+        }
     }
 
     // ------------------------------------------------------------------ replayed state
@@ -422,19 +475,72 @@ public final class Simulator {
 
     // ------------------------------------------------------------------ queries
 
+    /**
+     * Starts every query due by {@code now}, in time order; a client's query that ended by then plans the client's next
+     * one, which may be due by {@code now} too. Replay applies nothing meanwhile, so they all see the same state.
+     */
     private void startQueriesUntil(long now) {
-        while (nextQuery < pendingQueries.size() && pendingQueries.get(nextQuery).startMicros() <= now) {
-            StandbyQuery q = pendingQueries.get(nextQuery++);
-            Session s = new Session(q);
-            sessions.add(s);
-            startOrWait(s, q.startMicros());
+        while (true) {
+            Session ended = null;
+            for (Session s : clientSessions) {
+                if (s.end != Long.MIN_VALUE && s.end <= now && (ended == null || s.end < ended.end)) {
+                    ended = s;
+                }
+            }
+            Pending next = pending.peek();
+            long nextStart = next == null ? Long.MAX_VALUE : next.query.startMicros();
+            if (ended != null && ended.end <= nextStart) {
+                clientSessions.remove(ended);
+                planNext(ended);
+            } else if (next != null && nextStart <= now) {
+                pending.poll();
+                Session s = new Session(next.query, next.client);
+                sessions.add(s);
+                if (s.client != null) {
+                    clientSessions.add(s);
+                }
+                startOrWait(s, next.query.startMicros());
+            } else {
+                return;
+            }
         }
+    }
+
+    /** A client's query ended: its next one, the same again after the retry delay when it was cancelled. */
+    private void planNext(Session s) {
+        Client c = s.client;
+        StandbyClients.RetryPolicy policy = clients.retry();
+        if (s.cancelledBy != null && policy.retry()) {
+            c.cancelsInARow++;
+            long start = s.end + Math.max(1, policy.retryDelay(c.cancelsInARow)); // time moves on
+            if (start < clients.untilMicros()) {
+                StandbyQuery q = s.query;
+                pending.add(new Pending(new StandbyQuery(nextQueryId++, start, q.durationMicros(), q.dbOid(),
+                        q.relations(), q.inTransactionBlock(), q.pinnedBlocks()), c));
+            }
+            return;
+        }
+        c.cancelsInARow = 0;
+        planNew(c, s.end + Math.max(1, policy.thinkMicros()));
+    }
+
+    private void planNew(Client c, long start) {
+        if (start >= clients.untilMicros()) {
+            return;
+        }
+        StandbyClients.Draw d = clients.mix().draw(c.random);
+        StandbyClients.QueryKind k = d.kind();
+        pending.add(new Pending(new StandbyQuery(nextQueryId++, start, d.durationMicros(), k.dbOid(), k.relations(),
+                k.inTransactionBlock(), k.pinnedBlocks()), c));
     }
 
     /** A query starts, unless a relation it reads is locked by the startup process: then it waits for the lock. */
     private void startOrWait(Session s, long at) {
         for (int rel : s.query.relations()) {
             if (heldLocks.containsKey(lockKey(s.query.dbOid(), rel)) || heldLocks.containsKey(lockKey(0, rel))) {
+                if (s.waitingXmin == 0) {
+                    s.waitingXmin = snapshotXmin(); // parse analysis took a snapshot before it asked for the lock
+                }
                 waitingForLock.add(s);
                 return;
             }
@@ -515,17 +621,35 @@ public final class Simulator {
         return ((long) dbOid << 32) | (relOid & 0xFFFFFFFFL);
     }
 
-    /** A query while it runs. */
+    /** A query while it runs; {@code client} is null for one of the fixed list. */
     private static final class Session {
         final StandbyQuery query;
+        final Client client;
         long start = Long.MIN_VALUE;
         long end = Long.MIN_VALUE;
         int xmin;
+        /** The snapshot's xmin while it waits for a lock replay holds (0: not waiting, or no xid state yet). */
+        int waitingXmin;
         ConflictType cancelledBy;
         boolean fatal;
 
-        Session(StandbyQuery query) {
+        Session(StandbyQuery query, Client client) {
             this.query = query;
+            this.client = client;
+        }
+    }
+
+    /** A query that has not started yet, and the client that runs it (null for one of the fixed list). */
+    private record Pending(StandbyQuery query, Client client) {
+    }
+
+    /** A closed-loop client: its random choices and how many of its queries in a row were cancelled. */
+    private static final class Client {
+        final SplittableRandom random;
+        int cancelsInARow;
+
+        Client(SplittableRandom random) {
+            this.random = random;
         }
     }
 }

@@ -2,7 +2,8 @@
  * The hot-standby replay model: {@link io.walstream.replaysim.Simulator} replays
  * {@link io.walstream.replaysim.ReplayRecord}s (the {@code protocol} decoder's
  * {@link io.walstream.protocol.wal.conflict.ConflictRecord}s with their end and xid) as the standby received them
- * ({@link io.walstream.replaysim.Receipt}) while {@link io.walstream.replaysim.StandbyQuery}s run, under
+ * ({@link io.walstream.replaysim.Receipt}) while {@link io.walstream.replaysim.StandbyQuery}s run (with fixed
+ * start times, or from closed-loop {@link io.walstream.replaysim.StandbyClients}), under
  * {@link io.walstream.replaysim.StandbySettings}, and predicts a {@link io.walstream.replaysim.SimulationResult}.
  * Needs only {@code protocol}; the rest of the module feeds and checks it:
  * <ul>

@@ -307,6 +307,139 @@ class SimulatorTest {
     }
 
     @Test
+    void aQueryWaitingForAReplayedLockIsASnapshotConflictWithTheSnapshotItWaitsWith() {
+        // xid 1001 locks the table; a query on it arrives and waits, with the snapshot its parse analysis took (xid
+        // 1001 running: xmin 1001); a cleanup with horizon 1001 then conflicts with it, although it has not started
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 1001, locks(1001, DB, TABLE))
+                .add(300 * MS, 1002, PLAIN).add(301 * MS, 1002, commit(1002, 0))
+                .add(400 * MS, 0, cleanup(1001, DB))
+                .add(1_000 * MS, 1001, commit(1001, 0));
+        List<StandbyQuery> q = List.of(query(1, 200 * MS, 500 * MS));
+        SimulationResult r = run(w, q, delay(50 * MS));
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+        // deadline 450 ms; polls at 400, 401, 403, 407, 415, 431, 463 ms
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(463 * MS);
+        // without a deadline it waits; once 1001's commit releases the lock it runs with a new snapshot
+        SimulationResult never = run(w, q, delay(StandbySettings.WAIT_FOREVER));
+        assertThat(never.cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(never.queries().get(0).startMicros()).isEqualTo(1_000 * MS);
+        assertThat(never.queries().get(0).snapshotXmin()).isEqualTo(1003);
+    }
+
+    @Test
+    void feedbackProtectsFromTheTimeGivenInsteadOfOneStatusIntervalAfterTheFirstReceipt() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(5_000 * MS, 0, cleanup(1000, DB));
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 20_000 * MS));
+        StandbySettings feedback = delay(50 * MS).withFeedback(true);
+        assertThat(run(w, q, feedback).cancellations(ConflictType.SNAPSHOT)).isEqualTo(1); // first feedback at 10 s
+        assertThat(run(w, q, feedback.withFeedbackSince(4_000 * MS)).cancellations(ConflictType.SNAPSHOT)).isZero();
+        assertThat(run(w, q, feedback.withFeedbackSince(6_000 * MS)).cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+    }
+
+    // ------------------------------------------------------------------ closed-loop clients
+
+    /**
+     * A backlog received at 1 s: {@code cleanups} cleanup records, each followed by a transaction, so that each one's
+     * horizon is the transaction replayed just before it (a standby behind a primary that keeps pruning).
+     */
+    private static Wal backlogOfCleanups(int cleanups) {
+        Wal w = committedDelete(start(), 20 * MS, 1000);
+        for (int k = 0; k < cleanups; k++) {
+            w.add(1_000 * MS, 0, cleanup(1000 + k, DB)).add(1_000 * MS, 1001 + k, PLAIN)
+                    .add(1_000 * MS, 1001 + k, commit(1001 + k, 0));
+        }
+        return w;
+    }
+
+    /** {@code n} clients from 10 ms to 60 s running 60 s queries on the table. */
+    private static StandbyClients clients(int n, StandbyClients.RetryPolicy retry) {
+        StandbyClients.QueryKind onTable = new StandbyClients.QueryKind(1, DB, List.of(TABLE), false, List.of());
+        return new StandbyClients(n, 10 * MS, 60_000 * MS,
+                new StandbyClients.QueryMix(60_000 * MS, false, List.of(onTable)), retry, 1);
+    }
+
+    private static long lastLag(SimulationResult r) {
+        return r.lag().get(r.lag().size() - 1).lagMicros();
+    }
+
+    @Test
+    void aClientThatRetriesAtOnceIsCancelledByEveryCleanupWhileReplayIsBehind() {
+        Wal w = backlogOfCleanups(10);
+        // each retry (1 ms after its cancel, while replay sleeps 5 ms) takes a snapshot of the replayed state, one
+        // transaction behind the next cleanup record: every cleanup cancels it again, and each cancel costs 5 ms
+        SimulationResult loop = Simulator.run(w.records, w.receipts, List.of(),
+                clients(1, StandbyClients.RetryPolicy.atOnce()), delay(0), SEGMENT);
+        assertThat(loop.cancellations(ConflictType.SNAPSHOT)).isEqualTo(10);
+        assertThat(loop.queries()).hasSize(11);
+        assertThat(loop.queries().get(1).startMicros()).isEqualTo(1_001 * MS);
+        assertThat(loop.queries().get(1).snapshotXmin()).isEqualTo(1001);
+        assertThat(lastLag(loop)).isEqualTo(10 * 5 * MS);
+
+        // four such clients: four victims per cleanup record, 20 ms of replay each
+        SimulationResult four = Simulator.run(w.records, w.receipts, List.of(),
+                clients(4, StandbyClients.RetryPolicy.atOnce()), delay(0), SEGMENT);
+        assertThat(four.cancellations(ConflictType.SNAPSHOT)).isEqualTo(40);
+        assertThat(lastLag(four)).isEqualTo(40 * 5 * MS);
+
+        // the same first query with a fixed start time (a trace) is cancelled once, and replay catches up at once
+        SimulationResult trace = run(w, List.of(query(1, 10 * MS, 60_000 * MS)), delay(0));
+        assertThat(trace.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+        assertThat(lastLag(trace)).isEqualTo(5 * MS);
+
+        // what a cancellation costs the startup process is a setting: victims slow to end cost more
+        SimulationResult slow = Simulator.run(w.records, w.receipts, List.of(),
+                clients(1, StandbyClients.RetryPolicy.atOnce()), delay(0).withCancelCost(10 * MS), SEGMENT);
+        assertThat(lastLag(slow)).isEqualTo(10 * 10 * MS);
+    }
+
+    @Test
+    void aClientThatBacksOffRetriesWithAFreshSnapshotOnceReplayCaughtUp() {
+        Wal w = backlogOfCleanups(10);
+        StandbyClients.RetryPolicy backoff = new StandbyClients.RetryPolicy(true, 100 * MS, 2, 1_000 * MS, 0);
+        SimulationResult r = Simulator.run(w.records, w.receipts, List.of(), clients(1, backoff), delay(0), SEGMENT);
+        assertThat(r.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+        assertThat(r.queries().get(1).startMicros()).isEqualTo(1_100 * MS);
+        assertThat(r.queries().get(1).snapshotXmin()).isEqualTo(1011);
+        assertThat(List.of(backoff.retryDelay(1), backoff.retryDelay(2), backoff.retryDelay(3), backoff.retryDelay(4),
+                backoff.retryDelay(5))).containsExactly(100 * MS, 200 * MS, 400 * MS, 800 * MS, 1_000 * MS);
+    }
+
+    @Test
+    void aClientStartsItsNextQueryAfterItsThinkTimeUntilItsEnd() {
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(2_000 * MS, 0, PLAIN);
+        StandbyClients.QueryKind kind = new StandbyClients.QueryKind(1, DB, List.of(TABLE), false, List.of());
+        StandbyClients c = new StandbyClients(1, 0, 1_000 * MS, new StandbyClients.QueryMix(100 * MS, false,
+                List.of(kind)), new StandbyClients.RetryPolicy(true, MS, 1, MS, 50 * MS), 1);
+        SimulationResult r = Simulator.run(w.records, w.receipts, List.of(query(1, 0, 10 * MS)), c, delay(0), SEGMENT);
+        // the trace's query 1, then the client's, numbered after it, every 150 ms from 0 until 1 s
+        assertThat(r.queries()).extracting(SimulationResult.QueryOutcome::id).containsExactly(1, 2, 3, 4, 5, 6, 7, 8);
+        assertThat(r.queries().subList(1, 8)).extracting(SimulationResult.QueryOutcome::startMicros)
+                .containsExactly(0L, 150 * MS, 300 * MS, 450 * MS, 600 * MS, 750 * MS, 900 * MS);
+        assertThat(r.completed()).isEqualTo(8);
+    }
+
+    @Test
+    void aClientsQueryMixIsDrawnByWeightAndTheSameSeedGivesTheSameQueries() {
+        StandbyClients.QueryKind a = new StandbyClients.QueryKind(3, DB, List.of(TABLE), false, List.of());
+        StandbyClients.QueryKind b = new StandbyClients.QueryKind(1, DB, List.of(), true, List.of(new Block(DB, TABLE, 0)));
+        StandbyClients.QueryMix mix = new StandbyClients.QueryMix(2_000 * MS, true, List.of(a, b));
+        java.util.SplittableRandom random = new java.util.SplittableRandom(7);
+        int kindA = 0;
+        double total = 0;
+        for (int i = 0; i < 4_000; i++) {
+            StandbyClients.Draw d = mix.draw(random);
+            kindA += d.kind() == a ? 1 : 0;
+            total += d.durationMicros();
+        }
+        assertThat(kindA).isBetween(2_800, 3_200);
+        assertThat(total / 4_000).isBetween(1_800.0 * MS, 2_200.0 * MS);
+        Wal w = backlogOfCleanups(3);
+        StandbyClients c = new StandbyClients(2, 0, 5_000 * MS, mix, StandbyClients.RetryPolicy.atOnce(), 5);
+        assertThat(Simulator.run(w.records, w.receipts, List.of(), c, delay(0), SEGMENT))
+                .isEqualTo(Simulator.run(w.records, w.receipts, List.of(), c, delay(0), SEGMENT));
+    }
+
+    @Test
     void queriesStartedWhileReplayIsBlockedAreCancelledByTheNextCleanup() {
         // the pilot's cascade: replay waits for query 1; queries 2 and 3 start meanwhile, with the old state
         Wal w = committedDelete(start(), 20 * MS, 1000)

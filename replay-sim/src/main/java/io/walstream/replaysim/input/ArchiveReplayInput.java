@@ -4,6 +4,7 @@ import io.walstream.archiver.pipeline.ReceiptLog;
 import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.SegmentFiles;
 import io.walstream.pgcluster.Directories;
+import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
@@ -118,6 +119,35 @@ public record ArchiveReplayInput(List<ReplayRecord> records, List<Receipt> recei
         int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
                 .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(0);
         return new ArchiveReplayInput(records, receipts, segmentBytes, walRecords, last - first, busiest);
+    }
+
+    /**
+     * The part of this input between {@code fromLsn} and {@code toLsn}: records that start at or after the one and end
+     * at or before the other, and the receipts of their WAL.
+     *
+     * @throws IllegalArgumentException when no record is left
+     */
+    public ArchiveReplayInput cut(long fromLsn, long toLsn) {
+        List<ReplayRecord> kept = records.stream().filter(r -> r.lsn() >= fromLsn && r.endLsn() <= toLsn).toList();
+        if (kept.isEmpty()) {
+            throw new IllegalArgumentException("no WAL record of the archive lies between " + Lsn.of(fromLsn) + " and "
+                    + Lsn.of(toLsn) + " (it holds " + Lsn.of(receipts.get(0).dataStart()) + " to "
+                    + Lsn.of(receipts.get(receipts.size() - 1).dataEnd()) + ")");
+        }
+        long first = kept.get(0).lsn();
+        long last = kept.get(kept.size() - 1).endLsn();
+        List<Receipt> keptReceipts = receipts.stream().filter(r -> r.dataEnd() > first && r.dataStart() < last).toList();
+        Map<Integer, Integer> cleanupsPerDatabase = new HashMap<>();
+        long walRecords = 0;
+        for (ReplayRecord r : kept) {
+            walRecords += r.records();
+            if (r.decoded() instanceof ConflictRecord.SnapshotConflict c) {
+                cleanupsPerDatabase.merge((int) c.relation().database(), 1, Integer::sum);
+            }
+        }
+        int busiest = cleanupsPerDatabase.entrySet().stream().filter(e -> e.getKey() != 0)
+                .max(Map.Entry.comparingByValue()).map(Map.Entry::getKey).orElse(busiestDatabase);
+        return new ArchiveReplayInput(kept, keptReceipts, segmentBytes, walRecords, last - first, busiest);
     }
 
     /**

@@ -3,6 +3,7 @@ package io.walstream.replaysim.validate;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
+import io.walstream.replaysim.StandbyClients;
 import io.walstream.replaysim.StandbyQuery;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -26,7 +27,8 @@ import org.postgresql.util.ServerErrorMessage;
 /**
  * The reader harness of {@code simulate --validate}: runs planned read-only queries on a real hot standby, each at
  * its planned start on a connection of its own (open loop: a cancelled query does not shift the ones after it, so
- * the simulator can be given the same plan), and logs each one's start, end and outcome. A query is
+ * the simulator can be given the same plan), or as closed-loop clients that retry ({@link #runClosedLoop}: the
+ * simulator runs the same clients), and logs each one's start, end and outcome. A query is
  * {@code SELECT count(*), pg_sleep(d) FROM rel}: it holds its snapshot and an AccessShareLock for d seconds but no
  * buffer pin (the aggregate has finished the scan before the sleep). A query that completes also returns its
  * snapshot's xmin, which the simulator's is compared with.
@@ -58,6 +60,7 @@ final class StandbyReaders {
     private final Clock clock = Clock.systemUTC();
     private final ConcurrentLinkedQueue<Connection> idle = new ConcurrentLinkedQueue<>();
     private final AtomicInteger terminatedWhileIdle = new AtomicInteger();
+    private final ConcurrentLinkedQueue<StandbyQuery> attempts = new ConcurrentLinkedQueue<>();
 
     StandbyReaders(PgCluster standby, String database) {
         this.standby = standby;
@@ -90,6 +93,70 @@ final class StandbyReaders {
             pool.shutdownNow();
             closeAll();
         }
+    }
+
+    /**
+     * Runs {@code clients} closed-loop on the standby, one thread each: a client draws its next query from the mix with
+     * the same random choices as the simulator's client of that number, runs it, and after a cancellation runs the same
+     * query again at once (as an application that retries SQLSTATE 40001 does; the round trip is the delay), else its
+     * next one after the think time; no query starts at or after {@code clients.untilMicros()}. {@code tables} names
+     * the relation of each kind (by its first relation's OID). Returns every attempt's outcome once all clients ended.
+     */
+    List<Outcome> runClosedLoop(StandbyClients clients, Map<Integer, String> tables) throws Exception {
+        ExecutorService pool = Executors.newFixedThreadPool(Math.max(1, clients.count()), r -> {
+            Thread t = new Thread(r, "standby-client");
+            t.setDaemon(true);
+            return t;
+        });
+        AtomicInteger ids = new AtomicInteger();
+        ConcurrentLinkedQueue<Outcome> outcomes = new ConcurrentLinkedQueue<>();
+        List<Future<?>> running = new ArrayList<>();
+        try {
+            long wait = clients.fromMicros() - PgEpoch.now(clock);
+            if (wait > 0) {
+                TimeUnit.MICROSECONDS.sleep(wait);
+            }
+            for (int i = 0; i < clients.count(); i++) {
+                java.util.SplittableRandom random = clients.random(i);
+                running.add(pool.submit(() -> {
+                    StandbyClients.Draw draw = null;
+                    boolean again = false;
+                    while (PgEpoch.now(clock) < clients.untilMicros()) {
+                        if (!again) {
+                            draw = clients.mix().draw(random);
+                        }
+                        StandbyClients.QueryKind k = draw.kind();
+                        StandbyQuery q = new StandbyQuery(ids.incrementAndGet(), PgEpoch.now(clock),
+                                draw.durationMicros(), k.dbOid(), k.relations(), k.inTransactionBlock());
+                        Outcome o = execute(new Planned(q, tables.get(k.relations().get(0))));
+                        attempts.add(new StandbyQuery(q.id(), o.startMicros(), q.durationMicros(), q.dbOid(),
+                                q.relations(), q.inTransactionBlock()));
+                        outcomes.add(o);
+                        again = o.cancelledBy() != null && clients.retry().retry();
+                        long pause = again ? 0 : clients.retry().thinkMicros();
+                        if (pause > 0) {
+                            TimeUnit.MICROSECONDS.sleep(pause);
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (Future<?> f : running) {
+                f.get(clients.untilMicros() - clients.fromMicros() + 600_000_000L, TimeUnit.MICROSECONDS);
+            }
+            return outcomes.stream().sorted(Comparator.comparingLong(Outcome::startMicros)).toList();
+        } finally {
+            pool.shutdownNow();
+            closeAll();
+        }
+    }
+
+    /**
+     * Each query the closed-loop clients ran, retries included, with its real start: the same attempts as a trace of
+     * fixed start times, which is what a trace-driven model gets.
+     */
+    List<StandbyQuery> closedLoopAttempts() {
+        return attempts.stream().sorted(Comparator.comparingLong(StandbyQuery::startMicros)).toList();
     }
 
     /** Opens {@code n} connections ahead, so that the first queries do not pay for a login. */

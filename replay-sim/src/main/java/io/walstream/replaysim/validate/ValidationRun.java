@@ -8,6 +8,7 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
 import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.StandbyClients;
 import io.walstream.replaysim.Simulator;
 import io.walstream.replaysim.StandbyQuery;
 import io.walstream.replaysim.StandbySettings;
@@ -40,28 +41,68 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class ValidationRun implements AutoCloseable {
 
-    /** One standby setting to try: {@code label} names it in tables and files; a delay of -1 waits forever. */
-    public record Scenario(String label, long delayMicros, boolean feedback) {
+    /**
+     * One standby setting to try: {@code label} names it in tables and files; a delay of -1 waits forever. With
+     * {@code clients} &gt; 0 the readers are that many closed-loop clients that retry a cancelled query at once, and the
+     * simulator runs the same clients; with 0 they run an open-loop Poisson plan, given to the simulator as a trace.
+     */
+    public record Scenario(String label, long delayMicros, boolean feedback, int clients) {
+
+        public Scenario(String label, long delayMicros, boolean feedback) {
+            this(label, delayMicros, feedback, 0);
+        }
+    }
+
+    /** What the primary runs. */
+    public enum Workload {
+        /** Single-row HOT updates on a 20,000-row table, VACUUM every {@code vacuumEverySeconds}. */
+        HOT_UPDATES,
+        /**
+         * pgbench's TPC-B script (scale 1) at {@code updatesPerSecond} transactions per second, autovacuum doing the
+         * cleanup (naptime 1 s), {@code TRUNCATE pgbench_history} every {@code truncateEverySeconds}.
+         */
+        PGBENCH_TPCB
     }
 
     /** The primary's write load and the standby's query plan, per scenario. */
     public record Load(int seconds, double updatesPerSecond, double vacuumEverySeconds, double lockEverySeconds,
-            double queriesPerSecond, double meanQuerySeconds, double lockedTableShare, long seed) {
+            double queriesPerSecond, double meanQuerySeconds, double lockedTableShare, long seed, Workload workload,
+            double truncateEverySeconds) {
+
+        /** Today's scenario: HOT updates, VACUUM and LOCK TABLE. */
+        public Load(int seconds, double updatesPerSecond, double vacuumEverySeconds, double lockEverySeconds,
+                double queriesPerSecond, double meanQuerySeconds, double lockedTableShare, long seed) {
+            this(seconds, updatesPerSecond, vacuumEverySeconds, lockEverySeconds, queriesPerSecond, meanQuerySeconds,
+                    lockedTableShare, seed, Workload.HOT_UPDATES, 0);
+        }
     }
 
-    /** What the real standby did, and what the simulator predicted, for one scenario. */
+    /**
+     * What the real standby did, and what the simulator predicted, for one scenario; with closed-loop readers also
+     * {@code asTrace}, what the simulator predicts from their attempts as a trace of fixed start times (null otherwise).
+     */
     record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
             int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
             long[] predictedLag, int commits, List<LagPoint> lagSeries, int xminCompared, int xminEqual,
-            List<StandbyReaders.Outcome> outcomes, int idleTerminated) {
+            List<StandbyReaders.Outcome> outcomes, int idleTerminated, SimulationResult asTrace) {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
+            return countsWithinTargets() && lagWithinTargets();
+        }
+
+        /** Each conflict type's count within ±15 % or ±2 of the real standby's. */
+        boolean countsWithinTargets() {
             for (ConflictType t : COUNTED) {
                 if (!countWithin(predicted.cancellations(t), real.getOrDefault(t, 0))) {
                     return false;
                 }
             }
+            return true;
+        }
+
+        /** Lag p50 and p99 within ±20 % or ±100 ms of the real standby's. */
+        boolean lagWithinTargets() {
             return lagWithin(predictedLag[0], realLag[0]) && lagWithin(predictedLag[1], realLag[1]);
         }
 
@@ -85,7 +126,8 @@ public final class ValidationRun implements AutoCloseable {
     private static final int ACCOUNTS = 20_000;
 
     private record Executed(Scenario scenario, long from, long to, List<StandbyReaders.Planned> plan,
-            List<StandbyReaders.Outcome> outcomes, Map<ConflictType, Integer> stats, int idleTerminated) {
+            StandbyClients clients, List<StandbyQuery> attempts, List<StandbyReaders.Outcome> outcomes,
+            Map<ConflictType, Integer> stats, int idleTerminated) {
     }
 
     private final PgCluster primary;
@@ -97,11 +139,17 @@ public final class ValidationRun implements AutoCloseable {
     private final int dbOid;
     private final int accountsOid;
     private final int lockedOid;
+    private final Workload workload;
+    /** The tables the readers read, by pg_class OID: one all cleanup conflicts come from, one that is locked. */
+    private final Map<Integer, String> tables = new java.util.HashMap<>();
+    private final int readOid;
+    private final int lockOid;
     private final List<Executed> executed = new ArrayList<>();
     private final Clock clock = Clock.systemUTC();
 
-    private ValidationRun(PgCluster primary, PgCluster standby, Path archive) throws Exception {
+    private ValidationRun(PgCluster primary, PgCluster standby, Path archive, Workload workload) throws Exception {
         this.primary = primary;
+        this.workload = workload;
         this.standby = standby;
         this.archive = archive;
         receiver = new ArchiveReceiver(archive,
@@ -126,6 +174,20 @@ public final class ValidationRun implements AutoCloseable {
         dbOid = Integer.parseInt(oids.get(0).get(0));
         accountsOid = Integer.parseInt(oids.get(0).get(1));
         lockedOid = Integer.parseInt(oids.get(0).get(2));
+        if (workload == Workload.PGBENCH_TPCB) {
+            try (Connection c = connect(primary)) {
+                oids = PgCluster.query(c, "SELECT 'pgbench_branches'::regclass::oid, 'pgbench_history'::regclass::oid");
+            }
+            readOid = Integer.parseInt(oids.get(0).get(0));
+            lockOid = Integer.parseInt(oids.get(0).get(1));
+            tables.put(readOid, "pgbench_branches");
+            tables.put(lockOid, "pgbench_history");
+        } else {
+            readOid = accountsOid;
+            lockOid = lockedOid;
+            tables.put(readOid, "accounts");
+            tables.put(lockOid, "locked");
+        }
     }
 
     /**
@@ -133,7 +195,13 @@ public final class ValidationRun implements AutoCloseable {
      * it, and walstream receiving from it into {@code archive} with a receipt log.
      */
     static ValidationRun start(int pgVersion, Path archive) throws Exception {
+        return start(pgVersion, archive, Workload.HOT_UPDATES);
+    }
+
+    /** As {@link #start(int, Path)}, with the tables of {@code workload} (pgbench's at scale 1 for TPC-B). */
+    static ValidationRun start(int pgVersion, Path archive, Workload workload) throws Exception {
         PgCluster.Builder b = PgCluster.builder().name("validate_primary")
+                .setting("autovacuum_naptime", workload == Workload.PGBENCH_TPCB ? "1s" : "60s")
                 .setting("wal_receiver_status_interval", "1s")
                 .setting("log_recovery_conflict_waits", "on")
                 .setting("max_parallel_workers_per_gather", "0")
@@ -150,10 +218,13 @@ public final class ValidationRun implements AutoCloseable {
                 s.execute("INSERT INTO accounts SELECT g, 0, repeat('x', 80) FROM generate_series(1, " + ACCOUNTS + ") g");
                 s.execute("CREATE TABLE locked (id int)");
                 s.execute("INSERT INTO locked VALUES (1)");
+                if (workload == Workload.PGBENCH_TPCB) {
+                    createPgbenchTables(s);
+                }
                 s.execute("VACUUM ANALYZE");
             }
             standby = primary.createStandby(StandbyOptions.streaming("validate_standby"));
-            return new ValidationRun(primary, standby, archive);
+            return new ValidationRun(primary, standby, archive, workload);
         } catch (Exception | Error e) {
             if (standby != null) {
                 standby.close();
@@ -161,6 +232,18 @@ public final class ValidationRun implements AutoCloseable {
             primary.close();
             throw e;
         }
+    }
+
+    /** pgbench -i -s 1's tables: 1 branch, 10 tellers, 100,000 accounts, an empty history, fillfactor 100. */
+    private static void createPgbenchTables(Statement s) throws SQLException {
+        s.execute("CREATE TABLE pgbench_branches (bid int NOT NULL PRIMARY KEY, bbalance int, filler char(88))");
+        s.execute("CREATE TABLE pgbench_tellers (tid int NOT NULL PRIMARY KEY, bid int, tbalance int, filler char(84))");
+        s.execute("CREATE TABLE pgbench_accounts (aid int NOT NULL PRIMARY KEY, bid int, abalance int, filler char(84))");
+        s.execute("CREATE TABLE pgbench_history (tid int, bid int, aid int, delta int, mtime timestamp, filler char(22))");
+        s.execute("INSERT INTO pgbench_branches (bid, bbalance) VALUES (1, 0)");
+        s.execute("INSERT INTO pgbench_tellers (tid, bid, tbalance) SELECT g, 1, 0 FROM generate_series(1, 10) g");
+        s.execute("INSERT INTO pgbench_accounts (aid, bid, abalance, filler) SELECT g, 1, 0, '' FROM generate_series(1,"
+                + " 100000) g");
     }
 
     /** The standby's server log so far (its recovery-conflict wait and cancel lines, with {@code log_recovery_conflict_waits}). */
@@ -180,21 +263,24 @@ public final class ValidationRun implements AutoCloseable {
                 "hot_standby_feedback", scenario.feedback() ? "on" : "off"));
         Map<ConflictType, Integer> before = conflictStats();
         StandbyReaders readers = new StandbyReaders(standby, DATABASE);
-        readers.warmUp((int) Math.ceil(load.queriesPerSecond() * load.meanQuerySeconds()) + 2);
+        readers.warmUp(scenario.clients() > 0 ? scenario.clients()
+                : (int) Math.ceil(load.queriesPerSecond() * load.meanQuerySeconds()) + 2);
         long from = PgEpoch.now(clock);
-        List<StandbyReaders.Planned> plan = plan(load, index, from + 500_000);
+        StandbyClients clients = scenario.clients() > 0 ? clients(load, scenario.clients(), index, from + 500_000) : null;
+        List<StandbyReaders.Planned> plan = clients == null ? plan(load, index, from + 500_000) : List.of();
         AtomicBoolean writing = new AtomicBoolean(true);
         CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> write(load, index, writing));
         List<StandbyReaders.Outcome> outcomes;
         try {
-            outcomes = readers.run(plan);
+            outcomes = clients == null ? readers.run(plan) : readers.runClosedLoop(clients, tables);
         } finally {
             writing.set(false);
         }
         writes.get(60, TimeUnit.SECONDS);
         long to = PgEpoch.now(clock);
         awaitReplayOf(Lsn.parse(primary.currentWalLsn()).value(), Duration.ofMinutes(5));
-        executed.add(new Executed(scenario, from, to, plan, outcomes, delta(before, awaitStableStats()),
+        executed.add(new Executed(scenario, from, to, plan, clients, readers.closedLoopAttempts(), outcomes,
+                delta(before, awaitStableStats()),
                 readers.terminatedWhileIdle()));
     }
 
@@ -222,8 +308,11 @@ public final class ValidationRun implements AutoCloseable {
             }).toList();
             StandbySettings settings = StandbySettings.defaults().withDelay(e.scenario().delayMicros())
                     .withFeedback(e.scenario().feedback()).withStatusInterval(STATUS_INTERVAL_MICROS);
-            SimulationResult predicted = Simulator.run(input.records(), input.receipts(), queries, settings,
-                    input.segmentBytes());
+            SimulationResult predicted = Simulator.run(input.records(), input.receipts(), queries, e.clients(),
+                    settings, input.segmentBytes());
+            // what a trace-driven model predicts for closed-loop readers: their attempts at their real start times
+            SimulationResult asTrace = e.clients() == null ? null : Simulator.run(input.records(), input.receipts(),
+                    e.attempts(), settings, input.segmentBytes());
             List<Long> real = new ArrayList<>();
             List<Long> simulated = new ArrayList<>();
             List<LagPoint> series = new ArrayList<>();
@@ -242,8 +331,8 @@ public final class ValidationRun implements AutoCloseable {
             int xminCompared = 0;
             int xminEqual = 0;
             for (SimulationResult.QueryOutcome q : predicted.queries()) {
-                StandbyReaders.Outcome o = byId.get(q.id());
-                if (o.snapshotXmin() >= 0 && q.snapshotXmin() != 0) {
+                StandbyReaders.Outcome o = e.clients() == null ? byId.get(q.id()) : null; // clients: no common ids
+                if (o != null && o.snapshotXmin() >= 0 && q.snapshotXmin() != 0) {
                     xminCompared++;
                     if ((int) o.snapshotXmin() == q.snapshotXmin()) {
                         xminEqual++;
@@ -268,9 +357,9 @@ public final class ValidationRun implements AutoCloseable {
                     errors++;
                 }
             }
-            comparisons.add(new Comparison(e.scenario(), queries.size(), e.stats(), readers, errors, fatals, completed,
+            comparisons.add(new Comparison(e.scenario(), e.outcomes().size(), e.stats(), readers, errors, fatals, completed,
                     predicted, percentiles(real), percentiles(simulated), real.size(), series,
-                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated()));
+                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated(), asTrace));
         }
         return comparisons;
     }
@@ -282,25 +371,121 @@ public final class ValidationRun implements AutoCloseable {
             SimulationResult.nearestRank(sorted, 100)};
     }
 
+    /**
+     * Closed-loop clients from {@code from} for the load's seconds, retrying at once: the share of the load's queries on
+     * the locked table, the rest on the table cleanup conflicts come from; durations exponential of the load's mean.
+     */
+    private StandbyClients clients(Load load, int count, int index, long from) {
+        long mean = (long) (load.meanQuerySeconds() * 1_000_000);
+        double share = load.lockedTableShare();
+        List<StandbyClients.QueryKind> kinds = new ArrayList<>();
+        if (share < 1) {
+            kinds.add(new StandbyClients.QueryKind(1 - share, dbOid, List.of(readOid), false, List.of()));
+        }
+        if (share > 0) {
+            kinds.add(new StandbyClients.QueryKind(share, dbOid, List.of(lockOid), false, List.of()));
+        }
+        return new StandbyClients(count, from, from + load.seconds() * 1_000_000L,
+                new StandbyClients.QueryMix(mean, true, kinds), StandbyClients.RetryPolicy.atOnce(),
+                load.seed() * 43 + index);
+    }
+
     private List<StandbyReaders.Planned> plan(Load load, int index, long from) {
         long span = load.seconds() * 1_000_000L;
         long mean = (long) (load.meanQuerySeconds() * 1_000_000);
         double share = load.lockedTableShare();
         List<StandbyReaders.Planned> plan = new ArrayList<>();
         for (StandbyQuery q : SyntheticWorkload.poissonQueries(load.seed() * 31 + index, from, span,
-                load.queriesPerSecond() * (1 - share), mean, dbOid, List.of(accountsOid))) {
-            plan.add(new StandbyReaders.Planned(q, "accounts"));
+                load.queriesPerSecond() * (1 - share), mean, dbOid, List.of(readOid))) {
+            plan.add(new StandbyReaders.Planned(q, tables.get(readOid)));
         }
         for (StandbyQuery q : SyntheticWorkload.poissonQueries(load.seed() * 37 + index, from, span,
-                load.queriesPerSecond() * share, mean, dbOid, List.of(lockedOid))) {
+                load.queriesPerSecond() * share, mean, dbOid, List.of(lockOid))) {
             plan.add(new StandbyReaders.Planned(new StandbyQuery(q.id() + 1_000_000, q.startMicros(), q.durationMicros(),
-                    q.dbOid(), q.relations(), false), "locked"));
+                    q.dbOid(), q.relations(), false), tables.get(lockOid)));
         }
         return plan;
     }
 
-    /** HOT updates at a steady rate (they prune pages on the way), VACUUM and LOCK TABLE at their intervals. */
     private void write(Load load, int index, AtomicBoolean writing) {
+        if (workload == Workload.PGBENCH_TPCB) {
+            writeTpcb(load, index, writing);
+        } else {
+            writeHotUpdates(load, index, writing);
+        }
+    }
+
+    /**
+     * pgbench's built-in TPC-B script (tpcb-like) at a steady rate, scale 1; autovacuum cleans up; TRUNCATE of the history
+     * and LOCK TABLE at their intervals, explicit VACUUM only when asked for.
+     */
+    private void writeTpcb(Load load, int index, AtomicBoolean writing) {
+        SplittableRandom random = new SplittableRandom(load.seed() * 41 + index);
+        long start = System.nanoTime();
+        long nextVacuum = start + (long) (load.vacuumEverySeconds() * 1e9);
+        long nextLock = start + (long) (load.lockEverySeconds() * 1e9);
+        long nextTruncate = start + (long) (load.truncateEverySeconds() * 1e9);
+        long period = (long) (1e9 / load.updatesPerSecond());
+        try (Connection c = connect(primary); Connection maintenance = connect(primary);
+                Statement s = maintenance.createStatement();
+                PreparedStatement account = c.prepareStatement(
+                        "UPDATE pgbench_accounts SET abalance = abalance + ? WHERE aid = ?");
+                PreparedStatement balance = c.prepareStatement("SELECT abalance FROM pgbench_accounts WHERE aid = ?");
+                PreparedStatement teller = c.prepareStatement(
+                        "UPDATE pgbench_tellers SET tbalance = tbalance + ? WHERE tid = ?");
+                PreparedStatement branch = c.prepareStatement(
+                        "UPDATE pgbench_branches SET bbalance = bbalance + ? WHERE bid = ?");
+                PreparedStatement history = c.prepareStatement("INSERT INTO pgbench_history (tid, bid, aid, delta,"
+                        + " mtime) VALUES (?, ?, ?, ?, CURRENT_TIMESTAMP)")) {
+            c.setAutoCommit(false);
+            for (long n = 0; writing.get(); n++) {
+                long wait = start + n * period - System.nanoTime();
+                if (wait > 0) {
+                    TimeUnit.NANOSECONDS.sleep(wait);
+                }
+                int aid = 1 + random.nextInt(100_000);
+                int tid = 1 + random.nextInt(10);
+                int delta = random.nextInt(-5000, 5001);
+                account.setInt(1, delta);
+                account.setInt(2, aid);
+                account.executeUpdate();
+                balance.setInt(1, aid);
+                balance.executeQuery().close();
+                teller.setInt(1, delta);
+                teller.setInt(2, tid);
+                teller.executeUpdate();
+                branch.setInt(1, delta);
+                branch.setInt(2, 1);
+                branch.executeUpdate();
+                history.setInt(1, tid);
+                history.setInt(2, 1);
+                history.setInt(3, aid);
+                history.setInt(4, delta);
+                history.executeUpdate();
+                c.commit();
+                long now = System.nanoTime();
+                if (load.vacuumEverySeconds() > 0 && now >= nextVacuum) {
+                    s.execute("VACUUM");
+                    nextVacuum = now + (long) (load.vacuumEverySeconds() * 1e9);
+                }
+                if (load.lockEverySeconds() > 0 && now >= nextLock) {
+                    s.execute("BEGIN; LOCK TABLE locked IN ACCESS EXCLUSIVE MODE; COMMIT");
+                    nextLock = now + (long) (load.lockEverySeconds() * 1e9);
+                }
+                if (load.truncateEverySeconds() > 0 && now >= nextTruncate) {
+                    s.execute("TRUNCATE pgbench_history");
+                    nextTruncate = now + (long) (load.truncateEverySeconds() * 1e9);
+                }
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("the primary's TPC-B load failed: " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** HOT updates at a steady rate (they prune pages on the way), VACUUM and LOCK TABLE at their intervals. */
+    private void writeHotUpdates(Load load, int index, AtomicBoolean writing) {
         SplittableRandom random = new SplittableRandom(load.seed() * 41 + index);
         long start = System.nanoTime();
         long nextVacuum = start + (long) (load.vacuumEverySeconds() * 1e9);

@@ -15,6 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
 /**
@@ -53,16 +54,23 @@ public final class ValidationSweep {
         ValidationRun.Load load = options.load();
         Path dir = workDir != null ? workDir : Files.createTempDirectory("walstream-validate-");
         List<ValidationRun.Comparison> comparisons;
-        try (ValidationRun run = ValidationRun.start(options.pgVersion(), dir.resolve("archive"))) {
-            o.printf(Locale.ROOT, "validate: %s%n  per scenario %d s: %.0f updates/s, VACUUM every %.0f s, LOCK TABLE every"
-                    + " %.0f s; queries %.2f/s, mean %.1f s, %.0f%% on the locked table; seed %d%n", run.describe(),
-                    load.seconds(), load.updatesPerSecond(), load.vacuumEverySeconds(), load.lockEverySeconds(),
+        try (ValidationRun run = ValidationRun.start(options.pgVersion(), dir.resolve("archive"), load.workload())) {
+            boolean tpcb = load.workload() == ValidationRun.Workload.PGBENCH_TPCB;
+            o.printf(Locale.ROOT, "validate: %s%n  per scenario %d s: %.0f %s/s, %s, LOCK TABLE every %.0f s%s;"
+                    + " queries %.2f/s (or closed-loop clients), mean %.1f s, %.0f%% on the locked table; seed %d%n",
+                    run.describe(), load.seconds(), load.updatesPerSecond(), tpcb ? "pgbench TPC-B transactions"
+                            : "updates", load.vacuumEverySeconds() > 0 ? String.format(Locale.ROOT,
+                            "VACUUM every %.0f s", load.vacuumEverySeconds()) : "autovacuum (naptime "
+                            + (tpcb ? "1 s)" : "60 s)"), load.lockEverySeconds(), tpcb && load.truncateEverySeconds() > 0
+                            ? String.format(Locale.ROOT, ", TRUNCATE pgbench_history every %.0f s",
+                                    load.truncateEverySeconds()) : "",
                     load.queriesPerSecond(), load.meanQuerySeconds(), load.lockedTableShare() * 100, load.seed());
             o.flush();
             int index = 0;
             for (ValidationRun.Scenario s : options.scenarios()) {
                 run.runScenario(s, load, index++);
-                o.printf(Locale.ROOT, "  ran delay %s feedback %s%n", s.label(), s.feedback() ? "on" : "off");
+                o.printf(Locale.ROOT, "  ran delay %s feedback %s%s%n", s.label(), s.feedback() ? "on" : "off",
+                        s.clients() > 0 ? ", " + s.clients() + " closed-loop clients" : "");
                 o.flush();
             }
             comparisons = run.compare();
@@ -75,13 +83,15 @@ public final class ValidationSweep {
                 Directories.deleteRecursively(dir);
             }
         }
-        o.printf(Locale.ROOT, "%-6s %-4s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "queries",
+        o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "readers",
+                "queries",
                 "snapshot real/sim", "lock real/sim", "errors r/s", "fatals r/s", "lag p50/p99 real ms",
                 "lag p50/p99 sim ms", "xmin equal", "within");
-        StringBuilder csv = new StringBuilder("delay,feedback,queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
+        StringBuilder csv = new StringBuilder("delay,feedback,clients,queries,sim_queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
-                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,within\n");
+                + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,counts_within,"
+                + "lag_within,within,trace_sim_snapshot,trace_sim_lock\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -90,12 +100,20 @@ public final class ValidationSweep {
             boolean within = c.withinTargets();
             all &= within;
             String fb = c.scenario().feedback() ? "on" : "off";
-            o.printf(Locale.ROOT, "%-6s %-4s %7d %17s %17s %13s %13s %21s %21s %11s %s%n", c.scenario().label(), fb,
-                    c.queries(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
+            String readers = c.scenario().clients() > 0 ? c.scenario().clients() + " cl" : "plan";
+            o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", c.scenario().label(), fb,
+                    readers, c.queries() + "/" + p.queries().size(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
                     c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
                     ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
                     c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO");
-            csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.queries()), Integer.toString(rs),
+            if (c.asTrace() != null) {
+                o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s   (the same attempts as a trace of start times)%n", "", "",
+                        "trace", Integer.toString(c.asTrace().queries().size()),
+                        "  /" + c.asTrace().cancellations(ConflictType.SNAPSHOT),
+                        "  /" + c.asTrace().cancellations(ConflictType.LOCK));
+            }
+            csv.append(String.join(",", c.scenario().label(), fb, Integer.toString(c.scenario().clients()),
+                    Integer.toString(c.queries()), Integer.toString(p.queries().size()), Integer.toString(rs),
                     Integer.toString(p.cancellations(ConflictType.SNAPSHOT)), Integer.toString(rl),
                     Integer.toString(p.cancellations(ConflictType.LOCK)),
                     Integer.toString(c.real().getOrDefault(ConflictType.BUFFERPIN, 0)),
@@ -106,7 +124,11 @@ public final class ValidationSweep {
                     Integer.toString(c.realCompleted()), Integer.toString(p.completed()), Integer.toString(c.commits()),
                     ms(c.realLag()[0]), ms(c.predictedLag()[0]), ms(c.realLag()[1]), ms(c.predictedLag()[1]),
                     ms(c.realLag()[2]), ms(c.predictedLag()[2]), Integer.toString(c.xminCompared()),
-                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()), Boolean.toString(within)))
+                    Integer.toString(c.xminEqual()), Integer.toString(c.idleTerminated()),
+                    Boolean.toString(c.countsWithinTargets()), Boolean.toString(c.lagWithinTargets()),
+                    Boolean.toString(within), c.asTrace() == null ? "" : Integer.toString(
+                            c.asTrace().cancellations(ConflictType.SNAPSHOT)), c.asTrace() == null ? ""
+                            : Integer.toString(c.asTrace().cancellations(ConflictType.LOCK))))
                     .append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
@@ -138,17 +160,21 @@ public final class ValidationSweep {
                 }
                 String name = "delay " + c.scenario().label() + ", feedback " + (c.scenario().feedback() ? "on" : "off");
                 SvgLineChart.write(out.resolve("validation-lag-" + c.scenario().label() + "-"
-                        + (c.scenario().feedback() ? "on" : "off") + ".svg"), "Replay lag per commit, " + name,
+                        + (c.scenario().feedback() ? "on" : "off")
+                        + (c.scenario().clients() > 0 ? "-" + c.scenario().clients() + "clients" : "") + ".svg"),
+                        "Replay lag per commit, " + name,
                         "seconds into the scenario", "lag, ms", List.of(new SvgLineChart.Series("real standby", x, real),
                                 new SvgLineChart.Series("simulator", x, simulated)));
             }
-            StringBuilder events = new StringBuilder("delay,feedback,lsn,type,at,wait_ms,victims\n");
+            StringBuilder events = new StringBuilder("delay,feedback,clients,lsn,type,at,wait_ms,victims,victim_ids\n");
             for (ValidationRun.Comparison c : comparisons) {
                 for (SimulationResult.ConflictEvent e : c.predicted().events()) {
                     events.append(c.scenario().label()).append(',').append(c.scenario().feedback() ? "on" : "off")
-                            .append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
+                            .append(',').append(c.scenario().clients()).append(',').append(Lsn.of(e.lsn())).append(',').append(e.type())
                             .append(',').append(PgEpoch.toInstant(e.atMicros())).append(',')
-                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append('\n');
+                            .append(ms(e.waitMicros())).append(',').append(e.victims().size()).append(',')
+                            .append(e.victims().stream().map(String::valueOf).collect(Collectors.joining(";")))
+                            .append('\n');
                 }
             }
             Files.writeString(out.resolve("validation-events.csv"), events);
@@ -160,6 +186,9 @@ public final class ValidationSweep {
                 long origin = c.outcomes().stream().mapToLong(StandbyReaders.Outcome::startMicros).min().orElse(0);
                 for (StandbyReaders.Outcome r : c.outcomes()) {
                     SimulationResult.QueryOutcome q = sim.get(r.id());
+                    if (c.scenario().clients() > 0 || q == null) {
+                        continue; // closed-loop clients' attempts are not the simulator's: they are counted, not joined
+                    }
                     queries.append(String.format(Locale.ROOT, "%s,%s,%d,%.3f,%.3f,%.3f,%s,%s,%d,%d%n", c.scenario().label(),
                             c.scenario().feedback() ? "on" : "off", r.id(), (r.startMicros() - origin) / 1e6,
                             (r.endMicros() - origin) / 1e6, (q.endMicros() - origin) / 1e6,

@@ -9,6 +9,7 @@ import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.Await;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
+import io.walstream.replaysim.ReplayRecord;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.PrintWriter;
@@ -78,6 +79,14 @@ class ArchiveSweepIT {
         assertThat(text).containsPattern("(?m)^0 +[1-9][0-9]* +")
                 .as("cleanup records decoded from real WAL cancel queries at delay 0");
         assertThat(text).containsPattern("(?m)^-1 +0 +0 +0 +0 +0 +[1-9]");
+        // the time origin is said; a window cut by LSN starts there, and its origin is that record's receipt
+        assertThat(text).contains("time origin ").contains("the first receipt, of ");
+        ReplayRecord middle = input.records().get(input.records().size() / 2);
+        SweepInput cut = SweepInput.archive(dir, new SweepInput.Queries(null, null, List.of(), 20, 2, 5),
+                new SweepInput.Window(Lsn.of(middle.lsn()).toString(), null, null));
+        assertThat(cut.records().get(0).lsn()).isGreaterThanOrEqualTo(middle.lsn());
+        assertThat(cut.records()).hasSizeLessThan(input.records().size());
+        assertThat(cut.originMicros()).isEqualTo(cut.receipts().get(0).receivedMicros());
     }
 
     private static void await(String what, long timeoutMillis, java.util.function.BooleanSupplier condition)
