@@ -158,13 +158,14 @@ final class BenchCommand implements Callable<Integer> {
     @Command(name = "restore", mixinStandardHelpOptions = true, sortOptions = false,
             description = {
                 "restore_command as PostgreSQL runs it: cp against walstream restore and serve + curl, per segment.",
-                "A new process per segment, one after another. Archives real WAL from an embedded primary with walstream receive, plain and zstd, then restores every",
-                "segment with each command in turn: cp, zstd -d (when installed), curl file:// (curl copying",
-                "the local file: the floor of any restore_command that starts curl), walstream restore as",
-                "'java -jar walstream.jar' and through the repository's ./walstream launcher (when this jar is",
-                "the one it builds), and curl against a 'walstream serve' process started once per archive",
-                "(curl must be on PATH). Rounds alternate the commands; the first is a warm-up. Prints ms per",
-                "segment, min/median/max, and the ratio of the medians to cp."
+                "A new process per segment, one after another. Archives real WAL from an embedded primary with"
+                    + " walstream receive, plain and zstd, then restores every segment with each command in turn: cp,"
+                    + " zstd -d (when installed), curl file:// (curl copying the local file: the floor of any"
+                    + " restore_command that starts curl), walstream restore as 'java -jar walstream.jar' and through"
+                    + " the repository's ./walstream launcher (when this jar is the one it builds), and curl against a"
+                    + " 'walstream serve' process started once per archive (curl must be on PATH). Rounds alternate"
+                    + " the commands; the first is a warm-up.",
+                "Prints ms per segment, min/median/max, and the ratio of the medians to cp."
             })
     static final class Restore implements Callable<Integer> {
 
