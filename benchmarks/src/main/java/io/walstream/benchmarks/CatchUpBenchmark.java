@@ -357,18 +357,27 @@ public final class CatchUpBenchmark {
         List<String> command = new ArrayList<>(walstream);
         command.addAll(List.of("receive", "-D", dir.toString(), "-d", pg.replicationConninfo("bench_walstream"),
                 "-E", end.toString(), "-n", "--no-progress"));
+        return runToTheEnd("walstream receive", new ProcessBuilder(command), dir).peakRss();
+    }
+
+    private record Finished(long peakRss, String log) {
+    }
+
+    /** Runs a receiver into {@code dir} until it exits (0, or an exception with its log); its peak RSS and log. */
+    private static Finished runToTheEnd(String what, ProcessBuilder pb, Path dir) throws Exception {
         Path log = dir.resolveSibling(dir.getFileName() + ".log");
-        Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process p = pb.redirectErrorStream(true).redirectOutput(log.toFile()).start();
         long peakRss;
         try (Memory.Watcher rss = new Memory.Watcher(p)) {
             if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
                 p.destroyForcibly();
-                throw new IllegalStateException("walstream receive failed: " + Files.readString(log));
+                throw new IllegalStateException(what + " failed: " + Files.readString(log));
             }
             peakRss = rss.peakBytes();
         }
+        String text = Files.readString(log);
         Files.delete(log);
-        return peakRss;
+        return new Finished(peakRss, text);
     }
 
     /** When the receiver's first WAL file appeared in its directory: start-up and connection, before any WAL. */
@@ -411,22 +420,13 @@ public final class CatchUpBenchmark {
             throws Exception {
         ProcessBuilder pb = new ProcessBuilder(tool.toString(), "-D", dir.toString(), "-h", "127.0.0.1", "-p",
                 Integer.toString(pg.port()), "-U", pg.superuser(), "-w", "-n", "--compress=" + compress,
-                "-E", end.toString(), "-v").redirectErrorStream(true).redirectOutput(dir.resolveSibling(dir.getFileName() + ".log").toFile());
+                "-E", end.toString(), "-v");
         pb.environment().put("PGPASSWORD", pg.password());
         pb.environment().put("PGSSLMODE", "disable");
-        Process p = pb.start();
-        Path log = dir.resolveSibling(dir.getFileName() + ".log");
-        long peakRss;
-        try (Memory.Watcher rss = new Memory.Watcher(p)) {
-            if (!p.waitFor(30, TimeUnit.MINUTES) || p.exitValue() != 0) {
-                throw new IllegalStateException("pg_receivewal failed: exit " + p.exitValue() + ": " + Files.readString(log));
-            }
-            peakRss = rss.peakBytes();
-        }
-        out.print(Files.readString(log).lines().filter(l -> l.contains("starting") || l.contains("stop"))
+        Finished run = runToTheEnd("pg_receivewal", pb, dir);
+        out.print(run.log().lines().filter(l -> l.contains("starting") || l.contains("stop"))
                 .map(l -> "    " + l + "\n").reduce("", String::concat));
-        Files.delete(log);
-        return peakRss;
+        return run.peakRss();
     }
 
     /** A complete-looking segment just before {@code start}: both tools resume right after it. */
