@@ -80,6 +80,8 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     private ReplicationStream stream;
     private ScheduledFuture<?> statusTimer;
     private boolean clientCopyDoneSent;
+    /** Stop asked for before the server's CopyBothResponse: CopyDone cannot be sent yet, so it is sent on it. */
+    private boolean stopWhenStarted;
     private String streamEndTag;
     /** Where the next XLogData must start: the requested start, then the end of the previous one. */
     private long nextWal;
@@ -265,6 +267,7 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         stream = s;
         nextWal = s.start();
         clientCopyDoneSent = false;
+        stopWhenStarted = false;
         streamEndTag = null;
         beginCommand(new CompletableFuture<>(), command);
         ctx.writeAndFlush(new Query(command));
@@ -280,6 +283,9 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
         if (interval > 0) {
             statusTimer = ctx.executor().scheduleAtFixedRate(() -> sendStatus(false), interval, interval,
                     TimeUnit.MILLISECONDS);
+        }
+        if (stopWhenStarted) {
+            sendCopyDone();
         }
     }
 
@@ -335,6 +341,8 @@ final class ProtocolHandler extends ChannelInboundHandlerAdapter {
     void stopStream() {
         if (state == State.STREAMING && !clientCopyDoneSent) {
             sendCopyDone();
+        } else if (state == State.STREAM_STARTING) {
+            stopWhenStarted = true; // the stream is visible to callers as soon as START_REPLICATION is queued
         }
     }
 

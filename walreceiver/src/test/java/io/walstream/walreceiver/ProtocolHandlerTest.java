@@ -126,6 +126,30 @@ final class ProtocolHandlerTest {
     }
 
     @Test
+    void aStopAskedForBeforeTheServerStartedCopyIsSentWhenItDoes() {
+        handler = new ProtocolHandler(new ProtocolHandler.Login("rep", null,
+                Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
+        EmbeddedChannel ch = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
+        ch.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
+        ReplicationStream s = new ReplicationStream(ch, handler, sink, 0x1000000, 1, Duration.ZERO);
+        handler.startStream(s, "START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
+        ((ByteBuf) ch.readOutbound()).release();
+        handler.stopStream(); // the caller holds the stream before the server has answered
+        assertThat((Object) ch.readOutbound()).as("no CopyDone outside copy").isNull();
+
+        ch.writeInbound(new CopyBothResponse(0, List.of()));
+        ByteBuf status = ch.readOutbound();
+        assertThat(status.readByte()).isEqualTo((byte) 'd');
+        status.release();
+        ByteBuf copyDone = ch.readOutbound();
+        assertThat(copyDone.readByte()).as("the stop is not lost").isEqualTo((byte) 'c');
+        copyDone.release();
+        ch.writeInbound(CopyDone.INSTANCE, new CommandComplete("START_STREAMING"), ReadyForQuery.IDLE);
+        assertThat(s.result().join()).isEqualTo(new StreamEnd.StoppedByClient());
+        ch.finishAndReleaseAll();
+    }
+
+    @Test
     void commandCompleteInsideCopyIsAServerShutdown() {
         channel.writeInbound(new CommandComplete("COPY 0"));
         channel.close();
