@@ -29,7 +29,8 @@ import software.amazon.awssdk.services.s3.S3Client;
  * file) against the SDK's own PutObject loop over the same files on the same server (the ceiling), at each
  * concurrency, in the same run. Run as a main (benchmarks/README.md has the command); arguments: segments per run
  * (default 16) and rounds (default 2), which alternate
- * which of the two goes first.
+ * which of the two goes first. A third loop sends each file's Content-MD5, the check walstream asks of a store that
+ * refuses CRC32C (S3Proxy): the ceiling with the same integrity.
  */
 public final class UploadBenchmark {
 
@@ -61,21 +62,25 @@ public final class UploadBenchmark {
         try (S3ProxyServer server = S3ProxyServer.start()) {
             StaticCredentialsProvider credentials = StaticCredentialsProvider.create(
                     AwsBasicCredentials.create(server.accessKey(), server.secretKey()));
-            System.out.println("round  concurrency  SDK PutObject loop  walstream  ratio  HEAD (ms)");
+            System.out.println("round  concurrency  SDK PutObject loop  walstream  ratio  HEAD (ms)"
+                    + "  SDK loop + Content-MD5  ratio to it");
             for (int round = 1; round <= rounds; round++) {
                 for (int c : concurrencies) {
                     // alternate which goes first: the one after pays for the other's writeback on the server
                     double ceiling;
                     double ours;
+                    double withMd5;
                     if (round % 2 == 1) {
-                        ceiling = mb / sdkLoop(server, credentials, files, c);
+                        ceiling = mb / sdkLoop(server, credentials, files, c, false);
                         ours = mb / walstream(server, credentials, spool, c);
+                        withMd5 = mb / sdkLoop(server, credentials, files, c, true);
                     } else {
+                        withMd5 = mb / sdkLoop(server, credentials, files, c, true);
                         ours = mb / walstream(server, credentials, spool, c);
-                        ceiling = mb / sdkLoop(server, credentials, files, c);
+                        ceiling = mb / sdkLoop(server, credentials, files, c, false);
                     }
-                    System.out.printf("%5d  %11d  %13.0f MB/s  %4.0f MB/s  %5.2f  %9.0f%n", round, c, ceiling,
-                            ours, ours / ceiling, headMillis);
+                    System.out.printf("%5d  %11d  %13.0f MB/s  %4.0f MB/s  %5.2f  %9.0f  %16.0f MB/s  %10.2f%n", round,
+                            c, ceiling, ours, ours / ceiling, headMillis, withMd5, ours / withMd5);
                 }
             }
         } finally {
@@ -85,9 +90,12 @@ public final class UploadBenchmark {
         }
     }
 
-    /** Seconds for c threads putting every file with a plain S3Client (no checksum: S3Proxy refuses the SDK's). */
-    static double sdkLoop(S3ProxyServer server, StaticCredentialsProvider credentials, List<Path> files, int c)
-            throws Exception {
+    /**
+     * Seconds for c threads putting every file with a plain S3Client (no checksum: S3Proxy refuses the SDK's), or
+     * with each file's Content-MD5 computed by the putting thread.
+     */
+    static double sdkLoop(S3ProxyServer server, StaticCredentialsProvider credentials, List<Path> files, int c,
+            boolean contentMd5) throws Exception {
         String bucket = server.createBucket();
         try (S3Client client = S3Client.builder().credentialsProvider(credentials).region(Region.US_EAST_1)
                 .endpointOverride(server.endpoint()).forcePathStyle(true)
@@ -104,8 +112,9 @@ public final class UploadBenchmark {
                         try {
                             String key = "ceiling/" + f.getFileName();
                             Path file = f;
-                            client.putObject(b -> b.bucket(bucket).key(key), RequestBody.fromFile(file));
-                        } catch (RuntimeException e) {
+                            String md5 = contentMd5 ? ObjectDigest.of(file, true).md5Base64() : null;
+                            client.putObject(b -> b.bucket(bucket).key(key).contentMD5(md5), RequestBody.fromFile(file));
+                        } catch (IOException | RuntimeException e) {
                             error.set(e);
                         }
                     }
@@ -120,6 +129,9 @@ public final class UploadBenchmark {
                 throw new IllegalStateException(error.get());
             }
             double seconds = (System.nanoTime() - t0) / 1e9;
+            if (contentMd5) {
+                return seconds;
+            }
             // what a store without conditional writes costs walstream beyond the PUT: a HEAD before and after
             long h0 = System.nanoTime();
             for (Path f : files) {
