@@ -44,7 +44,7 @@ class ReceiveServiceIT {
             switch (word) {
                 case "/usr/bin/java" -> command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
                 case "$WALSTREAM_JAVA_OPTS" -> command.addAll(List.of(SystemdUnit.value("Environment")
-                        .replaceAll("^\"|\"$", "").replaceFirst("^WALSTREAM_JAVA_OPTS=", "").split("\\s+")));
+                        .replaceFirst("^WALSTREAM_JAVA_OPTS=", "").split("\\s+")));
                 case "/opt/walstream/walstream.jar" -> command.add(CrashHarness.jar().toString());
                 case "/var/lib/walstream/archive" -> command.add(archive.toString());
                 case "9187" -> command.add(Integer.toString(metricsPort));
