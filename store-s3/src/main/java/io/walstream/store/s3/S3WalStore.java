@@ -321,10 +321,11 @@ public final class S3WalStore implements WalStore {
     }
 
     /**
-     * Whether the store refuses {@code If-None-Match: *} onto an existing key. Probed once, with the CRC32C header,
-     * by a scratch object under the prefix (put three times, then removed): several S3-compatible stores accept the
-     * header and overwrite, and some refuse CRC32C headers. The probe's body is empty so that a refusal is read as
-     * an answer: a server answering before it has read a large body leaves the client with a broken pipe instead.
+     * Whether the store refuses {@code If-None-Match: *} onto an existing key. Probed once by a scratch object under
+     * the prefix, then removed: a PUT with the CRC32C header (refused by some stores; then one without it), so that
+     * the key exists, then a conditional PUT onto it, which a store that honours the header refuses with 412 and
+     * several S3-compatible stores accept, overwriting. The probe's body is empty so that a refusal is read as an
+     * answer: a server answering before it has read a large body leaves the client with a broken pipe instead.
      */
     boolean conditionalWrites() throws IOException {
         Boolean known = conditionalWrites;
@@ -347,10 +348,10 @@ public final class S3WalStore implements WalStore {
                         throw e;
                     }
                     crc32cRefused = true;
+                    client.putObject(b -> b.bucket(location.bucket()).key(key), RequestBody.empty());
                 }
-                probePut(key);
                 try {
-                    probePut(key);
+                    probePut(key); // onto the key just put
                     honoured = false;
                 } catch (S3Exception e) {
                     if (e.statusCode() != 412 && !notImplemented(e)) {
@@ -383,6 +384,11 @@ public final class S3WalStore implements WalStore {
 
     private void probePut(String key) {
         client.putObject(b -> b.bucket(location.bucket()).key(key).ifNoneMatch("*"), RequestBody.empty());
+    }
+
+    /** Whether {@link #deleteAll} sends DeleteObjects (until the store refuses it). */
+    boolean deletesInBatches() {
+        return !batchDeleteRefused;
     }
 
     /** How each PUT's bytes are checked by the store: {@code CRC32C} or {@code Content-MD5}. */

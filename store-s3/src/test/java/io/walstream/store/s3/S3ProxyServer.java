@@ -2,9 +2,6 @@ package io.walstream.store.s3;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -54,7 +51,7 @@ public final class S3ProxyServer implements AutoCloseable {
     public static S3ProxyServer start() {
         try {
             Path base = Files.createTempDirectory("walstream-s3proxy-");
-            S3ProxyServer server = new S3ProxyServer(base.resolve("data"), freePort());
+            S3ProxyServer server = new S3ProxyServer(base.resolve("data"), ServerProcesses.freePort());
             Files.createDirectories(server.baseDir);
             server.startProcess();
             return server;
@@ -72,12 +69,6 @@ public final class S3ProxyServer implements AutoCloseable {
         return Path.of(jar);
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
-    }
-
     private void startProcess() throws IOException {
         Path properties = baseDir.resolveSibling("s3proxy.properties");
         Files.writeString(properties, String.join("\n",
@@ -93,39 +84,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
                 .start();
-        awaitAnswer(Duration.ofSeconds(90));
-    }
-
-    /** Any HTTP answer (an anonymous request is refused with 403) means the server is up. */
-    private void awaitAnswer(Duration timeout) {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException("S3Proxy exited with " + process.exitValue() + "; see " + logFile);
-            }
-            try {
-                HttpURLConnection c = (HttpURLConnection) endpoint().toURL().openConnection();
-                c.setConnectTimeout(1000);
-                c.setReadTimeout(5000);
-                int status = c.getResponseCode();
-                c.disconnect();
-                if (status > 0) {
-                    return;
-                }
-            } catch (IOException notYet) {
-                // not listening yet
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("S3Proxy did not answer on " + endpoint() + " within " + timeout
-                        + "; see " + logFile);
-            }
-            try {
-                Thread.sleep(200);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted while starting S3Proxy", e);
-            }
-        }
+        ServerProcesses.awaitAnswer("S3Proxy", process, endpoint(), Duration.ofSeconds(90), logFile);
     }
 
     public URI endpoint() {

@@ -1,0 +1,54 @@
+package io.walstream.store.s3;
+
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+
+/** What the test servers started as processes (S3Proxy, S3Mock) share: a free port, and waiting for an answer. */
+final class ServerProcesses {
+
+    private ServerProcesses() {
+    }
+
+    static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return s.getLocalPort();
+        }
+    }
+
+    /** Any HTTP answer (an anonymous request may be refused with 403) means the server is up. */
+    static void awaitAnswer(String name, Process process, URI endpoint, Duration timeout, Path logFile) {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (true) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException(name + " exited with " + process.exitValue() + "; see " + logFile);
+            }
+            try {
+                HttpURLConnection c = (HttpURLConnection) endpoint.toURL().openConnection();
+                c.setConnectTimeout(1000);
+                c.setReadTimeout(5000);
+                int status = c.getResponseCode();
+                c.disconnect();
+                if (status > 0) {
+                    return;
+                }
+            } catch (IOException notYet) {
+                // not listening yet
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(name + " did not answer on " + endpoint + " within " + timeout
+                        + "; see " + logFile);
+            }
+            try {
+                Thread.sleep(200);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted while starting " + name, e);
+            }
+        }
+    }
+}
