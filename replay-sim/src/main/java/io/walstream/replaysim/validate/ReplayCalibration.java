@@ -227,7 +227,8 @@ final class ReplayCalibration {
             try (Connection c = primaryDb.get()) {
                 writes.run(c);
             }
-            long to = Lsn.parse(primary.queryString("SELECT pg_current_wal_flush_lsn()")).value();
+            // the insert position: commits without synchronous_commit are flushed (and sent) a little later
+            long to = Lsn.parse(primary.queryString("SELECT pg_current_wal_insert_lsn()")).value();
             await(() -> lsn(s, "SELECT pg_last_wal_receive_lsn()") >= to, "the standby to receive up to " + Lsn.of(to));
             long started = System.nanoTime();
             st.execute("SELECT pg_wal_replay_resume()");
