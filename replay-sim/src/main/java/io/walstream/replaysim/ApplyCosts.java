@@ -5,6 +5,7 @@ import io.walstream.protocol.wal.conflict.ConflictRecord;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 
 /**
  * What the startup process spends applying one WAL record, by resource manager (named as {@code pg_waldump} and
@@ -108,7 +109,7 @@ public record ApplyCosts(long defaultNanos, Map<String, Long> nanosByRmgr, long 
             return micros(defaultNanos);
         }
         StringBuilder s = new StringBuilder();
-        new java.util.TreeMap<>(nanosByRmgr).forEach((k, v) -> s.append(k).append('=').append(micros(v)).append(','));
+        new TreeMap<>(nanosByRmgr).forEach((k, v) -> s.append(k).append('=').append(micros(v)).append(','));
         s.append("other=").append(micros(defaultNanos));
         return nanosPerKiB == 0 ? s.toString() : s.append(",KiB=").append(micros(nanosPerKiB)).toString();
     }
