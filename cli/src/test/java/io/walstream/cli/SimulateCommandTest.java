@@ -2,6 +2,7 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.replaysim.ApplyCosts;
 import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.validate.ValidationRun;
 import io.walstream.replaysim.validate.ValidationSweep;
@@ -9,6 +10,7 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
@@ -166,5 +168,33 @@ class SimulateCommandTest {
         assertThat(o.load().updatesPerSecond()).isEqualTo(150);
         assertThat(o.load().vacuumEverySeconds()).isZero();
         assertThat(o.load().truncateEverySeconds()).isEqualTo(15);
+        assertThat(o.model()).isEqualTo(StandbySettings.defaults());
+        assertThat(o.feedbackSinceSeconds()).isNull();
+        assertThat(o.calibrate()).isFalse();
+    }
+
+    @Test
+    void validateSimulatesWithTheCostsFeedbackStartAndTimerGivenOrCalibrates() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--validate", "--delay", "1s", "--feedback", "off,on", "--cancel-cost-us", "12000",
+                "--apply-us", "Heap=7.5,Btree=9,other=3", "--feedback-since", "2.5", "--progress-interval", "0",
+                "--deadlock-timeout", "250ms", "--calibrate");
+        ValidationSweep.Options o = c.validationOptions(c.delays());
+        assertThat(o.model().cancelCostMicros()).isEqualTo(12_000);
+        assertThat(o.model().applyCosts()).isEqualTo(new ApplyCosts(3_000, Map.of("Heap", 7_500L, "Btree", 9_000L)));
+        assertThat(o.model().progressTimerMicros()).isZero();
+        assertThat(o.model().deadlockTimeoutMicros()).isEqualTo(250_000);
+        assertThat(o.feedbackSinceSeconds()).isEqualTo(2.5);
+        assertThat(o.calibrate()).isTrue();
+        assertThat(run("simulate", "--synthetic", "--apply-us", "Heap=7")[2]).contains("--apply-us").contains("other=");
+    }
+
+    @Test
+    void theProgressTimerTicksFromTheRedoStartGivenAfterTheOrigin() {
+        SimulateCommand c = new SimulateCommand();
+        new CommandLine(c).parseArgs("--synthetic", "--progress-interval", "5s", "--redo-started", "-1.5");
+        StandbySettings s = c.settings(10_000_000);
+        assertThat(s.progressTimerMicros()).isEqualTo(5_000_000);
+        assertThat(s.progressTimerPhaseMicros()).isEqualTo(8_500_000);
     }
 }

@@ -30,7 +30,7 @@ import java.util.SplittableRandom;
  *
  * <ul>
  *   <li>The startup process is one FIFO server: a record is replayed once it has been received, after
- *       the previous one, taking {@link StandbySettings#applyCostMicros()}.</li>
+ *       the previous one, taking {@link StandbySettings#applyCosts()} (by resource manager).</li>
  *   <li>Deadline = receipt time + delay. Streaming: the receipt time is renewed only when the startup
  *       process has used up what it knew was flushed and re-asks, and only when the newest chunk starts
  *       at or before the record it reads (so a standby that is behind keeps an old receipt time and
@@ -38,7 +38,8 @@ import java.util.SplittableRandom;
  *       0: the deadline has passed at the first check.</li>
  *   <li>Snapshot (and tablespace) conflicts: the waitlist is fixed when the record is met, and handled
  *       one query at a time with polls at 0, 1, 3, 7, ... ms (the sleep doubles to 1 s), the backoff
- *       reset for each; a query past the deadline is cancelled and the process sleeps 5 ms
+ *       reset for each, a sleep cut short by the progress timer's tick; a query past the deadline is cancelled and the
+ *       process sleeps 5 ms
  *       ({@link StandbySettings#cancelCostMicros()}: more when victims are slow to end, as standby.c signals and
  *       sleeps again until they have).</li>
  *   <li>Lock conflicts: timer-precise; at the deadline every holder is cancelled. The startup process
@@ -80,6 +81,7 @@ public final class Simulator {
     private final List<Session> clientSessions = new ArrayList<>();
     private int nextQueryId;
     private int receiptIndex;
+    private long applyNanosLeft;
 
     private final List<Session> sessions = new ArrayList<>();
     private final List<Session> active = new ArrayList<>();
@@ -98,6 +100,8 @@ public final class Simulator {
     private long currentSegment = -1;
     /** From when the primary has the standby's feedback. */
     private final long feedbackFrom;
+    /** A time the progress timer ticks. */
+    private final long timerPhase;
 
     private final Map<ConflictType, Integer> counts = new EnumMap<>(ConflictType.class);
     private final List<ConflictEvent> events = new ArrayList<>();
@@ -124,6 +128,9 @@ public final class Simulator {
                 ? settings.feedbackSinceMicros()
                 : (this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros())
                         + Math.max(1, settings.statusIntervalMicros());
+        this.timerPhase = settings.progressTimerPhaseMicros() != StandbySettings.TIMER_FROM_FIRST_RECEIPT
+                ? settings.progressTimerPhaseMicros()
+                : (this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros());
     }
 
     /**
@@ -154,11 +161,18 @@ public final class Simulator {
             renewReceiptTime(r, now);
             now = resolve(r, now);
             startQueriesUntil(now);
-            now += settings.applyCostMicros() * r.records();
+            now += applyMicros(r);
             apply(r, now, received);
         }
         startQueriesUntil(Long.MAX_VALUE);
         return result();
+    }
+
+    /** What applying {@code r} costs, in whole microseconds; the nanoseconds left over count towards the next record. */
+    private long applyMicros(ReplayRecord r) {
+        long nanos = applyNanosLeft + settings.applyCosts().nanosOf(r);
+        applyNanosLeft = nanos % 1000;
+        return nanos / 1000;
     }
 
     // ------------------------------------------------------------------ receipt times
@@ -199,6 +213,20 @@ public final class Simulator {
             i++;
         }
         return receipts.get(i);
+    }
+
+    /**
+     * The first tick of the startup process's progress timer after {@code t} (never with no timer). PostgreSQL arms it
+     * (every log_startup_progress_interval) before redo and does not stop it in standby mode; its signal cuts short
+     * the sleep of a conflict wait's poll, and since the next sleep doubles anyway, the 1 s polls that follow fall a
+     * whole step earlier: a 1 s wait that meets a tick ends up to a second late.
+     */
+    private long nextTimerTick(long t) {
+        long interval = settings.progressTimerMicros();
+        if (interval <= 0) {
+            return Long.MAX_VALUE;
+        }
+        return t + interval - Math.floorMod(t - timerPhase, interval);
     }
 
     private long deadline() {
@@ -288,7 +316,7 @@ public final class Simulator {
                     t += settings.cancelCostMicros();
                     break;
                 }
-                t += sleep;
+                t = Math.min(t + sleep, nextTimerTick(t)); // the timer's SIGALRM ends pg_usleep early
                 sleep = Math.min(sleep * 2, MAX_POLL_MICROS);
             }
         }

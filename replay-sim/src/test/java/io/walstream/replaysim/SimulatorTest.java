@@ -10,6 +10,7 @@ import io.walstream.protocol.wal.conflict.RelFileLocator;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.function.LongFunction;
 import org.junit.jupiter.api.Test;
 
@@ -106,7 +107,9 @@ class SimulatorTest {
     }
 
     private static StandbySettings delay(long micros) {
-        return StandbySettings.defaults().withDelay(micros).withApplyCost(0);
+        // standby.c's own 5 ms sleep per cancellation, so that the timings below are its rules' exactly
+        return StandbySettings.defaults().withDelay(micros).withApplyCost(0)
+                .withCancelCost(StandbySettings.SLEEP_AFTER_CANCEL_MICROS);
     }
 
     // ------------------------------------------------------------------ 031_recovery_conflict.pl
@@ -135,6 +138,27 @@ class SimulatorTest {
         Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
         SimulationResult r = run(w, List.of(query(1, 10 * MS, 10_000 * MS)), delay(1_000 * MS));
         assertThat(r.events().get(0).waitMicros()).isEqualTo((1023 + 5) * MS);
+    }
+
+    @Test
+    void theProgressTimersTickCutsAPollsSleepShortSoTheOneSecondPollsComeLater() {
+        // PostgreSQL 17 at a 1 s delay logged "recovery still waiting after 1637.548 ms": its progress timer (every
+        // 10 s from "redo starts") ticked 637 ms into the wait and cut short the 512 ms sleep begun at 511 ms; the next
+        // sleep is a whole second
+        Wal w = committedDelete(start(), 20 * MS, 1000).add(100 * MS, 0, cleanup(1000, DB));
+        List<StandbyQuery> q = List.of(query(1, 10 * MS, 10_000 * MS));
+        SimulationResult r = run(w, q, delay(1_000 * MS).withProgressTimer(10_000 * MS, 737 * MS));
+        // polls at 100 + 0, 1, 3, ..., 511 ms; the sleep from 611 ends at the tick, 737; then 1 s: 1737, past 1100
+        assertThat(r.queries().get(0).endMicros()).isEqualTo(1737 * MS);
+        assertThat(r.events().get(0).waitMicros()).isEqualTo((1637 + 5) * MS);
+        // without the timer, or with its tick after the wait, the poll at 1023 ms
+        assertThat(run(w, q, delay(1_000 * MS).withProgressTimer(0, 737 * MS)).events().get(0).waitMicros())
+                .isEqualTo((1023 + 5) * MS);
+        assertThat(run(w, q, delay(1_000 * MS).withProgressTimer(10_000 * MS, 1_500 * MS)).events().get(0).waitMicros())
+                .isEqualTo((1023 + 5) * MS);
+        // at 5 s the 1 s polls (1123, 2123, ...) follow the tick: 2500, 3500, 4500, 5500 instead of 5123
+        SimulationResult five = run(w, q, delay(5_000 * MS).withProgressTimer(10_000 * MS, 2_500 * MS));
+        assertThat(five.queries().get(0).endMicros()).isEqualTo(5_500 * MS);
     }
 
     @Test
@@ -517,6 +541,24 @@ class SimulatorTest {
         // 10.45 ms, is replayed at 11.407 ms
         assertThat(one.lag().get(0).lagMicros()).isEqualTo(957);
         assertThat(one.cancellations(ConflictType.SNAPSHOT)).isEqualTo(1);
+    }
+
+    @Test
+    void eachRecordCostsWhatItsResourceManagerCostsAndTheNanosecondsLeftOverCarry() {
+        // all received at once: RUNNING_XACTS (Standby, the default 1 us), three heap records of 2.5 us, a commit of 4 us
+        Wal w = new Wal().add(0, 0, runningXacts(1000, 1000, 999)).add(0, 1000, PLAIN).add(0, 1000, PLAIN)
+                .add(0, 1000, PLAIN).add(0, 1000, commit(1000, 0));
+        StandbySettings s = delay(0).withApplyCosts(new ApplyCosts(1_000, Map.of("Heap", 2_500L, "Transaction", 4_000L)));
+        // 1 + 2.5 * 3 + 4 = 12.5 us: the commit is replayed 12 us after it arrived, half a microsecond carried
+        assertThat(run(w, List.of(), s).lag()).singleElement().satisfies(l -> assertThat(l.lagMicros()).isEqualTo(12));
+        // the same three heap records taken together as one cost as much
+        Wal merged = new Wal().add(0, 0, runningXacts(1000, 1000, 999));
+        ReplayRecord heap = new ReplayRecord(PLAIN.apply(merged.lsn), merged.lsn + 192, 1000, 3);
+        merged.records.add(heap);
+        merged.receipts.add(new Receipt(merged.lsn, merged.lsn + 192, 0));
+        merged.lsn += 192;
+        merged.add(0, 1000, commit(1000, 0));
+        assertThat(run(merged, List.of(), s).lag().get(0).lagMicros()).isEqualTo(12);
     }
 
     @Test

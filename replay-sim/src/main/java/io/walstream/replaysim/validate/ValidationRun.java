@@ -84,7 +84,8 @@ public final class ValidationRun implements AutoCloseable {
     record Comparison(Scenario scenario, int queries, Map<ConflictType, Integer> real, Map<ConflictType, Integer> readers,
             int realErrors, int realFatals, int realCompleted, SimulationResult predicted, long[] realLag,
             long[] predictedLag, int commits, List<LagPoint> lagSeries, int xminCompared, int xminEqual,
-            List<StandbyReaders.Outcome> outcomes, int idleTerminated, SimulationResult asTrace) {
+            List<StandbyReaders.Outcome> outcomes, int idleTerminated, SimulationResult asTrace,
+            CatchUp.Comparison catchUp) {
 
         /** Counts within ±15 % or ±2 of the real standby, lag p50 and p99 within ±20 % or ±100 ms. */
         boolean withinTargets() {
@@ -124,6 +125,8 @@ public final class ValidationRun implements AutoCloseable {
     private static final String DATABASE = "validate";
     private static final long STATUS_INTERVAL_MICROS = 1_000_000;
     private static final int ACCOUNTS = 20_000;
+    /** A gap in replay at least this long is a wait that replay then catches up from ({@link CatchUp}). */
+    private static final long CATCH_UP_MIN_WAIT_MICROS = 500_000;
 
     private record Executed(Scenario scenario, long from, long to, List<StandbyReaders.Planned> plan,
             StandbyClients clients, List<StandbyQuery> attempts, List<StandbyReaders.Outcome> outcomes,
@@ -204,6 +207,7 @@ public final class ValidationRun implements AutoCloseable {
                 .setting("autovacuum_naptime", workload == Workload.PGBENCH_TPCB ? "1s" : "60s")
                 .setting("wal_receiver_status_interval", "1s")
                 .setting("log_recovery_conflict_waits", "on")
+                .setting("log_timezone", "UTC")
                 .setting("max_parallel_workers_per_gather", "0")
                 .setting("max_connections", "200");
         if (pgVersion > 0) {
@@ -256,7 +260,7 @@ public final class ValidationRun implements AutoCloseable {
                 + standby.port() + ", walstream archive " + archive;
     }
 
-    /** Runs one scenario on the real pair; the simulator runs later, over the whole archive ({@link #compare()}). */
+    /** Runs one scenario on the real pair; the simulator runs later, over the whole archive ({@link #compare}). */
     void runScenario(Scenario scenario, Load load, int index) throws Exception {
         standby.reload(Map.of("max_standby_streaming_delay", scenario.delayMicros() < 0 ? "-1"
                         : Long.toString(scenario.delayMicros() / 1000),
@@ -284,8 +288,47 @@ public final class ValidationRun implements AutoCloseable {
                 readers.terminatedWhileIdle()));
     }
 
-    /** Stops walstream and runs the simulator over its archive for every scenario run. */
-    List<Comparison> compare() throws Exception {
+    /**
+     * Measures what applying WAL costs the standby ({@link ReplayCalibration}): bursts of one kind of WAL, then
+     * {@code load}'s workload at full speed for 3 s, each replayed on a paused-then-resumed standby.
+     */
+    ReplayCalibration.Result calibrate(Load load) throws Exception {
+        Load flatOut = new Load(load.seconds(), 1e6, load.vacuumEverySeconds(), 0, 0, load.meanQuerySeconds(), 0,
+                load.seed(), load.workload(), 0);
+        return new ReplayCalibration(primary, standby, () -> connect(primary)).run(c -> {
+            AtomicBoolean writing = new AtomicBoolean(true);
+            CompletableFuture<Void> writes = CompletableFuture.runAsync(() -> write(flatOut, -1, writing));
+            Thread.sleep(3_000);
+            writing.set(false);
+            writes.get(60, TimeUnit.SECONDS);
+        });
+    }
+
+    /**
+     * When the standby's redo started (its log's "redo starts at" line), on the receipts' clock: its startup process's
+     * progress timer ticks every log_startup_progress_interval from then.
+     */
+    long redoStartedMicros() {
+        return StandbyLog.redoStarted(standby.readLog());
+    }
+
+    /**
+     * The simulator's settings for {@code scenario}: {@code model}'s (costs, deadlock_timeout, the progress timer's
+     * interval) with the scenario's delay and feedback, the validation's status interval, the progress timer ticking
+     * from {@code redoStartedMicros}, and feedback protecting from {@code feedbackSinceSeconds} after the scenario's
+     * start when given (when the standby's setting changed).
+     */
+    static StandbySettings settingsFor(Scenario scenario, StandbySettings model, Double feedbackSinceSeconds,
+            long scenarioStartMicros, long redoStartedMicros) {
+        StandbySettings s = model.withDelay(scenario.delayMicros()).withFeedback(scenario.feedback())
+                .withStatusInterval(STATUS_INTERVAL_MICROS).withProgressTimer(model.progressTimerMicros(),
+                        redoStartedMicros);
+        return feedbackSinceSeconds == null ? s
+                : s.withFeedbackSince(scenarioStartMicros + Math.round(feedbackSinceSeconds * 1e6));
+    }
+
+    /** Stops walstream and runs the simulator over its archive for every scenario run, with {@link #settingsFor}. */
+    List<Comparison> compare(StandbySettings model, Double feedbackSinceSeconds) throws Exception {
         long end = Lsn.parse(primary.switchWal()).value();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
         while (receiver.progress().durableLsn() < end) {
@@ -306,8 +349,8 @@ public final class ValidationRun implements AutoCloseable {
                 long started = byId.get(q.id()).startMicros(); // when it really began: the snapshot was taken then
                 return new StandbyQuery(q.id(), started, q.durationMicros(), q.dbOid(), q.relations(), false);
             }).toList();
-            StandbySettings settings = StandbySettings.defaults().withDelay(e.scenario().delayMicros())
-                    .withFeedback(e.scenario().feedback()).withStatusInterval(STATUS_INTERVAL_MICROS);
+            StandbySettings settings = settingsFor(e.scenario(), model, feedbackSinceSeconds, e.from(),
+                    redoStartedMicros());
             SimulationResult predicted = Simulator.run(input.records(), input.receipts(), queries, e.clients(),
                     settings, input.segmentBytes());
             // what a trace-driven model predicts for closed-loop readers: their attempts at their real start times
@@ -316,6 +359,7 @@ public final class ValidationRun implements AutoCloseable {
             List<Long> real = new ArrayList<>();
             List<Long> simulated = new ArrayList<>();
             List<LagPoint> series = new ArrayList<>();
+            List<long[]> replays = new ArrayList<>(); // received, real replay, simulated replay
             for (SimulationResult.LagSample s : predicted.lag()) {
                 long received = s.atMicros() - s.lagMicros();
                 if (received < e.from() || received > e.to()) {
@@ -326,6 +370,7 @@ public final class ValidationRun implements AutoCloseable {
                     real.add(Math.max(0, replayed - received));
                     simulated.add(s.lagMicros());
                     series.add(new LagPoint(received, real.get(real.size() - 1), s.lagMicros()));
+                    replays.add(new long[] {received, replayed, s.atMicros()});
                 }
             }
             int xminCompared = 0;
@@ -359,9 +404,18 @@ public final class ValidationRun implements AutoCloseable {
             }
             comparisons.add(new Comparison(e.scenario(), e.outcomes().size(), e.stats(), readers, errors, fatals, completed,
                     predicted, percentiles(real), percentiles(simulated), real.size(), series,
-                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated(), asTrace));
+                    xminCompared, xminEqual, e.outcomes(), e.idleTerminated(), asTrace, catchUp(replays)));
         }
         return comparisons;
+    }
+
+    /** Real and simulated catch-up after the waits of a commit series ({@code received, real, simulated} per commit). */
+    private static CatchUp.Comparison catchUp(List<long[]> replays) {
+        long[] received = replays.stream().mapToLong(r -> r[0]).toArray();
+        long[] real = replays.stream().mapToLong(r -> r[1]).toArray();
+        long[] simulated = replays.stream().mapToLong(r -> r[2]).toArray();
+        return CatchUp.compare(CatchUp.episodes(received, real, CATCH_UP_MIN_WAIT_MICROS),
+                CatchUp.episodes(received, simulated, CATCH_UP_MIN_WAIT_MICROS));
     }
 
     /** p50, p99 and max of {@code values}, nearest rank (as {@link SimulationResult#lagPercentile}). */

@@ -5,6 +5,7 @@ import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgEpoch;
 import io.walstream.replaysim.ConflictType;
 import io.walstream.replaysim.SimulationResult;
+import io.walstream.replaysim.StandbySettings;
 import io.walstream.replaysim.SvgLineChart;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -35,12 +36,25 @@ public final class ValidationSweep {
      * @param load      the primary's write load and the standby's queries, per scenario
      * @param scenarios the standby settings to run, in order
      * @param out       where the files go; null for none
+     * @param model     the simulator's settings besides each scenario's delay and feedback: apply and cancellation
+     *                  costs, deadlock_timeout, the progress timer's interval (its phase is the real standby's)
+     * @param feedbackSinceSeconds with feedback: protection from this many seconds after each scenario's start; null
+     *                  for one status interval after the first receipt
+     * @param calibrate measure the apply costs on the pair before the scenarios ({@link ReplayCalibration}: the
+     *                  workload's per record is simulated with) and the cancellation cost from the standby's log after
+     *                  them, and simulate with those instead of {@code model}'s
      */
     public record Options(int pgVersion, Path workDir, ValidationRun.Load load, List<ValidationRun.Scenario> scenarios,
-            Path out) {
+            Path out, StandbySettings model, Double feedbackSinceSeconds, boolean calibrate) {
 
         public Options {
             scenarios = List.copyOf(scenarios);
+        }
+
+        /** With PostgreSQL's defaults for the simulator, no calibration. */
+        public Options(int pgVersion, Path workDir, ValidationRun.Load load, List<ValidationRun.Scenario> scenarios,
+                Path out) {
+            this(pgVersion, workDir, load, scenarios, out, StandbySettings.defaults(), null, false);
         }
     }
 
@@ -66,6 +80,13 @@ public final class ValidationSweep {
                                     load.truncateEverySeconds()) : "",
                     load.queriesPerSecond(), load.meanQuerySeconds(), load.lockedTableShare() * 100, load.seed());
             o.flush();
+            StandbySettings model = options.model();
+            if (options.calibrate()) {
+                ReplayCalibration.Result calibration = run.calibrate(load);
+                o.print(calibration.describe());
+                o.flush();
+                model = model.withApplyCosts(calibration.workload());
+            }
             int index = 0;
             for (ValidationRun.Scenario s : options.scenarios()) {
                 run.runScenario(s, load, index++);
@@ -73,7 +94,18 @@ public final class ValidationSweep {
                         s.clients() > 0 ? ", " + s.clients() + " closed-loop clients" : "");
                 o.flush();
             }
-            comparisons = run.compare();
+            if (options.calibrate()) {
+                long spacing = StandbyLog.meanCancellationSpacingMicros(run.standbyLog());
+                if (spacing > 0) {
+                    model = model.withCancelCost(spacing);
+                }
+                o.printf(Locale.ROOT, "calibration: queries cancelled one right after the other were %s ms apart on average"
+                        + " (--cancel-cost-us %d)%n", spacing > 0 ? ms(spacing) : "never", model.cancelCostMicros());
+            }
+            o.printf(Locale.ROOT, "simulator: --apply-us %s --cancel-cost-us %d, the progress timer every %d s from the"
+                    + " standby's \"redo starts\"%n", model.applyCosts().format(), model.cancelCostMicros(),
+                    model.progressTimerMicros() / 1_000_000);
+            comparisons = run.compare(model, options.feedbackSinceSeconds());
             if (out != null) {
                 Files.createDirectories(out);
                 Files.writeString(out.resolve("standby.log"), run.standbyLog());
@@ -83,15 +115,16 @@ public final class ValidationSweep {
                 Directories.deleteRecursively(dir);
             }
         }
-        o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", "delay", "fb", "readers",
-                "queries",
+        o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %-6s %s%n", "delay", "fb",
+                "readers", "queries",
                 "snapshot real/sim", "lock real/sim", "errors r/s", "fatals r/s", "lag p50/p99 real ms",
-                "lag p50/p99 sim ms", "xmin equal", "within");
+                "lag p50/p99 sim ms", "xmin equal", "within", "catch-up after waits, median/mean real | sim ms");
         StringBuilder csv = new StringBuilder("delay,feedback,clients,queries,sim_queries,real_snapshot,sim_snapshot,real_lock,sim_lock,"
                 + "real_bufferpin,real_deadlock,readers_snapshot,readers_lock,real_errors,sim_errors,real_fatals,"
                 + "sim_fatals,real_completed,sim_completed,commits,real_lag_p50_ms,sim_lag_p50_ms,real_lag_p99_ms,"
                 + "sim_lag_p99_ms,real_lag_max_ms,sim_lag_max_ms,xmin_compared,xmin_equal,idle_terminated,counts_within,"
-                + "lag_within,within,trace_sim_snapshot,trace_sim_lock\n");
+                + "lag_within,within,trace_sim_snapshot,trace_sim_lock,real_waits,sim_waits,real_catchup_median_ms,"
+                + "sim_catchup_median_ms,real_catchup_mean_ms,sim_catchup_mean_ms,catchup_within\n");
         boolean all = true;
         for (ValidationRun.Comparison c : comparisons) {
             SimulationResult p = c.predicted();
@@ -101,11 +134,15 @@ public final class ValidationSweep {
             all &= within;
             String fb = c.scenario().feedback() ? "on" : "off";
             String readers = c.scenario().clients() > 0 ? c.scenario().clients() + " cl" : "plan";
-            o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %s%n", c.scenario().label(), fb,
-                    readers, c.queries() + "/" + p.queries().size(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
+            CatchUp.Comparison cu = c.catchUp();
+            o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s %13s %13s %21s %21s %11s %-6s %s%n", c.scenario().label(),
+                    fb, readers, c.queries() + "/" + p.queries().size(), rs + "/" + p.cancellations(ConflictType.SNAPSHOT), rl + "/" + p.cancellations(ConflictType.LOCK),
                     c.realErrors() + "/" + p.errors(), c.realFatals() + "/" + p.fatals(),
                     ms(c.realLag()[0]) + "/" + ms(c.realLag()[1]), ms(c.predictedLag()[0]) + "/" + ms(c.predictedLag()[1]),
-                    c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO");
+                    c.xminEqual() + "/" + c.xminCompared(), within ? "yes" : "NO", cu == null ? "no waits"
+                            : String.format(Locale.ROOT, "%s/%s | %s/%s, %d | %d waits%s", ms(cu.realMedian()),
+                                    ms(cu.realMean()), ms(cu.simMedian()), ms(cu.simMean()), cu.real(), cu.simulated(),
+                                    cu.within() ? "" : " NOT within"));
             if (c.asTrace() != null) {
                 o.printf(Locale.ROOT, "%-6s %-4s %-7s %7s %17s %17s   (the same attempts as a trace of start times)%n", "", "",
                         "trace", Integer.toString(c.asTrace().queries().size()),
@@ -128,12 +165,17 @@ public final class ValidationSweep {
                     Boolean.toString(c.countsWithinTargets()), Boolean.toString(c.lagWithinTargets()),
                     Boolean.toString(within), c.asTrace() == null ? "" : Integer.toString(
                             c.asTrace().cancellations(ConflictType.SNAPSHOT)), c.asTrace() == null ? ""
-                            : Integer.toString(c.asTrace().cancellations(ConflictType.LOCK))))
+                            : Integer.toString(c.asTrace().cancellations(ConflictType.LOCK)),
+                    cu == null ? "" : Integer.toString(cu.real()), cu == null ? "" : Integer.toString(cu.simulated()),
+                    cu == null ? "" : ms(cu.realMedian()),
+                    cu == null ? "" : ms(cu.simMedian()), cu == null ? "" : ms(cu.realMean()),
+                    cu == null ? "" : ms(cu.simMean()), cu == null ? "" : Boolean.toString(cu.within())))
                     .append('\n');
         }
         o.println("(real: the standby's pg_stat_database_conflicts deltas, its readers' outcomes, each commit's replay seen"
                 + " by polling pg_last_wal_replay_lsn() every 10 ms minus walstream's receipt time; within: counts ±15% or"
-                + " ±2, lag p50/p99 ±20% or ±100 ms)");
+                + " ±2, lag p50/p99 ±20% or ±100 ms; catch-up: after each gap of 0.5 s or more in replay, the time until"
+                + " replay had applied what was received by then, median and mean of each side within ±20% or ±10 ms)");
         if (out != null) {
             Files.createDirectories(out);
             Files.writeString(out.resolve("validation.csv"), csv);
