@@ -8,7 +8,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A second real S3 API server for tests: Adobe's S3Mock (its runnable jar resolved by Maven into
@@ -28,7 +27,7 @@ public final class S3MockServer implements AutoCloseable {
         this.port = port;
         this.logFile = root.resolveSibling("s3mock.log");
         String java = ProcessHandle.current().info().command().orElse("java");
-        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", jar().toString(),
+        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-XX:TieredStopAtLevel=1", "-jar", ServerProcesses.jar("S3Mock", "s3mock.jar", "s3mock").toString(),
                 "--com.adobe.testing.s3mock.httpPort=" + port, "--server.port=0",
                 "--server.address=" + "127.0.0.1", "--com.adobe.testing.s3mock.store.root=" + root,
                 "--spring.main.banner-mode=off", "--logging.level.root=WARN"))
@@ -51,15 +50,6 @@ public final class S3MockServer implements AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("could not start S3Mock", e);
         }
-    }
-
-    private static Path jar() {
-        String jar = System.getProperty("s3mock.jar");
-        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("S3Mock jar not found (system property s3mock.jar=" + jar + "); "
-                    + "the build copies it to store-s3/target/s3mock/ (maven-dependency-plugin)");
-        }
-        return Path.of(jar);
     }
 
     public URI endpoint() {
@@ -86,18 +76,7 @@ public final class S3MockServer implements AutoCloseable {
 
     @Override
     public void close() {
-        process.destroy();
-        try {
-            if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
-            }
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        try (var files = Files.walk(root.getParent())) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory: left for the system to clean
-        }
+        ServerProcesses.stop(process);
+        ServerProcesses.deleteTree(root.getParent());
     }
 }

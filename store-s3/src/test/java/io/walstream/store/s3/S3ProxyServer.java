@@ -9,7 +9,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 
 /**
  * A real S3 API server for tests, as pgcluster starts PostgreSQL: S3Proxy's runnable jar (resolved by Maven into
@@ -60,15 +59,6 @@ public final class S3ProxyServer implements AutoCloseable {
         }
     }
 
-    private static Path jar() {
-        String jar = System.getProperty("s3proxy.jar");
-        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
-            throw new IllegalStateException("S3Proxy jar not found (system property s3proxy.jar=" + jar + "); "
-                    + "the build copies it to store-s3/target/s3proxy/ (maven-dependency-plugin)");
-        }
-        return Path.of(jar);
-    }
-
     private void startProcess() throws IOException {
         Path properties = baseDir.resolveSibling("s3proxy.properties");
         Files.writeString(properties, String.join("\n",
@@ -79,7 +69,7 @@ public final class S3ProxyServer implements AutoCloseable {
                 "jclouds.provider=filesystem",
                 "jclouds.filesystem.basedir=" + baseDir, ""));
         String java = ProcessHandle.current().info().command().orElse("java");
-        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", jar().toString(),
+        process = new ProcessBuilder(List.of(java, "-Xmx256m", "-jar", ServerProcesses.jar("S3Proxy", "s3proxy.jar", "s3proxy").toString(),
                 "--properties", properties.toString()))
                 .redirectErrorStream(true)
                 .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
@@ -121,16 +111,7 @@ public final class S3ProxyServer implements AutoCloseable {
 
     /** Stops the server (an outage); {@link #restart()} brings it back on the same port with the same objects. */
     public synchronized void stop() {
-        if (process != null && process.isAlive()) {
-            process.destroy();
-            try {
-                if (!process.waitFor(20, TimeUnit.SECONDS)) {
-                    process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            }
-        }
+        ServerProcesses.stop(process);
     }
 
     public synchronized void restart() {
@@ -155,10 +136,6 @@ public final class S3ProxyServer implements AutoCloseable {
     @Override
     public synchronized void close() {
         stop();
-        try (var files = Files.walk(baseDir.getParent())) {
-            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
-        } catch (IOException e) {
-            // a temporary directory: left for the system to clean
-        }
+        ServerProcesses.deleteTree(baseDir.getParent());
     }
 }

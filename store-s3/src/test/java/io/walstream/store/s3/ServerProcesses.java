@@ -5,13 +5,48 @@ import java.net.HttpURLConnection;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.URI;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 
 /** What the test servers started as processes (S3Proxy, S3Mock) share: a free port, and waiting for an answer. */
 final class ServerProcesses {
 
     private ServerProcesses() {
+    }
+
+    /** The runnable jar the build copied, named by a system property the build sets. */
+    static Path jar(String name, String property, String directory) {
+        String jar = System.getProperty(property);
+        if (jar == null || !Files.isRegularFile(Path.of(jar))) {
+            throw new IllegalStateException(name + " jar not found (system property " + property + "=" + jar + "); "
+                    + "the build copies it to store-s3/target/" + directory + "/ (maven-dependency-plugin)");
+        }
+        return Path.of(jar);
+    }
+
+    /** Ends the process: SIGTERM, then SIGKILL after 20 s. */
+    static void stop(Process process) {
+        if (process != null && process.isAlive()) {
+            process.destroy();
+            try {
+                if (!process.waitFor(20, TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor(20, TimeUnit.SECONDS);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    /** Removes a server's temporary directory and everything in it. */
+    static void deleteTree(Path dir) {
+        try (var files = Files.walk(dir)) {
+            files.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException e) {
+            // a temporary directory: left for the system to clean
+        }
     }
 
     static int freePort() throws IOException {
