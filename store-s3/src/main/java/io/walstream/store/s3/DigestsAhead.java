@@ -1,7 +1,6 @@
 package io.walstream.store.s3;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.BasicFileAttributes;
@@ -12,19 +11,22 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 
 /**
  * Checksums of files about to be uploaded, computed by one thread ahead of their PUTs: the read and the MD5 of a
  * 16 MB segment (~25 ms) then overlap the previous PUT instead of preceding the next. At most {@link #CAPACITY}
- * are kept; a file changed since (size or modification time) or never announced is digested by its PUT. The MD5 is
- * computed only while the store needs it.
+ * are kept; a file changed since (size or modification time) or never announced is digested by its PUT, and so is
+ * one whose turn has not come yet (after a backlog is queued, N uploaders would otherwise wait for one thread's N
+ * digests in a row). The MD5 is computed only while the store needs it.
  */
 final class DigestsAhead implements AutoCloseable {
 
     static final int CAPACITY = 32;
 
-    private record Pending(long size, FileTime modified, CompletableFuture<ObjectDigest> digest) {
+    /** {@code claimed}: taken by the digesting thread or by the PUT, whichever comes first. */
+    private record Pending(long size, FileTime modified, AtomicBoolean claimed, CompletableFuture<ObjectDigest> digest) {
     }
 
     /** Whether PUTs need the MD5 too (the store refuses CRC32C checksum headers). */
@@ -60,14 +62,18 @@ final class DigestsAhead implements AutoCloseable {
             if (pending.containsKey(file)) {
                 return;
             }
-            CompletableFuture<ObjectDigest> digest = CompletableFuture.supplyAsync(() -> {
-                try {
-                    return ObjectDigest.of(file, md5Needed.getAsBoolean());
-                } catch (IOException e) {
-                    throw new UncheckedIOException(e);
+            AtomicBoolean claimed = new AtomicBoolean();
+            CompletableFuture<ObjectDigest> digest = new CompletableFuture<>();
+            digester.execute(() -> {
+                if (claimed.compareAndSet(false, true)) {
+                    try {
+                        digest.complete(ObjectDigest.of(file, md5Needed.getAsBoolean()));
+                    } catch (IOException | RuntimeException e) {
+                        digest.completeExceptionally(e);
+                    }
                 }
-            }, digester);
-            pending.put(file, new Pending(attributes.size(), attributes.lastModifiedTime(), digest));
+            });
+            pending.put(file, new Pending(attributes.size(), attributes.lastModifiedTime(), claimed, digest));
         }
     }
 
@@ -79,7 +85,9 @@ final class DigestsAhead implements AutoCloseable {
         }
         if (ahead != null) {
             BasicFileAttributes now = Files.readAttributes(file, BasicFileAttributes.class);
-            if (now.size() == ahead.size() && now.lastModifiedTime().equals(ahead.modified())) {
+            boolean unchanged = now.size() == ahead.size() && now.lastModifiedTime().equals(ahead.modified());
+            boolean started = ahead.claimed().getAndSet(true); // if not, the digesting thread will skip it
+            if (unchanged && started) {
                 try {
                     ObjectDigest digest = ahead.digest().join();
                     if (digest.size() == now.size()) {

@@ -1,6 +1,7 @@
 package io.walstream.store.s3;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -66,6 +67,23 @@ class DigestsAheadTest {
             digests.announce(file);
             md5.set(true); // the store refused a CRC32C header since
             assertSame(digests.digest(file), ObjectDigest.of(file));
+        }
+    }
+
+    @Test
+    void aPutWhoseDigestHasNotStartedDigestsItsFileItself(@TempDir Path dir) throws Exception {
+        Path stuck = dir.resolve("fifo"); // the digesting thread blocks reading it until a writer comes
+        assertThat(new ProcessBuilder("mkfifo", stuck.toString()).start().waitFor()).isZero();
+        Path file = write(dir.resolve("a"), (byte) 5, 1 << 20);
+        try (DigestsAhead digests = new DigestsAhead(() -> true)) {
+            digests.announce(stuck);
+            digests.announce(file);
+            ObjectDigest digest = assertTimeoutPreemptively(java.time.Duration.ofSeconds(30),
+                    () -> digests.digest(file), "waited behind the digest of another file");
+            assertSame(digest, ObjectDigest.of(file));
+            try (var writer = Files.newOutputStream(stuck)) {
+                writer.write(1); // lets the digesting thread finish
+            }
         }
     }
 
