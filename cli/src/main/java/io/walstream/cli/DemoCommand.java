@@ -32,7 +32,6 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.stream.Stream;
-import java.util.zip.ZipFile;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -450,9 +449,12 @@ final class DemoCommand implements Callable<Integer> {
                 + " restore_command; run it as ./walstream demo (which builds the jar)");
     }
 
+    /** The shaded jar names walstream's main class; the module's own jar holds the same classes but names none. */
     private static boolean isRunnable(Path jar) {
-        try (ZipFile z = new ZipFile(jar.toFile())) {
-            return z.getEntry("picocli/CommandLine.class") != null && z.getEntry("io/walstream/cli/Walstream.class") != null;
+        try (java.util.jar.JarFile z = new java.util.jar.JarFile(jar.toFile())) {
+            java.util.jar.Manifest manifest = z.getManifest();
+            return manifest != null && Walstream.class.getName().equals(
+                    manifest.getMainAttributes().getValue(java.util.jar.Attributes.Name.MAIN_CLASS));
         } catch (IOException e) {
             return false;
         }
