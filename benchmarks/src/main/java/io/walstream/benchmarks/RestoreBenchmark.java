@@ -14,7 +14,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -223,10 +222,8 @@ public final class RestoreBenchmark {
             }
         }
 
-        private static int freePort() throws IOException {
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                return s.getLocalPort();
-            }
+        private static int freePort() {
+            return io.walstream.pgcluster.FreePort.loopback();
         }
     }
 

@@ -5,8 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.walstream.pgcluster.PgBinaries;
 import io.walstream.pgcluster.PgCluster;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -518,10 +516,6 @@ class HotStandbyGuideIT {
     }
 
     static int freePort() {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        } catch (IOException e) {
-            throw new AssertionError("no free port", e);
-        }
+        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

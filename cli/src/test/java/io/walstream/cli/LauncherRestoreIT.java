@@ -128,10 +128,7 @@ class LauncherRestoreIT {
 
     /** Starts {@code ./walstream serve}, waits until it answers, stops the launcher with SIGTERM; its exit code. */
     private int serveUntilStopped(Map<String, String> env, Path log) throws Exception {
-        int port;
-        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = io.walstream.pgcluster.FreePort.loopback();
         ProcessBuilder pb = new ProcessBuilder(LAUNCHER.toString(), "serve", "-D", archive.toString(), "--listen",
                 "127.0.0.1:" + port).redirectErrorStream(true).redirectOutput(log.toFile());
         pb.environment().remove("WALSTREAM_JAVA_OPTS");

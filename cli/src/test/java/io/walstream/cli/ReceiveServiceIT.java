@@ -6,7 +6,6 @@ import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -33,10 +32,7 @@ class ReceiveServiceIT {
 
     @Test
     void theUnitsCommandStreamsServesMetricsAndStopsCleanlyOnSigterm(@TempDir Path tmp) throws Exception {
-        int metricsPort;
-        try (ServerSocket s = new ServerSocket(0)) {
-            metricsPort = s.getLocalPort();
-        }
+        int metricsPort = io.walstream.pgcluster.FreePort.loopback();
         Path archive = tmp.resolve("archive");
         Path log = tmp.resolve("receive.log");
         List<String> command = new ArrayList<>();

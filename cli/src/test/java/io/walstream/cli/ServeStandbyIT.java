@@ -10,7 +10,6 @@ import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.TlsFiles;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -125,8 +124,6 @@ class ServeStandbyIT {
     }
 
     private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

@@ -19,7 +19,6 @@ import io.walstream.store.s3.S3Location;
 import io.walstream.store.s3.S3ProxyServer;
 import io.walstream.store.s3.S3Settings;
 import io.walstream.store.s3.S3WalStore;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -224,8 +223,6 @@ class SpoolLimitIT {
     }
 
     private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
+        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

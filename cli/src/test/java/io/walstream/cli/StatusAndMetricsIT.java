@@ -8,7 +8,6 @@ import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import java.io.PrintWriter;
 import java.io.StringWriter;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -54,10 +53,7 @@ class StatusAndMetricsIT {
     @Test
     void statusWithAConnectionAndMetricsDuringAReceive(@TempDir Path tmp) throws Exception {
         Path archive = tmp.resolve("archive");
-        int port;
-        try (ServerSocket s = new ServerSocket(0)) {
-            port = s.getLocalPort();
-        }
+        int port = io.walstream.pgcluster.FreePort.loopback();
         try (PgCluster pg = PgCluster.builder().name("status_primary").start()) {
             String conninfo = "host=127.0.0.1 sslmode=disable port=" + pg.port() + " user=" + pg.superuser()
                     + " password=" + pg.password() + " application_name=walstream_status";

@@ -2,8 +2,6 @@ package io.walstream.store.s3;
 
 import java.io.IOException;
 import java.net.HttpURLConnection;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -50,9 +48,7 @@ final class ServerProcesses {
     }
 
     static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-            return s.getLocalPort();
-        }
+        return io.walstream.pgcluster.FreePort.loopback();
     }
 
     /** Any HTTP answer (an anonymous request may be refused with 403) means the server is up. */
