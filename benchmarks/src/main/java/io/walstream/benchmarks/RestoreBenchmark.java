@@ -4,6 +4,7 @@ import io.walstream.archiver.compress.SegmentCompression;
 import io.walstream.archiver.receive.ArchiveReceiver;
 import io.walstream.archiver.receive.ReceiveOptions;
 import io.walstream.pgcluster.Directories;
+import io.walstream.pgcluster.FreePort;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
@@ -186,7 +187,7 @@ public final class RestoreBenchmark {
 
         /** Starts {@code command.server()} against {@code archive} and waits until its port accepts connections. */
         static Server start(Command command, Path archive, Path work) throws Exception {
-            int port = freePort();
+            int port = FreePort.loopback();
             String line = command.server().replace("%d", shellQuote(archive.toString()))
                     .replace("%P", Integer.toString(port));
             Path log = Files.createTempFile(work, "server-", ".log");
@@ -222,9 +223,6 @@ public final class RestoreBenchmark {
             }
         }
 
-        private static int freePort() {
-            return io.walstream.pgcluster.FreePort.loopback();
-        }
     }
 
     /** The medians (min to max) as an SVG bar chart. */

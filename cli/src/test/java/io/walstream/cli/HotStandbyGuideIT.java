@@ -2,6 +2,7 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.pgcluster.FreePort;
 import io.walstream.pgcluster.PgBinaries;
 import io.walstream.pgcluster.PgCluster;
 import java.io.IOException;
@@ -132,9 +133,9 @@ class HotStandbyGuideIT {
         private final PgBinaries binaries;
         private final String pgPath;
         private final String account;
-        private final int metricsPort = freePort();
+        private final int metricsPort = FreePort.loopback();
         /** Where the guide's archive.example.com:7480 ({@code receive --serve}) listens here. */
-        private final int servePort = freePort();
+        private final int servePort = FreePort.loopback();
         private final Map<String, Host> hosts = new LinkedHashMap<>();
         private PgCluster pg1;
         private Process receiver;
@@ -244,7 +245,7 @@ class HotStandbyGuideIT {
                     Host h = new Host(name, true);
                     Path dir = Files.createDirectories(tmp.resolve(name));
                     own(dir);
-                    h.server(freePort(), dir, dir.resolve("data"));
+                    h.server(FreePort.loopback(), dir, dir.resolve("data"));
                     hosts.put(name, h);
                 }
                 hosts.put("archive", new Host("archive", false));
@@ -513,9 +514,5 @@ class HotStandbyGuideIT {
         } catch (IOException e) {
             return "(unreadable: " + e + ")";
         }
-    }
-
-    static int freePort() {
-        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import io.walstream.archiver.verify.ArchiveVerifier;
 import io.walstream.archiver.verify.VerifyReport;
+import io.walstream.pgcluster.FreePort;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.StandbyOptions;
 import io.walstream.pgcluster.TlsFiles;
@@ -44,8 +45,8 @@ class ServeStandbyIT {
         // The standby's copy of the token, as a curl header file (-H @FILE), so it never shows in ps.
         Path header = Files.writeString(tmp.resolve("auth-header"),
                 "Authorization: Bearer " + Files.readString(tokenFile).strip() + "\n");
-        int receivePort = freePort();
-        int servePort = freePort();
+        int receivePort = FreePort.loopback();
+        int servePort = FreePort.loopback();
 
         try (PgCluster primary = PgCluster.builder().name("serve_primary").tls(true)
                 .setting("wal_retrieve_retry_interval", "1s").start()) {
@@ -76,7 +77,7 @@ class ServeStandbyIT {
                 assertThat(receiving.get(60, TimeUnit.SECONDS)).isZero();
                 primary.stop();
                 plainStandby.promote();
-                CompletableFuture<Integer> following = receive(archive, plainStandby, freePort());
+                CompletableFuture<Integer> following = receive(archive, plainStandby, FreePort.loopback());
                 awaitTrue(() -> Files.exists(archive.resolve("00000002.history")), following);
                 plainStandby.execute("INSERT INTO orders SELECT g, 'after failover' FROM generate_series(200001, 210000) g");
                 String end = plainStandby.switchWal();
@@ -121,9 +122,5 @@ class ServeStandbyIT {
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
-    }
-
-    private static int freePort() throws IOException {
-        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

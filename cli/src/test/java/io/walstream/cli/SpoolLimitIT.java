@@ -11,6 +11,7 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import io.walstream.archiver.store.WalStore;
+import io.walstream.pgcluster.FreePort;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
@@ -68,7 +69,7 @@ class SpoolLimitIT {
             System.setProperty("aws.accessKeyId", own.accessKey());
             System.setProperty("aws.secretAccessKey", own.secretKey());
             Path spool = tmp.resolve("spool");
-            int port = freePort();
+            int port = FreePort.loopback();
             int segment = primary.walSegmentSize();
             primary.execute("SELECT pg_create_physical_replication_slot('s3_slot', true)");
             CompletableFuture<ObjectStoreIT.Result> receiving = CompletableFuture.supplyAsync(() -> run(concat(
@@ -220,9 +221,5 @@ class SpoolLimitIT {
         } else {
             System.setProperty(property, value);
         }
-    }
-
-    private static int freePort() throws Exception {
-        return io.walstream.pgcluster.FreePort.loopback();
     }
 }

@@ -73,7 +73,7 @@ public final class PgCluster implements AutoCloseable {
         this.tlsRequired = b.tlsRequired;
         this.tls = b.tls || b.tlsRequired ? TlsFiles.generate(dir.resolve("tls")) : null;
         this.account = ServerAccount.get();
-        this.port = freePort();
+        this.port = FreePort.loopback();
         Map<String, String> settings = ConfigFiles.defaults(port, dir, auth, tls);
         settings.putAll(b.settings);
         this.config = new ConfigFiles(dataDir, account, tlsRequired, settings);
@@ -251,7 +251,7 @@ public final class PgCluster implements AutoCloseable {
                 process.killAll();
                 if (attempt < 5 && serverLog.since(logStart).contains("could not bind")) {
                     // Another process took the port between our check and the server's bind.
-                    port = freePort();
+                    port = FreePort.loopback();
                     config.put("port", Integer.toString(port));
                     config.writeSettings();
                     continue;
@@ -641,9 +641,6 @@ public final class PgCluster implements AutoCloseable {
                 + "\n--- last lines of " + serverLog.file() + " ---\n" + logTail(30), cause);
     }
 
-    private static int freePort() {
-        return FreePort.loopback();
-    }
 
     private static String randomPassword() {
         String alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnpqrstuvwxyz23456789";

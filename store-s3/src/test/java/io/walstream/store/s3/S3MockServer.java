@@ -1,5 +1,6 @@
 package io.walstream.store.s3;
 
+import io.walstream.pgcluster.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -46,7 +47,7 @@ public final class S3MockServer implements AutoCloseable {
     public static S3MockServer start() {
         try {
             Path base = Files.createTempDirectory("walstream-s3mock-");
-            return new S3MockServer(base.resolve("data"), ServerProcesses.freePort());
+            return new S3MockServer(base.resolve("data"), FreePort.loopback());
         } catch (IOException e) {
             throw new UncheckedIOException("could not start S3Mock", e);
         }

@@ -1,5 +1,6 @@
 package io.walstream.store.s3;
 
+import io.walstream.pgcluster.FreePort;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.URI;
@@ -50,7 +51,7 @@ public final class S3ProxyServer implements AutoCloseable {
     public static S3ProxyServer start() {
         try {
             Path base = Files.createTempDirectory("walstream-s3proxy-");
-            S3ProxyServer server = new S3ProxyServer(base.resolve("data"), ServerProcesses.freePort());
+            S3ProxyServer server = new S3ProxyServer(base.resolve("data"), FreePort.loopback());
             Files.createDirectories(server.baseDir);
             server.startProcess();
             return server;

@@ -8,7 +8,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.TimeUnit;
 
-/** What the test servers started as processes (S3Proxy, S3Mock) share: a free port, and waiting for an answer. */
+/** What the test servers started as processes (S3Proxy, S3Mock) share: their jar, waiting for an answer, stopping. */
 final class ServerProcesses {
 
     private ServerProcesses() {
@@ -47,9 +47,6 @@ final class ServerProcesses {
         }
     }
 
-    static int freePort() throws IOException {
-        return io.walstream.pgcluster.FreePort.loopback();
-    }
 
     /** Any HTTP answer (an anonymous request may be refused with 403) means the server is up. */
     static void awaitAnswer(String name, Process process, URI endpoint, Duration timeout, Path logFile) {
