@@ -124,13 +124,11 @@ public final class Simulator {
                 planNew(new Client(clients.random(i)), clients.fromMicros());
             }
         }
+        long firstReceipt = this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros();
         this.feedbackFrom = settings.feedbackSinceMicros() != StandbySettings.FEEDBACK_AFTER_FIRST_STATUS
-                ? settings.feedbackSinceMicros()
-                : (this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros())
-                        + Math.max(1, settings.statusIntervalMicros());
+                ? settings.feedbackSinceMicros() : firstReceipt + Math.max(1, settings.statusIntervalMicros());
         this.timerPhase = settings.progressTimerPhaseMicros() != StandbySettings.TIMER_FROM_FIRST_RECEIPT
-                ? settings.progressTimerPhaseMicros()
-                : (this.receipts.isEmpty() ? 0 : this.receipts.get(0).receivedMicros());
+                ? settings.progressTimerPhaseMicros() : firstReceipt;
     }
 
     /**
