@@ -41,10 +41,7 @@ final class ProtocolHandlerTest {
 
     @BeforeEach
     void streaming() {
-        handler = new ProtocolHandler(new ProtocolHandler.Login("rep", null,
-                Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
-        channel = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
-        channel.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
+        channel = loggedIn();
         assertThat(handler.ready).isCompleted();
         sink = new MemorySink();
         stream = new ReplicationStream(channel, handler, sink, 0x1000000, 1, Duration.ZERO);
@@ -52,6 +49,15 @@ final class ProtocolHandlerTest {
         assertThat(readQuery()).isEqualTo("START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
         channel.writeInbound(new CopyBothResponse(0, List.of()));
         assertThat(stream.started()).isCompleted();
+    }
+
+    /** A new handler, logged in and idle, in a channel of its own. */
+    private EmbeddedChannel loggedIn() {
+        handler = new ProtocolHandler(new ProtocolHandler.Login("rep", null,
+                Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
+        EmbeddedChannel ch = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
+        ch.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
+        return ch;
     }
 
     @AfterEach
@@ -113,10 +119,7 @@ final class ProtocolHandlerTest {
 
     @Test
     void startAtTheSwitchPointReturnsTheRowWithoutCopy() {
-        handler = new ProtocolHandler(new ProtocolHandler.Login("rep", null,
-                Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
-        EmbeddedChannel ch = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
-        ch.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
+        EmbeddedChannel ch = loggedIn();
         ReplicationStream s = new ReplicationStream(ch, handler, sink, 0x3000158, 1, Duration.ZERO);
         handler.startStream(s, "START_REPLICATION PHYSICAL 0/3000158 TIMELINE 1");
         ch.writeInbound(nextTimelineRow(), new DataRow(bytes("2"), bytes("0/3000158")),
@@ -127,10 +130,7 @@ final class ProtocolHandlerTest {
 
     @Test
     void aStopAskedForBeforeTheServerStartedCopyIsSentWhenItDoes() {
-        handler = new ProtocolHandler(new ProtocolHandler.Login("rep", null,
-                Map.of("user", "rep", "replication", "true"), ChannelBinding.PREFER), CLOCK);
-        EmbeddedChannel ch = new EmbeddedChannel(new FrontendMessageEncoder(), handler);
-        ch.writeInbound(Authentication.Ok.INSTANCE, ReadyForQuery.IDLE);
+        EmbeddedChannel ch = loggedIn();
         ReplicationStream s = new ReplicationStream(ch, handler, sink, 0x1000000, 1, Duration.ZERO);
         handler.startStream(s, "START_REPLICATION PHYSICAL 0/1000000 TIMELINE 1");
         ((ByteBuf) ch.readOutbound()).release();
