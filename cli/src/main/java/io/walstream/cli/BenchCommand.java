@@ -11,8 +11,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -233,14 +231,9 @@ final class BenchCommand implements Callable<Integer> {
     static List<String> javaCommand() throws IOException {
         String javaBin = Path.of(System.getProperty("java.home"), "bin", "java").toString();
         String classpath = System.getProperty("java.class.path");
-        if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)) {
-            try (JarFile jar = new JarFile(classpath)) {
-                Manifest manifest = jar.getManifest();
-                if (manifest != null && Walstream.class.getName().equals(
-                        manifest.getMainAttributes().getValue("Main-Class"))) {
-                    return List.of(javaBin, "-jar", classpath);
-                }
-            }
+        if (classpath.endsWith(".jar") && !classpath.contains(File.pathSeparator)
+                && DemoCommand.isRunnable(Path.of(classpath))) {
+            return List.of(javaBin, "-jar", classpath);
         }
         return List.of(javaBin, "-cp", classpath, Walstream.class.getName());
     }

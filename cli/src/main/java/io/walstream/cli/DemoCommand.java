@@ -450,7 +450,7 @@ final class DemoCommand implements Callable<Integer> {
     }
 
     /** The shaded jar names walstream's main class; the module's own jar holds the same classes but names none. */
-    private static boolean isRunnable(Path jar) {
+    static boolean isRunnable(Path jar) {
         try (java.util.jar.JarFile z = new java.util.jar.JarFile(jar.toFile())) {
             java.util.jar.Manifest manifest = z.getManifest();
             return manifest != null && Walstream.class.getName().equals(
