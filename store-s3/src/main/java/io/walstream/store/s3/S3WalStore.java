@@ -113,6 +113,7 @@ public final class S3WalStore implements WalStore {
                 // SDK's default (a CRC32 on every PUT, 2.30+) is what some S3-compatible stores answer 501 to.
                 .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED)
                 .responseChecksumValidation(ResponseChecksumValidation.WHEN_REQUIRED)
+                .putAuthScheme(Md5BoundSigner.scheme())
                 .overrideConfiguration(c -> c.retryStrategy(
                         AwsRetryStrategy.standardRetryStrategy().toBuilder().maxAttempts(MAX_ATTEMPTS).build()))
                 .forcePathStyle(settings.pathStyle());

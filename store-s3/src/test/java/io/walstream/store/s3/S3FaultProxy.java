@@ -43,6 +43,8 @@ public final class S3FaultProxy implements AutoCloseable {
     private final AtomicInteger puts = new AtomicInteger();
     private final AtomicInteger droppedResponses = new AtomicInteger();
     private final AtomicInteger conditionalRefusals = new AtomicInteger();
+    private final AtomicInteger corruptNextPutBody = new AtomicInteger();
+    private final java.util.Set<String> payloadHashes = java.util.concurrent.ConcurrentHashMap.newKeySet();
 
     private S3FaultProxy(URI backend) throws IOException {
         this.backend = backend;
@@ -78,6 +80,16 @@ public final class S3FaultProxy implements AutoCloseable {
     /** The next {@code n} PUTs reach the server, but their answers are dropped (the connection is reset). */
     public void dropNextPutResponses(int n) {
         dropNextPutResponse.set(n);
+    }
+
+    /** The next {@code n} PUTs with a body reach the server with one byte of it flipped, as a bad link would. */
+    public void corruptNextPutBodies(int n) {
+        corruptNextPutBody.set(n);
+    }
+
+    /** Every {@code x-amz-content-sha256} seen on a PUT of a non-empty object (UNSIGNED-PAYLOAD, STREAMING-…, a hash). */
+    public java.util.Set<String> payloadHashes() {
+        return payloadHashes;
     }
 
     public int puts() {
@@ -139,6 +151,14 @@ public final class S3FaultProxy implements AutoCloseable {
             boolean put = method.equals("PUT");
             if (put) {
                 puts.incrementAndGet();
+                boolean content = !"0".equals(headers.getOrDefault("x-amz-decoded-content-length",
+                        headers.get("content-length")));
+                if (content) {
+                    payloadHashes.add(headers.getOrDefault("x-amz-content-sha256", "none"));
+                    if (corruptNextPutBody.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+                        body[body.length / 2] ^= 0x01;
+                    }
+                }
             }
             if (failNext.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
                 answer(out, 503, "Service Unavailable", "SlowDown", "Please reduce your request rate.");

@@ -134,6 +134,29 @@ class S3WalStoreIT {
         }
     }
 
+    /**
+     * Over plain http a PUT with Content-MD5 leaves its payload unsigned (Md5BoundSigner): the store's MD5 check is
+     * then what stands between a damaged body and an archived segment, so a flipped byte must still be refused.
+     */
+    @Test
+    void aBodyDamagedOnTheWayIsRefusedByTheStoreThoughThePayloadIsUnsigned() throws IOException {
+        String bucket = SERVER.createBucket();
+        Path segment = file(SEGMENT, 1 << 20, 9);
+        try (S3FaultProxy proxy = S3FaultProxy.start(SERVER.endpoint());
+                S3WalStore store = store(proxy.endpoint(), bucket, "p", SERVER.secretKey())) {
+            store.put("00000002.history", file("h", 10, 8)); // settles the checksum header first
+            assertThat(store.checksumHeader()).isEqualTo("Content-MD5");
+            assertThat(proxy.payloadHashes()).as("one hash, the MD5, not a second over the payload")
+                    .containsExactly("UNSIGNED-PAYLOAD");
+            proxy.corruptNextPutBodies(1);
+            assertThatThrownBy(() -> store.put(SEGMENT, segment)).isInstanceOf(S3StoreException.class)
+                    .hasMessageContaining("PUT s3://" + bucket + "/p/" + SEGMENT).hasMessageContaining("BadDigest");
+            assertThat(SERVER.objectFile(bucket, "p/" + SEGMENT)).doesNotExist();
+            assertThat(store.put(SEGMENT, segment)).isEqualTo(WalStore.PutOutcome.STORED);
+            assertThat(SERVER.objectFile(bucket, "p/" + SEGMENT)).hasSameBinaryContentAs(segment);
+        }
+    }
+
     @Test
     void aPutWhoseAnswerWasLostIsRecognisedOnRetryInBothModes() throws IOException {
         for (boolean conditional : new boolean[] {false, true}) {

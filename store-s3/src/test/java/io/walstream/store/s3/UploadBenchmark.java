@@ -23,6 +23,7 @@ import software.amazon.awssdk.core.sync.RequestBody;
 import software.amazon.awssdk.http.urlconnection.UrlConnectionHttpClient;
 import software.amazon.awssdk.regions.Region;
 import software.amazon.awssdk.services.s3.S3Client;
+import software.amazon.awssdk.services.s3.S3ClientBuilder;
 
 /**
  * Upload throughput into S3Proxy: walstream's spool uploader (S3WalStore: probe, lookups, checksums, the identity
@@ -91,16 +92,21 @@ public final class UploadBenchmark {
     }
 
     /**
-     * Seconds for c threads putting every file with a plain S3Client (no checksum: S3Proxy refuses the SDK's), or
-     * with each file's Content-MD5 computed by the putting thread.
+     * Seconds for c threads putting every file with a plain S3Client (no checksum: S3Proxy refuses the SDK's; over
+     * http the SDK signs each payload chunk), or with each file's Content-MD5 computed by the putting thread and the
+     * payload left unsigned, as walstream sends it (Md5BoundSigner).
      */
     static double sdkLoop(S3ProxyServer server, StaticCredentialsProvider credentials, List<Path> files, int c,
             boolean contentMd5) throws Exception {
         String bucket = server.createBucket();
-        try (S3Client client = S3Client.builder().credentialsProvider(credentials).region(Region.US_EAST_1)
+        S3ClientBuilder builder = S3Client.builder().credentialsProvider(credentials).region(Region.US_EAST_1)
                 .endpointOverride(server.endpoint()).forcePathStyle(true)
                 .httpClientBuilder(UrlConnectionHttpClient.builder())
-                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED).build()) {
+                .requestChecksumCalculation(RequestChecksumCalculation.WHEN_REQUIRED);
+        if (contentMd5) {
+            builder.putAuthScheme(Md5BoundSigner.scheme()); // signed as walstream signs it: the MD5, no payload hash
+        }
+        try (S3Client client = builder.build()) {
             ConcurrentLinkedQueue<Path> queue = new ConcurrentLinkedQueue<>(files);
             AtomicReference<Throwable> error = new AtomicReference<>();
             long t0 = System.nanoTime();
