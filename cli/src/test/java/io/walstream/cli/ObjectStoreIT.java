@@ -2,10 +2,12 @@ package io.walstream.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.walstream.archiver.store.ArchiveDirectory;
 import io.walstream.archiver.store.WalStore;
 import io.walstream.pgcluster.PgCluster;
 import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.WalFileName;
+import io.walstream.protocol.WalSegmentSize;
 import io.walstream.store.s3.S3Location;
 import io.walstream.store.s3.S3ProxyServer;
 import io.walstream.store.s3.S3Settings;
@@ -127,6 +129,66 @@ class ObjectStoreIT {
             assertThat(status.out()).contains("\"systemIdentifier\": \"" + primary.systemIdentifier() + "\"")
                     .contains("\"directory\": \"" + location + "\"").contains("\"freeBytes\": null");
         }
+    }
+
+    /**
+     * restore_command from S3 fetches the next segments in the background into pg_wal/.walstream-prefetch, and a
+     * later call takes its segment from there without asking the store: here the store no longer has them.
+     */
+    @Test
+    void restoreFromS3PrefetchesTheNextSegmentsAndTakesThemWithoutTheStore() throws Exception {
+        String location = "s3://" + S3.createBucket() + "/pf";
+        ArchiveDirectory spool = ArchiveDirectory.create(tmp.resolve("spool"));
+        spool.bindTo(7, WalSegmentSize.DEFAULT);
+        List<String> segments = new ArrayList<>();
+        try (S3WalStore store = store(location)) {
+            store.put(ArchiveDirectory.IDENTITY_FILE, spool.resolve(ArchiveDirectory.IDENTITY_FILE));
+            byte[] bytes = new byte[WalSegmentSize.DEFAULT.bytes()];
+            for (int i = 1; i <= 5; i++) {
+                String name = WalFileName.of(1, i, WalSegmentSize.DEFAULT).segmentName();
+                new java.util.Random(i).nextBytes(bytes);
+                store.put(name, Files.write(spool.resolve(name), bytes));
+                segments.add(name);
+            }
+        }
+        Path pgWal = Files.createDirectories(tmp.resolve("data").resolve("pg_wal"));
+        Path target = pgWal.resolve("RECOVERYXLOG");
+        Path prefetched = pgWal.resolve(".walstream-prefetch");
+
+        Result first = restoreProcess(segments.get(0), target, location, "--prefetch", "3");
+        assertThat(first.code()).as(first.out()).isZero();
+        assertThat(target).hasSameBinaryContentAs(spool.resolve(segments.get(0)));
+        io.walstream.pgcluster.junit.Await.until("three segments prefetched", Duration.ofSeconds(90),
+                () -> Stream.of(1, 2, 3).allMatch(i -> Files.exists(prefetched.resolve(segments.get(i)))));
+
+        try (S3WalStore store = store(location)) {
+            store.deleteAll(segments.subList(1, 4));
+        }
+        Result second = restoreProcess(segments.get(1), target, location, "--prefetch", "3", "-v");
+        assertThat(second.code()).as(second.out()).isZero();
+        assertThat(second.out()).contains("(prefetched)");
+        assertThat(target).hasSameBinaryContentAs(spool.resolve(segments.get(1)));
+        assertThat(prefetched.resolve(segments.get(1))).doesNotExist();
+
+        Result gone = restoreProcess(segments.get(1), target, location, "--prefetch", "0");
+        assertThat(gone.code()).as("taken once; the store has it no more").isEqualTo(1);
+    }
+
+    /** {@code walstream restore} as PostgreSQL runs it: a new process, credentials in its environment. */
+    static Result restoreProcess(String walFile, Path target, String location, String... more) throws Exception {
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        List<String> command = new ArrayList<>(List.of(java, "-jar", Path.of("target", "walstream.jar").toString(),
+                "restore", walFile, target.toString(), "-D", location));
+        command.addAll(List.of(s3Flags()));
+        command.addAll(List.of(more));
+        ProcessBuilder pb = new ProcessBuilder(command).redirectErrorStream(true);
+        pb.environment().put("AWS_ACCESS_KEY_ID", S3.accessKey());
+        pb.environment().put("AWS_SECRET_ACCESS_KEY", S3.secretKey());
+        pb.environment().put("AWS_EC2_METADATA_DISABLED", "true");
+        Process p = pb.start();
+        String output = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        return new Result(p.exitValue(), output, output);
     }
 
     @Test
