@@ -3,17 +3,11 @@ package io.walstream.cli;
 import io.walstream.archiver.store.PrefetchDirectory;
 import io.walstream.archiver.store.WalRestore;
 import io.walstream.archiver.store.WalStore;
-import io.walstream.protocol.WalSegmentSize;
-import java.io.File;
-import java.io.IOException;
 import java.io.PrintWriter;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
-import java.util.stream.Collectors;
-import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -49,13 +43,15 @@ final class RestoreCommand implements Callable<Integer> {
             + "fed only from the archive replays WAL before its segment completes.")
     boolean partial;
 
-    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "8", description = "From s3://: fetch the next N"
+    @Option(names = "--prefetch", paramLabel = "N", defaultValue = "" + PrefetchFiller.DEFAULT_COUNT,
+            description = "From s3://: fetch the next N"
             + " segments in the background into pg_wal/" + PrefetchDirectory.NAME + ", from where the next calls take"
             + " them with a rename (default: ${DEFAULT-VALUE}; 0: off). A directory archive is read in place.")
     int prefetch;
 
-    /** The background filler {@link #startFiller} runs: fetches the --prefetch segments after WALFILE, restores none. */
-    @Option(names = "--fill-prefetch", hidden = true, description = "Internal: the background filler of --prefetch.")
+    /** The background filler PrefetchFiller starts: fetches the --prefetch segments after WALFILE, restores none. */
+    @Option(names = PrefetchFiller.FILL_OPTION, hidden = true,
+            description = "Internal: the background filler of --prefetch.")
     boolean fillPrefetch;
 
     @Option(names = {"-v", "--verbose"}, description = "Say what was restored or not found.")
@@ -99,10 +95,16 @@ final class RestoreCommand implements Callable<Integer> {
                 restored = WalRestore.restore(store, walFile, target, partial);
             }
         }
-        if (restored && prefetch > 0 && WalRestore.isSegmentName(walFile)
-                && ahead.ahead(walFile, prefetch, WalSegmentSize.ofBytes((int) Files.size(target))) <= prefetch / 2
-                && !ahead.filling()) {
-            startFiller(ahead);
+        if (restored && prefetch > 0 && WalRestore.isSegmentName(walFile)) {
+            List<String> restoreArgs = new ArrayList<>(List.of("restore", walFile, target.toAbsolutePath().toString(),
+                    "-D", directory, "--prefetch", String.valueOf(prefetch)));
+            if (s3.endpoint != null) {
+                restoreArgs.addAll(List.of("--s3-endpoint", s3.endpoint.toString()));
+            }
+            if (s3.pathStyle) {
+                restoreArgs.add("--s3-path-style");
+            }
+            PrefetchFiller.startIfLow(ahead, walFile, target, prefetch, restoreArgs);
         }
         if (verbose) {
             err.printf("walstream restore: %s %s%n", walFile, !restored ? "not in the archive"
@@ -112,28 +114,4 @@ final class RestoreCommand implements Callable<Integer> {
         return restored ? 0 : 1;
     }
 
-    /**
-     * Starts {@code walstream restore --fill-prefetch} in the background, with this JVM's java and class path and the
-     * environment (the store's credentials) this process has, and returns at once: PostgreSQL waits for this process
-     * only. Its output goes to {@code .filler.log} in the prefetch directory, for a user wondering why nothing is
-     * prefetched; when it fails, restore_command fetches each segment itself.
-     */
-    private void startFiller(PrefetchDirectory ahead) throws IOException {
-        Files.createDirectories(ahead.path());
-        String java = ProcessHandle.current().info().command()
-                .orElse(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        String classPath = Stream.of(System.getProperty("java.class.path").split(File.pathSeparator))
-                .map(p -> Path.of(p).toAbsolutePath().toString()).collect(Collectors.joining(File.pathSeparator));
-        List<String> command = new ArrayList<>(List.of(java, "-XX:+UseSerialGC", "-cp", classPath,
-                Walstream.class.getName(), "restore", walFile, target.toAbsolutePath().toString(), "-D", directory,
-                "--prefetch", String.valueOf(prefetch), "--fill-prefetch"));
-        if (s3.endpoint != null) {
-            command.addAll(List.of("--s3-endpoint", s3.endpoint.toString()));
-        }
-        if (s3.pathStyle) {
-            command.add("--s3-path-style");
-        }
-        new ProcessBuilder(command).redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
-                .redirectErrorStream(true).redirectOutput(ahead.path().resolve(".filler.log").toFile()).start();
-    }
 }

@@ -56,6 +56,9 @@ public final class Walstream implements Callable<Integer> {
         if (restore != null) {
             OneShotRestore.main(restore); // restore_command: one process per WAL file, so no command tree
         }
+        if (PrefetchFiller.takePrefetched(args)) {
+            System.exit(0); // restore_command from object storage, the segment already fetched: a rename
+        }
         System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
     }
 
