@@ -54,6 +54,9 @@ final class RestoreCommand implements Callable<Integer> {
             description = "Internal: the background filler of --prefetch.")
     boolean fillPrefetch;
 
+    /** How long a filler waits for the next segment to be asked for before it exits. */
+    static final java.time.Duration FILLER_IDLE = java.time.Duration.ofSeconds(30);
+
     @Option(names = {"-v", "--verbose"}, description = "Say what was restored or not found.")
     boolean verbose;
 
@@ -89,10 +92,13 @@ final class RestoreCommand implements Callable<Integer> {
             }
             try (WalStore store = location.open(s3.settings())) {
                 if (fillPrefetch) {
-                    ahead.fill(store, walFile, prefetch);
+                    ahead.fill(store, walFile, prefetch, FILLER_IDLE);
                     return 0;
                 }
                 restored = WalRestore.restore(store, walFile, target, partial);
+                if (restored && prefetch > 0) {
+                    ahead.asked(walFile); // a running filler moves on from it
+                }
             }
         }
         if (restored && prefetch > 0 && WalRestore.isSegmentName(walFile)) {

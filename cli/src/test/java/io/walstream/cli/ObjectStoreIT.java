@@ -172,6 +172,15 @@ class ObjectStoreIT {
 
         Result gone = restoreProcess(segments.get(1), target, location, "--prefetch", "0");
         assertThat(gone.code()).as("taken once; the store has it no more").isEqualTo(1);
+        deleteRecursively(prefetched); // the filler, waiting for the next ask, sees it gone and exits
+    }
+
+    static void deleteRecursively(Path dir) throws IOException {
+        try (Stream<Path> all = Files.walk(dir)) {
+            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
+                Files.deleteIfExists(p);
+            }
+        }
     }
 
     /** {@code walstream restore} as PostgreSQL runs it: a new process, credentials in its environment. */

@@ -18,7 +18,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
@@ -34,13 +33,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class PrefetchDirectory {
 
-    private static final Logger log = LoggerFactory.getLogger(PrefetchDirectory.class);
-
     /** The directory's name inside {@code pg_wal}. */
     public static final String NAME = ".walstream-prefetch";
     private static final String LOCK = ".lock";
     private static final String FETCHED = ".fetched";
+    private static final String ASKED = ".asked";
     private static final int MAX_PARALLEL_FETCHES = 4;
+    private static final long ASK_POLL_MILLIS = 50;
 
     private final Path dir;
 
@@ -65,10 +64,11 @@ public final class PrefetchDirectory {
         try {
             Files.move(dir.resolve(walFileName), target, StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
-            return true;
         } catch (NoSuchFileException e) {
             return false;
         }
+        asked(walFileName);
+        return true;
     }
 
     /** How many of the {@code count} segments after {@code walFileName} are here. */
@@ -103,12 +103,13 @@ public final class PrefetchDirectory {
     }
 
     /**
-     * Fetches those of the {@code count} segments after {@code walFileName} that are not here yet, up to four at a
-     * time, and removes every other file. Returns how many it fetched, or -1 when another filler holds the lock.
-     * A segment the store does not have (yet) is left out; a failure is logged and left to restore_command, which
-     * then fetches the segment itself.
+     * Keeps the {@code count} segments after the last one asked for here ({@link #asked}, at least
+     * {@code walFileName}), fetching up to four at a time, and removes every other file. Returns after one pass when
+     * {@code idle} is zero, else once no segment was asked for during {@code idle}, with how many it fetched; -1 when
+     * another filler holds the lock. A segment the store does not have (yet) is left out and looked for again on the
+     * next ask; a failure is logged and left to restore_command, which then fetches the segment itself.
      */
-    public int fill(WalStore store, String walFileName, int count) throws IOException {
+    public int fill(WalStore store, String walFileName, int count, java.time.Duration idle) throws IOException {
         Files.createDirectories(dir);
         try (FileChannel lockFile = FileChannel.open(dir.resolve(LOCK), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock lock = tryLock(lockFile)) {
@@ -117,34 +118,91 @@ public final class PrefetchDirectory {
             }
             WalSegmentSize size = WalRestore.expectedSegmentSize(store).map(WalSegmentSize::ofBytes)
                     .orElse(WalSegmentSize.DEFAULT);
-            Set<String> wanted = new LinkedHashSet<>(following(walFileName, count, size));
-            removeAllBut(wanted);
-            List<String> missing = wanted.stream().filter(n -> !Files.exists(dir.resolve(n))).toList();
-            if (missing.isEmpty()) {
-                return 0;
-            }
-            ExecutorService fetchers = Executors.newFixedThreadPool(Math.min(MAX_PARALLEL_FETCHES, missing.size()));
+            ExecutorService fetchers = Executors.newFixedThreadPool(MAX_PARALLEL_FETCHES);
             try {
-                List<Future<Boolean>> fetches = new ArrayList<>();
-                for (String name : missing) {
-                    fetches.add(fetchers.submit(() -> fetch(store, name)));
-                }
                 int fetched = 0;
-                for (int i = 0; i < fetches.size(); i++) {
-                    try {
-                        fetched += fetches.get(i).get() ? 1 : 0;
-                    } catch (java.util.concurrent.ExecutionException e) {
-                        log.warn("could not prefetch {}: {}", missing.get(i), e.getCause().getMessage());
-                    } catch (InterruptedException e) {
-                        Thread.currentThread().interrupt();
-                        throw new IOException("interrupted while prefetching", e);
+                String base = later(walFileName, asked());
+                while (true) {
+                    fetched += fillOnce(store, base, count, size, fetchers);
+                    if (idle.isZero()) {
+                        return fetched;
+                    }
+                    String from = base;
+                    long deadline = System.nanoTime() + idle.toNanos();
+                    while (base.equals(from)) {
+                        if (System.nanoTime() - deadline > 0 || !Files.isDirectory(dir)) {
+                            return fetched;
+                        }
+                        Thread.sleep(ASK_POLL_MILLIS);
+                        base = later(base, asked());
                     }
                 }
-                return fetched;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while prefetching", e);
             } finally {
                 fetchers.shutdownNow();
             }
         }
+    }
+
+    private int fillOnce(WalStore store, String base, int count, WalSegmentSize size, ExecutorService fetchers)
+            throws IOException, InterruptedException {
+        Set<String> wanted = new LinkedHashSet<>(following(base, count, size));
+        removeAllBut(wanted);
+        List<String> missing = wanted.stream().filter(n -> !Files.exists(dir.resolve(n))).toList();
+        List<Future<Boolean>> fetches = new ArrayList<>();
+        for (String name : missing) {
+            // asked for meanwhile: restore_command fetches it itself, and it is gone from here already
+            fetches.add(fetchers.submit(() -> askedFor(name) || fetch(store, name)));
+        }
+        int fetched = 0;
+        for (int i = 0; i < fetches.size(); i++) {
+            try {
+                fetched += fetches.get(i).get() && Files.exists(dir.resolve(missing.get(i))) ? 1 : 0;
+            } catch (java.util.concurrent.ExecutionException e) {
+                LoggerFactory.getLogger(PrefetchDirectory.class)
+                        .warn("could not prefetch {}: {}", missing.get(i), e.getCause().getMessage());
+            }
+        }
+        return fetched;
+    }
+
+    /**
+     * Notes that restore_command asked for {@code walFileName}, so that a running filler moves on from it instead of
+     * fetching what was just taken (or fetched without it).
+     */
+    public void asked(String walFileName) throws IOException {
+        if (!WalRestore.isSegmentName(walFileName) || !Files.isDirectory(dir)) {
+            return;
+        }
+        Path tmp = dir.resolve(ASKED + "." + ProcessHandle.current().pid());
+        Files.writeString(tmp, walFileName);
+        Files.move(tmp, dir.resolve(ASKED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+    }
+
+    /** The segment last asked for, or null. */
+    String asked() {
+        try {
+            String name = Files.readString(dir.resolve(ASKED)).strip();
+            return WalRestore.isSegmentName(name) ? name : null;
+        } catch (IOException e) {
+            return null;
+        }
+    }
+
+    /** Whether restore_command has asked for {@code name} or a later segment on its timeline. */
+    private boolean askedFor(String name) {
+        String last = asked();
+        return last != null && last.regionMatches(0, name, 0, 8) && last.compareTo(name) >= 0;
+    }
+
+    /** The later of two segment names on the same timeline; {@code current} when {@code other} is on another. */
+    private static String later(String current, String other) {
+        if (other == null || !other.regionMatches(0, current, 0, 8)) {
+            return current;
+        }
+        return other.compareTo(current) > 0 ? other : current;
     }
 
     /**

@@ -9,6 +9,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
+import java.util.Arrays;
 import java.util.Random;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,7 +44,7 @@ final class PrefetchDirectoryTest {
     @Test
     void fillsTheNextSegmentsAndATakeHandsOneOver() throws Exception {
         assertThat(prefetch.path()).isEqualTo(tmp.resolve("pg_wal").resolve(".walstream-prefetch"));
-        assertThat(prefetch.fill(store, segment(1), 3)).isEqualTo(3);
+        assertThat(prefetch.fill(store, segment(1), 3, Duration.ZERO)).isEqualTo(3);
         assertThat(here()).containsExactly(segment(2), segment(3), segment(4));
         assertThat(prefetch.ahead(segment(1), 3, SIZE)).isEqualTo(3);
 
@@ -51,20 +53,47 @@ final class PrefetchDirectoryTest {
         assertThat(prefetch.take(segment(2), target)).as("taken once").isFalse();
         assertThat(prefetch.take("00000002.history", target)).as("only segments are prefetched").isFalse();
 
-        assertThat(prefetch.fill(store, segment(2), 3)).as("only what is not here yet").isEqualTo(1);
+        assertThat(prefetch.fill(store, segment(2), 3, Duration.ZERO)).as("only what is not here yet").isEqualTo(1);
         assertThat(here()).containsExactly(segment(3), segment(4), segment(5));
         assertThat(Files.readAllBytes(prefetch.path().resolve(segment(5)))).isEqualTo(content(5));
     }
 
     @Test
     void keepsOnlyTheSegmentsWantedNextAndWhatTheStoreHas() throws Exception {
-        prefetch.fill(store, segment(1), 4);
+        prefetch.fill(store, segment(1), 4, Duration.ZERO);
         Files.write(prefetch.path().resolve(segment(9) + ".fetched"), new byte[] {1}); // a fetch cut by a crash
         // recovery went elsewhere (a timeline switch, a restart further on): the rest is removed
-        assertThat(prefetch.fill(store, segment(5), 3)).isEqualTo(1);
+        assertThat(prefetch.fill(store, segment(5), 3, Duration.ZERO)).isEqualTo(1);
         assertThat(here()).containsExactly(segment(6));
-        assertThat(prefetch.fill(store, segment(6), 2)).as("the archive ends at 6").isZero();
+        assertThat(prefetch.fill(store, segment(6), 2, Duration.ZERO)).as("the archive ends at 6").isZero();
         assertThat(here()).isEmpty();
+    }
+
+    @Test
+    void aRunningFillerFollowsWhatIsAskedForAndStopsWhenNothingIs() throws Exception {
+        java.util.concurrent.CompletableFuture<Integer> filler = java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return prefetch.fill(store, segment(1), 2, Duration.ofSeconds(2));
+            } catch (java.io.IOException e) {
+                throw new java.io.UncheckedIOException(e);
+            }
+        });
+        awaitHere(segment(2), segment(3));
+        assertThat(prefetch.take(segment(2), target)).isTrue();
+        awaitHere(segment(3), segment(4)); // the same filler moved on
+        prefetch.asked(segment(4)); // fetched by restore_command itself
+        awaitHere(segment(5), segment(6));
+        assertThat(filler.get(30, java.util.concurrent.TimeUnit.SECONDS)).as("exits after 2 s without an ask")
+                .isEqualTo(5);
+        assertThat(prefetch.filling()).isFalse();
+    }
+
+    private void awaitHere(String... names) throws Exception {
+        long deadline = System.nanoTime() + 30_000_000_000L;
+        while (!Arrays.equals(here(), names)) {
+            assertThat(System.nanoTime() - deadline).as("prefetched: " + Arrays.toString(here())).isNegative();
+            Thread.sleep(20);
+        }
     }
 
     @Test
@@ -74,7 +103,7 @@ final class PrefetchDirectoryTest {
         try (FileChannel ch = FileChannel.open(prefetch.path().resolve(".lock"), StandardOpenOption.CREATE,
                 StandardOpenOption.WRITE); FileLock held = ch.lock()) {
             assertThat(prefetch.filling()).isTrue();
-            assertThat(prefetch.fill(store, segment(1), 3)).isEqualTo(-1);
+            assertThat(prefetch.fill(store, segment(1), 3, Duration.ZERO)).isEqualTo(-1);
         }
         assertThat(here()).isEmpty();
         assertThat(prefetch.filling()).isFalse();
@@ -83,11 +112,14 @@ final class PrefetchDirectoryTest {
     @Test
     void aSegmentOfTheWrongSizeIsNotPrefetched() throws Exception {
         Files.write(store.resolve(segment(3)), new byte[100]); // damaged in the archive
-        assertThat(prefetch.fill(store, segment(1), 3)).isEqualTo(2);
+        assertThat(prefetch.fill(store, segment(1), 3, Duration.ZERO)).isEqualTo(2);
         assertThat(here()).containsExactly(segment(2), segment(4));
     }
 
     private String[] here() throws Exception {
+        if (!Files.isDirectory(prefetch.path())) {
+            return new String[0];
+        }
         try (Stream<Path> files = Files.list(prefetch.path())) {
             return files.map(p -> p.getFileName().toString()).filter(n -> !n.startsWith(".")).sorted()
                     .toArray(String[]::new);
