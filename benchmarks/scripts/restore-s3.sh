@@ -4,13 +4,14 @@
 # (filesystem backend) on this machine. Prints milliseconds per segment and the ratio to cp.
 #
 #   SEGMENTS=32 ROUNDS=3 benchmarks/scripts/restore-s3.sh
+#   REPLAY_MS=200 …   # pause that long after each call, untimed, as a standby replays the segment before the next
 #
 # Needs: the repository's launcher (./walstream, which builds the jar on first use), S3Proxy's jar
 # (store-s3/target/s3proxy/s3proxy.jar, from ./mvnw -B -DskipTests -pl store-s3 -am package) and curl.
 set -euo pipefail
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 S3PROXY_JAR="${S3PROXY_JAR:-$root/store-s3/target/s3proxy/s3proxy.jar}"
-SEGMENTS="${SEGMENTS:-32}"; ROUNDS="${ROUNDS:-3}"; S3_PORT="${S3_PORT:-17491}"
+SEGMENTS="${SEGMENTS:-32}"; ROUNDS="${ROUNDS:-3}"; S3_PORT="${S3_PORT:-17491}"; REPLAY_MS="${REPLAY_MS:-0}"
 work="${WORK:-/tmp/walstream-restore-s3}"
 rm -rf "$work"; mkdir -p "$work/s3/bench/wal" "$work/local" "$work/pg_wal"
 pids=()
@@ -50,6 +51,7 @@ run() { # label, then the command with %f and %p
     ns=$(( ns + $(date +%s%N) - t0 ))
     # checked outside the timed part, as PostgreSQL would read it
     cmp -s "$work/pg_wal/RECOVERYXLOG" "$work/local/$f" || { echo "$label: $f differs" >&2; exit 1; }
+    if [ "$REPLAY_MS" -gt 0 ]; then sleep "$(awk -v m="$REPLAY_MS" 'BEGIN { print m / 1000 }')"; fi
   done
   local ms=$(( ns / 1000000 ))
   # a filler waits 30 s for the next ask before it exits: not into the next run
@@ -57,7 +59,7 @@ run() { # label, then the command with %f and %p
   echo "$label $(( ms / SEGMENTS ))"
 }
 
-echo "$SEGMENTS segments of 16 MB, $ROUNDS rounds; ms per segment"
+echo "$SEGMENTS segments of 16 MB, $ROUNDS rounds, ${REPLAY_MS} ms between calls; ms per segment"
 for r in $(seq 1 "$ROUNDS"); do
   cp_ms=$(run cp cp "$work/local/%f" %p | awk '{print $2}')
   none=$(run none "$root/walstream" restore %f %p "${s3[@]}" --prefetch 0 | awk '{print $2}')

@@ -45,6 +45,52 @@ class LauncherRestoreIT {
         return new Run(p.exitValue(), output);
     }
 
+    /**
+     * From object storage, a segment the filler already fetched is taken by the launcher itself: one rename, no
+     * JVM (JAVA names no program here), the segment noted for the filler; with few left and no filler running, it
+     * starts one.
+     */
+    @Test
+    void aPrefetchedSegmentIsRenamedByTheLauncherWithoutAJvm() throws Exception {
+        Path prefetched = Files.createDirectories(pgWal.resolve(".walstream-prefetch"));
+        byte[] bytes = new byte[16 << 20];
+        for (int i = 3; i <= 6; i++) {
+            bytes[0] = (byte) i;
+            Files.write(prefetched.resolve(String.format("%08X%08X%08X", 1, 0, i)), bytes);
+        }
+        Path target = pgWal.resolve("RECOVERYXLOG");
+        String[] restore = {"restore", SEGMENT, target.toString(), "-D", "s3://bucket/prefix", "--s3-endpoint",
+            "http://127.0.0.1:1", "--prefetch", "4", "-v"};
+        Run taken = launch(Map.of("JAVA", "/nonexistent/java"), restore);
+        assertThat(taken.exit()).as(taken.output()).isZero();
+        assertThat(taken.output()).contains("(prefetched)");
+        assertThat(Files.readAllBytes(target)[0]).isEqualTo((byte) 3);
+        assertThat(prefetched.resolve(SEGMENT)).doesNotExist();
+        assertThat(Files.readString(prefetched.resolve(".asked")).strip()).isEqualTo(SEGMENT);
+        assertThat(prefetched.resolve(".filler.log")).as("3 of 4 left: no filler").doesNotExist();
+
+        restore[1] = "000000010000000000000004";
+        Run second = launch(Map.of(), restore); // 2 of 4 left: a filler is started (its store is not there)
+        assertThat(second.exit()).as(second.output()).isZero();
+        assertThat(Files.readAllBytes(target)[0]).isEqualTo((byte) 4);
+        io.walstream.pgcluster.junit.Await.until("the filler started and said why it gives up",
+                java.time.Duration.ofSeconds(90), () -> readQuietly(prefetched.resolve(".filler.log"))
+                        .contains("walstream restore"));
+
+        restore[1] = "000000010000000000000009";
+        restore[8] = "0";
+        Run off = launch(Map.of("JAVA", "/nonexistent/java"), restore);
+        assertThat(off.exit()).as("--prefetch 0 is the JVM's path").isNotZero();
+    }
+
+    private static String readQuietly(Path file) {
+        try {
+            return Files.readString(file);
+        } catch (java.io.IOException e) {
+            return "";
+        }
+    }
+
     @Test
     void restoreWritesItsClassArchiveOnceThenMapsIt() throws Exception {
         assertThat(SystemdUnit.ROOT.resolve("cli/target/walstream.jar")).as("packaged before the ITs").exists();

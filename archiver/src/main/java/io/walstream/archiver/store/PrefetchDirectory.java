@@ -38,6 +38,7 @@ public final class PrefetchDirectory {
     private static final String LOCK = ".lock";
     private static final String FETCHED = ".fetched";
     private static final String ASKED = ".asked";
+    private static final String PID = ".filler.pid";
     private static final int MAX_PARALLEL_FETCHES = 4;
     private static final long ASK_POLL_MILLIS = 50;
 
@@ -116,6 +117,8 @@ public final class PrefetchDirectory {
             if (lock == null) {
                 return -1;
             }
+            // for the launcher, which takes segments without a JVM and cannot see this lock
+            Files.writeString(dir.resolve(PID), Long.toString(ProcessHandle.current().pid()));
             WalSegmentSize size = WalRestore.expectedSegmentSize(store).map(WalSegmentSize::ofBytes)
                     .orElse(WalSegmentSize.DEFAULT);
             ExecutorService fetchers = Executors.newFixedThreadPool(MAX_PARALLEL_FETCHES);
@@ -142,6 +145,7 @@ public final class PrefetchDirectory {
                 throw new IOException("interrupted while prefetching", e);
             } finally {
                 fetchers.shutdownNow();
+                Files.deleteIfExists(dir.resolve(PID));
             }
         }
     }
