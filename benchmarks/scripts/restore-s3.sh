@@ -18,16 +18,9 @@ pids=()
 cleanup() { for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done; wait 2>/dev/null || true; }
 trap cleanup EXIT
 
-cat > "$work/s3proxy.properties" <<PROPS
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$work/s3
-PROPS
-java -Xmx256m -jar "$S3PROXY_JAR" --properties "$work/s3proxy.properties" >"$work/s3proxy.log" 2>&1 &
-pids+=($!)
+. "$root/benchmarks/scripts/s3proxy.sh"
+start_s3proxy "$work" "$S3_PORT"
+pids+=("$S3PROXY_PID")
 names=()
 for i in $(seq 1 "$SEGMENTS"); do
   name=$(printf '%08X%08X%08X' 1 0 "$i")
@@ -43,28 +36,30 @@ s3=(-D s3://bench/wal --s3-endpoint "http://127.0.0.1:$S3_PORT" --s3-path-style)
 run() { # label, then the command with %f and %p
   local label=$1; shift
   rm -rf "$work/pg_wal"; mkdir -p "$work/pg_wal"; sync
-  local ns=0 t0
+  local t0 calls=()
   for f in "${names[@]}"; do
     local args=("${@//%f/$f}"); args=("${args[@]//%p/$work/pg_wal/RECOVERYXLOG}")
     t0=$(date +%s%N)
     "${args[@]}" >/dev/null
-    ns=$(( ns + $(date +%s%N) - t0 ))
+    calls+=($(( ($(date +%s%N) - t0) / 1000 )))
     # checked outside the timed part, as PostgreSQL would read it
     cmp -s "$work/pg_wal/RECOVERYXLOG" "$work/local/$f" || { echo "$label: $f differs" >&2; exit 1; }
     if [ "$REPLAY_MS" -gt 0 ]; then sleep "$(awk -v m="$REPLAY_MS" 'BEGIN { print m / 1000 }')"; fi
   done
-  local ms=$(( ns / 1000000 ))
+
   # a filler waits 30 s for the next ask before it exits: not into the next run
   pkill -f -- '--fill-prefetch' || true; while pgrep -f -- '--fill-prefetch' >/dev/null; do sleep 0.1; done
-  echo "$label $(( ms / SEGMENTS ))"
+  # mean and median of the calls, in ms
+  printf '%s\n' "${calls[@]}" | sort -n | awk -v l="$label" '{ v[NR] = $1; s += $1 }
+    END { printf "%s %d %d\n", l, s / NR / 1000, (NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2) / 1000 }'
 }
 
 echo "$SEGMENTS segments of 16 MB, $ROUNDS rounds, ${REPLAY_MS} ms between calls; ms per segment"
 for r in $(seq 1 "$ROUNDS"); do
-  cp_ms=$(run cp cp "$work/local/%f" %p | awk '{print $2}')
-  none=$(run none "$root/walstream" restore %f %p "${s3[@]}" --prefetch 0 | awk '{print $2}')
-  pre=$(run prefetch "$root/walstream" restore %f %p "${s3[@]}" | awk '{print $2}')
-  awk -v r="$r" -v c="$cp_ms" -v n="$none" -v p="$pre" 'BEGIN {
-    printf "round %d  cp %d ms  s3 %d ms (%.1fx cp)  s3 --prefetch 8 %d ms (%.1fx cp, %.2fx without)\n",
-      r, c, n, n / (c ? c : 1), p, p / (c ? c : 1), p / (n ? n : 1) }'
+  read -r _ c cm < <(run cp cp "$work/local/%f" %p)
+  read -r _ n nm < <(run none "$root/walstream" restore %f %p "${s3[@]}" --prefetch 0)
+  read -r _ p pm < <(run prefetch "$root/walstream" restore %f %p "${s3[@]}")
+  awk -v r="$r" -v c="$c" -v n="$n" -v p="$p" -v cm="$cm" -v nm="$nm" -v pm="$pm" 'BEGIN {
+    printf "round %d  mean (median): cp %d (%d) ms  s3 %d (%d) ms = %.1fx cp  s3 --prefetch 8 %d (%d) ms = %.1fx cp," \
+      " %.2fx without\n", r, c, cm, n, nm, n / (c ? c : 1), p, pm, p / (c ? c : 1), p / (n ? n : 1) }'
 done

@@ -31,16 +31,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-cat > "$work/s3proxy.properties" <<PROPS
-s3proxy.endpoint=http://127.0.0.1:$S3_PORT
-s3proxy.authorization=aws-v2-or-v4
-s3proxy.identity=bench
-s3proxy.credential=bench-secret
-jclouds.provider=filesystem
-jclouds.filesystem.basedir=$work/s3
-PROPS
-java -Xmx256m -jar "$S3PROXY_JAR" --properties "$work/s3proxy.properties" >"$work/s3proxy.log" 2>&1 &
-pids+=($!)
+. "$root/benchmarks/scripts/s3proxy.sh"
+start_s3proxy "$work" "$S3_PORT"
+pids+=("$S3PROXY_PID")
 
 as_pg "$PG_BIN/initdb" -D "$work/primary" -U postgres --no-sync >/dev/null
 cat >> "$work/primary/postgresql.conf" <<CONF
