@@ -195,18 +195,19 @@ public final class PrefetchDirectory {
         }
     }
 
-    /** Whether restore_command has asked for {@code name} or a later segment on its timeline. */
+    /**
+     * Whether restore_command has asked for {@code name} or a later segment. Names order as recovery asks for them:
+     * by timeline (the first eight digits), then by position, so a standby that switched to a newer timeline is past
+     * every segment of the older one.
+     */
     private boolean askedFor(String name) {
         String last = asked();
-        return last != null && last.regionMatches(0, name, 0, 8) && last.compareTo(name) >= 0;
+        return last != null && last.compareTo(name) >= 0;
     }
 
-    /** The later of two segment names on the same timeline; {@code current} when {@code other} is on another. */
+    /** The later of two segment names (a null {@code other}: {@code current}). */
     private static String later(String current, String other) {
-        if (other == null || !other.regionMatches(0, current, 0, 8)) {
-            return current;
-        }
-        return other.compareTo(current) > 0 ? other : current;
+        return other != null && other.compareTo(current) > 0 ? other : current;
     }
 
     /**

@@ -88,6 +88,16 @@ final class PrefetchDirectoryTest {
         assertThat(prefetch.filling()).isFalse();
     }
 
+    @Test
+    void aStandbyOnANewerTimelineIsPastEverySegmentOfTheOlderOne() throws Exception {
+        String onTimeline2 = WalFileName.of(2, 5, SIZE).segmentName();
+        Files.write(store.resolve(WalFileName.of(2, 6, SIZE).segmentName()), content(26));
+        Files.createDirectories(prefetch.path());
+        prefetch.asked(onTimeline2);
+        assertThat(prefetch.fill(store, segment(1), 2, Duration.ZERO)).isEqualTo(1);
+        assertThat(here()).containsExactly(WalFileName.of(2, 6, SIZE).segmentName());
+    }
+
     private void awaitHere(String... names) throws Exception {
         long deadline = System.nanoTime() + 30_000_000_000L;
         while (!Arrays.equals(here(), names)) {
