@@ -172,15 +172,8 @@ class ObjectStoreIT {
 
         Result gone = restoreProcess(segments.get(1), target, location, "--prefetch", "0");
         assertThat(gone.code()).as("taken once; the store has it no more").isEqualTo(1);
-        deleteRecursively(prefetched); // the filler, waiting for the next ask, sees it gone and exits
-    }
-
-    static void deleteRecursively(Path dir) throws IOException {
-        try (Stream<Path> all = Files.walk(dir)) {
-            for (Path p : all.sorted(java.util.Comparator.reverseOrder()).toList()) {
-                Files.deleteIfExists(p);
-            }
-        }
+        // the filler, waiting for the next ask, sees it gone and exits
+        io.walstream.pgcluster.Directories.deleteRecursively(prefetched);
     }
 
     /** {@code walstream restore} as PostgreSQL runs it: a new process, credentials in its environment. */
