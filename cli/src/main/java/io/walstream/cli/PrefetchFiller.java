@@ -27,7 +27,8 @@ final class PrefetchFiller {
     /**
      * restore_command's fast path for {@code restore WALFILE TARGET -D s3://… [options]}: when the segment is in the
      * prefetch directory, it is renamed to TARGET (and a filler started if few are left) without building the
-     * command tree or opening the store; returns whether it was. Any other form returns false, for picocli.
+     * command tree or opening the store; returns whether it was. Any other form returns false, for picocli. The
+     * repository's launcher applies the same rule in bash first, without a JVM ({@code take_prefetched}).
      */
     static boolean takePrefetched(String[] args) {
         if (args.length < 5 || !args[0].equals("restore") || !WalRestore.isSegmentName(args[1])
