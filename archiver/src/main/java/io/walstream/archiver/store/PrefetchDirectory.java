@@ -158,12 +158,12 @@ public final class PrefetchDirectory {
         List<Future<Boolean>> fetches = new ArrayList<>();
         for (String name : missing) {
             // asked for meanwhile: restore_command fetches it itself, and it is gone from here already
-            fetches.add(fetchers.submit(() -> askedFor(name) || fetch(store, name)));
+            fetches.add(fetchers.submit(() -> !askedFor(name) && fetch(store, name)));
         }
         int fetched = 0;
         for (int i = 0; i < fetches.size(); i++) {
             try {
-                fetched += fetches.get(i).get() && Files.exists(dir.resolve(missing.get(i))) ? 1 : 0;
+                fetched += fetches.get(i).get() ? 1 : 0;
             } catch (java.util.concurrent.ExecutionException e) {
                 LoggerFactory.getLogger(PrefetchDirectory.class)
                         .warn("could not prefetch {}: {}", missing.get(i), e.getCause().getMessage());
@@ -174,18 +174,16 @@ public final class PrefetchDirectory {
 
     /**
      * Notes that restore_command asked for {@code walFileName}, so that a running filler moves on from it instead of
-     * fetching what was just taken (or fetched without it).
+     * fetching what was just taken (or fetched without it). Written in place, as the launcher writes it: a reader
+     * that meets it half written reads no name and looks again.
      */
     public void asked(String walFileName) throws IOException {
-        if (!WalRestore.isSegmentName(walFileName) || !Files.isDirectory(dir)) {
-            return;
+        if (WalRestore.isSegmentName(walFileName) && Files.isDirectory(dir)) {
+            Files.writeString(dir.resolve(ASKED), walFileName);
         }
-        Path tmp = dir.resolve(ASKED + "." + ProcessHandle.current().pid());
-        Files.writeString(tmp, walFileName);
-        Files.move(tmp, dir.resolve(ASKED), StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
     }
 
-    /** The segment last asked for, or null. */
+    /** The segment last asked for, or null (none yet, or a name being written). */
     String asked() {
         try {
             String name = Files.readString(dir.resolve(ASKED)).strip();
