@@ -7,6 +7,7 @@ import java.io.File;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -20,6 +21,8 @@ final class PrefetchFiller {
 
     static final int DEFAULT_COUNT = 8;
     static final String FILL_OPTION = "--fill-prefetch";
+    /** How long a filler waits for the next segment to be asked for before it exits. */
+    static final Duration IDLE = Duration.ofSeconds(30);
 
     private PrefetchFiller() {
     }
@@ -31,8 +34,9 @@ final class PrefetchFiller {
      * repository's launcher applies the same rule in bash first, without a JVM ({@code take_prefetched}).
      */
     static boolean takePrefetched(String[] args) {
+        List<String> words = List.of(args);
         if (args.length < 5 || !args[0].equals("restore") || !WalRestore.isSegmentName(args[1])
-                || args[2].startsWith("-") || !remote(args) || List.of(args).contains(FILL_OPTION)) {
+                || args[2].startsWith("-") || !remote(args) || words.contains(FILL_OPTION)) {
             return false;
         }
         int count = count(args);
@@ -45,10 +49,8 @@ final class PrefetchFiller {
             if (!ahead.take(args[1], target)) {
                 return false;
             }
-            List<String> fill = new ArrayList<>(List.of(args));
-            fill.set(2, target.toAbsolutePath().toString());
-            startIfLow(ahead, args[1], target, count, fill);
-            if (List.of(args).contains("-v") || List.of(args).contains("--verbose")) {
+            startIfLow(ahead, args[1], target, count, words);
+            if (words.contains("-v") || words.contains("--verbose")) {
                 System.err.println("walstream restore: " + args[1] + " restored to " + target + " (prefetched)");
             }
             return true;
@@ -89,9 +91,9 @@ final class PrefetchFiller {
 
     /**
      * Starts the filler when at most half of the {@code count} segments after {@code walFile} are prefetched and no
-     * filler runs: {@code walstream} with {@code restoreArgs} (a restore command line) and {@value #FILL_OPTION}, in
-     * the background, with this JVM's java and class path and this process's environment (the store's
-     * credentials). PostgreSQL waits for this process only. The filler's output goes to {@code .filler.log} in the
+     * filler runs: {@code walstream} with {@code restoreArgs} (this restore's command line) and {@value #FILL_OPTION},
+     * in the background, with this JVM's java and class path and this process's working directory and environment
+     * (a relative TARGET, the store's credentials). PostgreSQL waits for this process only. The filler's output goes to {@code .filler.log} in the
      * prefetch directory; when it fails, each call fetches its segment itself.
      */
     static void startIfLow(PrefetchDirectory ahead, String walFile, Path target, int count, List<String> restoreArgs)

@@ -5,8 +5,6 @@ import io.walstream.archiver.store.WalRestore;
 import io.walstream.archiver.store.WalStore;
 import java.io.PrintWriter;
 import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -54,9 +52,6 @@ final class RestoreCommand implements Callable<Integer> {
             description = "Internal: the background filler of --prefetch.")
     boolean fillPrefetch;
 
-    /** How long a filler waits for the next segment to be asked for before it exits. */
-    static final java.time.Duration FILLER_IDLE = java.time.Duration.ofSeconds(30);
-
     @Option(names = {"-v", "--verbose"}, description = "Say what was restored or not found.")
     boolean verbose;
 
@@ -92,7 +87,7 @@ final class RestoreCommand implements Callable<Integer> {
             }
             try (WalStore store = location.open(s3.settings())) {
                 if (fillPrefetch) {
-                    ahead.fill(store, walFile, prefetch, FILLER_IDLE);
+                    ahead.fill(store, walFile, prefetch, PrefetchFiller.IDLE);
                     return 0;
                 }
                 restored = WalRestore.restore(store, walFile, target, partial);
@@ -102,15 +97,9 @@ final class RestoreCommand implements Callable<Integer> {
             }
         }
         if (restored && prefetch > 0 && WalRestore.isSegmentName(walFile)) {
-            List<String> restoreArgs = new ArrayList<>(List.of("restore", walFile, target.toAbsolutePath().toString(),
-                    "-D", directory, "--prefetch", String.valueOf(prefetch)));
-            if (s3.endpoint != null) {
-                restoreArgs.addAll(List.of("--s3-endpoint", s3.endpoint.toString()));
-            }
-            if (s3.pathStyle) {
-                restoreArgs.add("--s3-path-style");
-            }
-            PrefetchFiller.startIfLow(ahead, walFile, target, prefetch, restoreArgs);
+            // the filler is this command line again, so it has every option as the user gave it
+            PrefetchFiller.startIfLow(ahead, walFile, target, prefetch,
+                    spec.commandLine().getParseResult().originalArgs());
         }
         if (verbose) {
             err.printf("walstream restore: %s %s%n", walFile, !restored ? "not in the archive"
@@ -119,5 +108,4 @@ final class RestoreCommand implements Callable<Integer> {
         }
         return restored ? 0 : 1;
     }
-
 }
