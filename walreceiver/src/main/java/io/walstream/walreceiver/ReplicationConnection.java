@@ -11,6 +11,8 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
+import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.PgServerException;
@@ -35,6 +37,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import javax.net.ssl.SSLSession;
 
 /**
  * A physical replication connection ({@code replication=true}) to a PostgreSQL primary or
@@ -313,6 +316,20 @@ public final class ReplicationConnection implements AutoCloseable {
     /** The host this connection went to. */
     public HostPort server() {
         return server;
+    }
+
+    /**
+     * How this connection is encrypted: protocol, cipher suite and the TLS implementation ({@code OpenSSL}: Netty's
+     * BoringSSL, chosen whenever its native library loads; else {@code JDK}), or empty on plain TCP.
+     */
+    public Optional<String> tls() {
+        SslHandler tls = channel.pipeline().get(SslHandler.class);
+        if (tls == null) {
+            return Optional.empty();
+        }
+        SSLSession session = tls.engine().getSession();
+        String implementation = tls.engine() instanceof ReferenceCountedOpenSslEngine ? "OpenSSL" : "JDK";
+        return Optional.of(session.getProtocol() + " " + session.getCipherSuite() + ", " + implementation);
     }
 
     /** ParameterStatus values the server reported (server_version, integer_datetimes, ...). */

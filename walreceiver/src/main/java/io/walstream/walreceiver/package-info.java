@@ -5,7 +5,8 @@
  * <p>Where each step is decided, in pipeline order:
  * <ul>
  *   <li>{@link io.walstream.walreceiver.TlsNegotiator}: SSLRequest and the TLS handshake by {@code sslmode}; removes
- *       itself.</li>
+ *       itself. The engine is BoringSSL's (netty-tcnative, which Netty picks when its native library loads), else
+ *       the JDK's: BoringSSL's AES needs no JIT, so a receiver can run with C1 alone.</li>
  *   <li>{@link io.walstream.walreceiver.Authenticator}: trust, password, md5, SCRAM-SHA-256 (with channel binding);
  *       removes itself on AuthenticationOk.</li>
  *   <li>{@link io.walstream.walreceiver.ProtocolHandler}: startup parameters, simple queries

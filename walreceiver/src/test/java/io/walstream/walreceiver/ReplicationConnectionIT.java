@@ -53,6 +53,7 @@ class ReplicationConnectionIT {
     @Test
     void identifySystemAndShowMatchTheServer() {
         try (ReplicationConnection c = open(primary, "sslmode=disable")) {
+            assertThat(c.tls()).isEmpty();
             IdentifySystem id = c.identifySystem();
             assertThat(id.systemIdString()).isEqualTo(primary.systemIdentifier());
             assertThat(id.timeline()).isEqualTo(1);
@@ -79,6 +80,8 @@ class ReplicationConnectionIT {
                 + " application_name=bound";
         try (ReplicationConnection c = open(primary, tls)) {
             assertThat(c.identifySystem().timeline()).isEqualTo(1);
+            assertThat(c.tls()).as("BoringSSL, so that no crypto waits for the JIT").hasValueSatisfying(
+                    t -> assertThat(t).startsWith("TLSv1.").endsWith(", OpenSSL"));
             assertThat(primary.queryString("SELECT s.ssl::text FROM pg_stat_ssl s JOIN pg_stat_activity a USING (pid)"
                     + " WHERE a.application_name = 'bound'")).isEqualTo("true");
         }

@@ -313,8 +313,8 @@ public final class ArchiveReceiver implements AutoCloseable {
                 }
                 p.sink().stopAt(options.endLsn());
             }
-            log.info("streaming {} from {} on timeline {} ({}) into {}", c.server(), start.lsn(), start.timeline(),
-                    start.why(), dir.path());
+            log.info("streaming {}{} from {} on timeline {} ({}) into {}", c.server(),
+                    c.tls().map(t -> " over " + t).orElse(""), start.lsn(), start.timeline(), start.why(), dir.path());
             p.startAt(start.timeline(), start.lsn());
             ArchivePipeline running = p;
             StreamEnd end;
