@@ -146,6 +146,26 @@ class LauncherRestoreIT {
     }
 
     /**
+     * receive runs with C1 alone (a restarted receiver catches up faster; its TLS is BoringSSL's), except with
+     * {@code --archive}, whose uploads hash with the JDK's MD5 and SHA-256, which need C2's intrinsics.
+     */
+    @Test
+    void receiveRunsWithC1AloneUnlessItUploadsToObjectStorage() throws Exception {
+        Map<String, String> env = Map.of("WALSTREAM_CDS", "off", "WALSTREAM_JAVA_OPTS", "-XX:+PrintFlagsFinal");
+        Run local = launch(env, "receive", "--help");
+        assertThat(local.exit()).as(local.output()).isZero();
+        assertThat(tieredStopAtLevel(local.output())).isEqualTo("1");
+        Run s3 = launch(env, "receive", "--archive", "s3://bucket/prefix", "--help");
+        assertThat(s3.exit()).as(s3.output()).isZero();
+        assertThat(tieredStopAtLevel(s3.output())).isEqualTo("4");
+    }
+
+    private static String tieredStopAtLevel(String printFlagsFinal) {
+        return printFlagsFinal.lines().filter(l -> l.contains(" TieredStopAtLevel ")).findFirst()
+                .map(l -> l.replaceAll(".*= *([0-9]+).*", "$1")).orElseThrow();
+    }
+
+    /**
      * serve (and receive, the same path) runs until stopped: the launcher passes SIGTERM on to java, which writes the
      * class archive as it exits; the next start maps it.
      */

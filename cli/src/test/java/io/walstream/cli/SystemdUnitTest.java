@@ -21,7 +21,7 @@ import org.junit.jupiter.api.TestReporter;
 import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
-/** The systemd unit in packaging/systemd: no JVM flag but the operator's, flags receive accepts, valid for systemd. */
+/** The systemd unit in packaging/systemd: C1 and the operator's JVM flags, flags receive accepts, valid for systemd. */
 final class SystemdUnitTest {
 
     @Test
@@ -29,9 +29,9 @@ final class SystemdUnitTest {
         List<String> exec = SystemdUnit.execStart();
         int jar = exec.indexOf("-jar");
         assertThat(exec.get(0)).isEqualTo("/usr/bin/java");
-        // receive needs no JVM flag of its own (Chronicle Bytes' --add-opens left with the JMH benchmarks);
-        // ReceiveServiceIT runs this ExecStart against a real server
-        assertThat(exec.subList(1, jar)).containsExactly("$WALSTREAM_JAVA_OPTS");
+        // C1 only, as the launcher runs receive without --archive (Chronicle Bytes' --add-opens left with the JMH
+        // benchmarks); ReceiveServiceIT runs this ExecStart against a real server
+        assertThat(exec.subList(1, jar)).containsExactly("-XX:TieredStopAtLevel=1", "$WALSTREAM_JAVA_OPTS");
         assertThat(exec.get(jar + 1)).isEqualTo("/opt/walstream/walstream.jar");
     }
 
