@@ -19,7 +19,7 @@ RUN="${SECONDS_RUN:-60}"
 INTERVAL="${PARTIAL_UPLOAD_INTERVAL:-1}"
 PORT="${PORT:-54398}"; S3_PORT="${S3_PORT:-17481}"; METRICS_PORT="${METRICS_PORT:-17482}"
 work="${WORK:-/tmp/walstream-store-lag}"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
+. "$root/benchmarks/scripts/primary.sh"
 
 rm -rf "$work"; mkdir -p "$work/s3/bench" "$work/spool"; chmod 755 "$work"
 [ "$(id -u)" = 0 ] && chown postgres "$work"
@@ -27,7 +27,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -m immediate stop >/dev/null 2>&1 || true
+  stop_primary "$work/primary"
 }
 trap cleanup EXIT
 
@@ -35,15 +35,8 @@ trap cleanup EXIT
 start_s3proxy "$work" "$S3_PORT"
 pids+=("$S3PROXY_PID")
 
-as_pg "$PG_BIN/initdb" -D "$work/primary" -U postgres --no-sync >/dev/null
-cat >> "$work/primary/postgresql.conf" <<CONF
-port = $PORT
-unix_socket_directories = '$work'
-listen_addresses = '127.0.0.1'
-max_wal_size = '4GB'
-CONF
-echo "host replication postgres 127.0.0.1/32 trust" >> "$work/primary/pg_hba.conf"
-as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -l "$work/primary.log" -w start >/dev/null
+init_primary "$work/primary" "$PORT" <<<"max_wal_size = '4GB'"
+start_primary "$work/primary"
 as_pg "$PG_BIN/pgbench" -h "$work" -p "$PORT" -U postgres -i -s 20 -q postgres >/dev/null 2>&1
 # the slot starts at the last checkpoint: after this one, not before pgbench -i's 300 MB
 as_pg "$PG_BIN/psql" -h "$work" -p "$PORT" -U postgres -qc CHECKPOINT postgres

@@ -13,21 +13,16 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 RUN="${RUN:-20}"; ROUNDS="${ROUNDS:-2}"; PORT="${PORT:-54411}"
 work="${WORK:-/tmp/walstream-sync-breakdown}"
-as_pg() { runuser -u postgres -- "$@"; }
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -m immediate stop >/dev/null 2>&1 || true; }
+. "$root/benchmarks/scripts/primary.sh"
+cleanup() { stop_primary "$work/primary"; }
 trap cleanup EXIT
 
 rm -rf "$work"; mkdir -p "$work"; chown postgres "$work"
-as_pg "$PG_BIN/initdb" -D "$work/primary" -U postgres --no-sync >/dev/null 2>&1
-cat >> "$work/primary/postgresql.conf" <<CONF
-port = $PORT
-unix_socket_directories = '$work'
-listen_addresses = '127.0.0.1'
+init_primary "$work/primary" "$PORT" <<CONF
 max_wal_size = '4GB'
 synchronous_standby_names = 'sb'
 CONF
-echo "host replication postgres 127.0.0.1/32 trust" >> "$work/primary/pg_hba.conf"
-as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -l "$work/primary.log" -w start >/dev/null
+start_primary "$work/primary"
 PGOPTIONS='-c synchronous_commit=local' as_pg "$PG_BIN/pgbench" -h "$work" -p "$PORT" -U postgres -i -s 10 -q \
   postgres >/dev/null 2>&1
 bench() { as_pg "$PG_BIN/pgbench" -h "$work" -p "$PORT" -U postgres -c 4 -j 2 -T "$1" postgres; }

@@ -12,26 +12,21 @@ root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 PG_BIN="${PG_BIN:-/usr/lib/postgresql/15/bin}"
 MB="${MB:-1024}"; ROUNDS="${ROUNDS:-3}"; PORT="${PORT:-54431}"
 work="${WORK:-/tmp/walstream-tls-catchup}"
-as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-cleanup() { as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -m immediate stop >/dev/null 2>&1 || true; }
+. "$root/benchmarks/scripts/primary.sh"
+cleanup() { stop_primary "$work/primary"; }
 trap cleanup EXIT
 
 rm -rf "$work"; mkdir -p "$work"; [ "$(id -u)" = 0 ] && chown postgres "$work"
-as_pg "$PG_BIN/initdb" -D "$work/primary" -U postgres --no-sync >/dev/null
-as_pg openssl req -new -x509 -days 2 -nodes -subj /CN=127.0.0.1 -keyout "$work/primary/server.key" \
-  -out "$work/primary/server.crt" >/dev/null 2>&1
-as_pg chmod 600 "$work/primary/server.key"
-cat >> "$work/primary/postgresql.conf" <<CONF
-port = $PORT
-unix_socket_directories = '$work'
-listen_addresses = '127.0.0.1'
+init_primary "$work/primary" "$PORT" hostssl <<CONF
 max_wal_size = '4GB'
 wal_keep_size = '4GB'
 synchronous_commit = off
 ssl = on
 CONF
-echo "hostssl replication postgres 127.0.0.1/32 trust" >> "$work/primary/pg_hba.conf"
-as_pg "$PG_BIN/pg_ctl" -D "$work/primary" -l "$work/primary.log" -w start >/dev/null
+as_pg openssl req -new -x509 -days 2 -nodes -subj /CN=127.0.0.1 -keyout "$work/primary/server.key" \
+  -out "$work/primary/server.crt" >/dev/null 2>&1
+as_pg chmod 600 "$work/primary/server.key"
+start_primary "$work/primary"
 q() { as_pg "$PG_BIN/psql" -h "$work" -p "$PORT" -U postgres -Atqc "$1" postgres; }
 q "select pg_create_physical_replication_slot('hold', true)" >/dev/null
 # start past segment 1: pg_receivewal ignores a segment 0 in the directory
