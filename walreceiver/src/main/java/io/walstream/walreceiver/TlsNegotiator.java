@@ -1,7 +1,10 @@
 package io.walstream.walreceiver;
 
+import com.sun.management.HotSpotDiagnosticMXBean;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslHandler;
@@ -12,10 +15,13 @@ import io.walstream.protocol.message.backend.SslResponse;
 import io.walstream.protocol.message.backend.SslResponseDecoder;
 import io.walstream.protocol.message.frontend.SSLRequest;
 import io.walstream.walreceiver.conn.SslMode;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.SSLParameters;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Opens the protocol on a fresh channel: SSLRequest and the TLS handshake when the sslmode
@@ -24,6 +30,7 @@ import javax.net.ssl.SSLParameters;
  */
 final class TlsNegotiator extends ChannelInboundHandlerAdapter {
 
+    private static final Logger log = LoggerFactory.getLogger(TlsNegotiator.class);
     static final String HANDLER = "protocol";
 
     private final boolean requestTls;
@@ -84,12 +91,35 @@ final class TlsNegotiator extends ChannelInboundHandlerAdapter {
         ctx.pipeline().addFirst("tls", tls);
         tls.handshakeFuture().addListener(done -> {
             if (done.isSuccess()) {
+                warnIfSlow(tls);
                 beginProtocol(ctx);
             } else {
                 ctx.fireExceptionCaught(new ConnectionException("TLS handshake with " + host + ":" + port + " failed: "
                         + done.cause().getMessage(), done.cause()));
             }
         });
+    }
+
+    /**
+     * The JDK's AES and SHA are fast only once C2 has compiled them to intrinsics; the launcher runs receive with C1
+     * alone where the jar has BoringSSL, which can still fail to load (a musl libc, a noexec temporary directory).
+     */
+    private static void warnIfSlow(SslHandler tls) {
+        if (tls.engine() instanceof ReferenceCountedOpenSslEngine || !withoutC2()) {
+            return;
+        }
+        log.warn("TLS runs in the JDK, not BoringSSL ({}), and this JVM has no C2 compiler"
+                + " (-XX:TieredStopAtLevel=1), without which the JDK's ciphers are slow: run without that option",
+                OpenSsl.unavailabilityCause() != null ? OpenSsl.unavailabilityCause().toString() : "not chosen");
+    }
+
+    private static boolean withoutC2() {
+        try {
+            HotSpotDiagnosticMXBean vm = ManagementFactory.getPlatformMXBean(HotSpotDiagnosticMXBean.class);
+            return vm != null && Integer.parseInt(vm.getVMOption("TieredStopAtLevel").getValue()) < 4;
+        } catch (RuntimeException e) {
+            return false; // not HotSpot: nothing known
+        }
     }
 
     /** libpq: require without a root certificate encrypts only; verify-ca and verify-full check the chain. */
