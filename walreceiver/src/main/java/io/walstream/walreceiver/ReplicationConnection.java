@@ -11,7 +11,6 @@ import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.ssl.ReferenceCountedOpenSslEngine;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import io.walstream.protocol.Lsn;
@@ -328,7 +327,7 @@ public final class ReplicationConnection implements AutoCloseable {
             return Optional.empty();
         }
         SSLSession session = tls.engine().getSession();
-        String implementation = tls.engine() instanceof ReferenceCountedOpenSslEngine ? "OpenSSL" : "JDK";
+        String implementation = TlsNegotiator.boringSsl(tls) ? "OpenSSL" : "JDK";
         return Optional.of(session.getProtocol() + " " + session.getCipherSuite() + ", " + implementation);
     }
 

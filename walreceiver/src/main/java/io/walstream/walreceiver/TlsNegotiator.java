@@ -105,12 +105,17 @@ final class TlsNegotiator extends ChannelInboundHandlerAdapter {
      * alone where the jar has BoringSSL, which can still fail to load (a musl libc, a noexec temporary directory).
      */
     private static void warnIfSlow(SslHandler tls) {
-        if (tls.engine() instanceof ReferenceCountedOpenSslEngine || !withoutC2()) {
+        if (boringSsl(tls) || !withoutC2()) {
             return;
         }
         log.warn("TLS runs in the JDK, not BoringSSL ({}), and this JVM has no C2 compiler"
                 + " (-XX:TieredStopAtLevel=1), without which the JDK's ciphers are slow: run without that option",
                 OpenSsl.unavailabilityCause() != null ? OpenSsl.unavailabilityCause().toString() : "not chosen");
+    }
+
+    /** Whether the connection's TLS runs in BoringSSL (Netty's OpenSSL engine), not in the JDK. */
+    static boolean boringSsl(SslHandler tls) {
+        return tls.engine() instanceof ReferenceCountedOpenSslEngine;
     }
 
     private static boolean withoutC2() {
