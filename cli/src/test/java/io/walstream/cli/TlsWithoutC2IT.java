@@ -18,29 +18,29 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class TlsWithoutC2IT {
 
-    private static String receive(Path dir, String... jvmOptions) throws Exception {
+    private static String receive(PgCluster pg, Path dir, String... jvmOptions) throws Exception {
         List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-XX:TieredStopAtLevel=1", "-Xmx128m"));
         command.addAll(List.of(jvmOptions));
         command.addAll(List.of("-jar", CrashHarness.jar().toString()));
-        try (PgCluster pg = PgCluster.builder().name("tls_c1").tls(true).start()) {
-            // a slot that does not exist: the run ends right after the TLS handshake and the login
-            command.addAll(List.of("receive", "-n", "-D", dir.toString(), "--slot", "missing", "-d",
-                    "host=127.0.0.1 sslmode=require port=" + pg.port() + " user=" + pg.superuser()
-                            + " password=" + pg.password() + " connect_timeout=10"));
-            Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
-            assertThat(out).contains("missing");
-            return out;
-        }
+        // a slot that does not exist: the run ends right after the TLS handshake and the login
+        command.addAll(List.of("receive", "-n", "-D", dir.toString(), "--slot", "missing", "-d",
+                "host=127.0.0.1 sslmode=require port=" + pg.port() + " user=" + pg.superuser()
+                        + " password=" + pg.password() + " connect_timeout=10"));
+        Process p = new ProcessBuilder(command).redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(60, TimeUnit.SECONDS)).as(out).isTrue();
+        assertThat(out).contains("missing");
+        return out;
     }
 
     @Test
     void theJdksTlsUnderC1AloneIsNamedInTheLog(@TempDir Path dir) throws Exception {
-        String fallback = receive(dir.resolve("a"), "-Dio.netty.handler.ssl.noOpenSsl=true");
-        assertThat(fallback).contains("TLS runs in the JDK, not BoringSSL").contains("-XX:TieredStopAtLevel=1");
-        String boringSsl = receive(dir.resolve("b"));
-        assertThat(boringSsl).doesNotContain("TLS runs in the JDK");
+        try (PgCluster pg = PgCluster.builder().name("tls_c1").tls(true).start()) {
+            String fallback = receive(pg, dir.resolve("a"), "-Dio.netty.handler.ssl.noOpenSsl=true");
+            assertThat(fallback).contains("TLS runs in the JDK, not BoringSSL").contains("-XX:TieredStopAtLevel=1");
+            String boringSsl = receive(pg, dir.resolve("b"));
+            assertThat(boringSsl).doesNotContain("TLS runs in the JDK");
+        }
     }
 }
