@@ -93,8 +93,8 @@ final class PrefetchFiller {
      * Starts the filler when at most half of the {@code count} segments after {@code walFile} are prefetched and no
      * filler runs: {@code walstream} with {@code restoreArgs} (this restore's command line) and {@value #FILL_OPTION},
      * in the background, with this JVM's java and class path and this process's working directory and environment
-     * (a relative TARGET, the store's credentials). PostgreSQL waits for this process only. The filler's output goes to {@code .filler.log} in the
-     * prefetch directory; when it fails, each call fetches its segment itself.
+     * (a relative TARGET, the store's credentials). PostgreSQL waits for this process only. The filler's output goes
+     * to {@code .filler.log} in the prefetch directory; when it fails, each call fetches its segment itself.
      */
     static void startIfLow(PrefetchDirectory ahead, String walFile, Path target, int count, List<String> restoreArgs)
             throws IOException {
