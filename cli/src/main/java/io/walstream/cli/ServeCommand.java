@@ -5,6 +5,8 @@ import java.io.PrintWriter;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -71,9 +73,14 @@ final class ServeCommand implements Callable<Integer> {
         Logging.configure(verbose);
         Walstream.verbose |= verbose;
         CountDownLatch stopped = new CountDownLatch(1);
-        WalServer running = WalServer.start(location.open(s3.settings()), options);
+        AtomicReference<WalServer> started = new AtomicReference<>();
+        AtomicBoolean stopAsked = new AtomicBoolean();
         Thread hook = new Thread(() -> {
-            running.close();
+            stopAsked.set(true);
+            WalServer s = started.get();
+            if (s != null) {
+                s.close();
+            }
             try {
                 if (stopped.await(10, TimeUnit.SECONDS)) {
                     // stopped as asked: exit 0 as for a clean stop, not the 143 a JVM ended by SIGTERM reports
@@ -84,9 +91,17 @@ final class ServeCommand implements Callable<Integer> {
                 Thread.currentThread().interrupt();
             }
         }, "walstream-serve-stop");
+        // Registered before the server listens: a SIGTERM sent as soon as it answers must find the hook, not
+        // "Shutdown in progress" from a late addShutdownHook.
         Runtime.getRuntime().addShutdownHook(hook);
-        RUNNING.add(running);
+        WalServer running = null;
         try {
+            running = WalServer.start(location.open(s3.settings()), options);
+            started.set(running);
+            if (stopAsked.get()) {
+                running.close(); // the signal came while it was starting
+            }
+            RUNNING.add(running);
             err.printf("walstream serve: %s on %s%s%n", directory, running.address(),
                     options.tls() != null ? " (TLS)" : "");
             err.flush();
@@ -95,7 +110,9 @@ final class ServeCommand implements Callable<Integer> {
             err.println("walstream serve: stopped");
             err.flush();
         } finally {
-            RUNNING.remove(running);
+            if (running != null) {
+                RUNNING.remove(running);
+            }
             stopped.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
