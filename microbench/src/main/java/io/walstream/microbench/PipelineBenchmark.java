@@ -40,7 +40,7 @@ import org.openjdk.jmh.annotations.Warmup;
  * and after the last segment the stream restarts at the first one ({@code startAt}, which waits for the ring to
  * drain: once per 64 MiB). Completed segments are deleted as the flusher announces them.
  *
- * <p>Back-pressure as in production: when {@code onWal} says stop (64 MiB in flight or the ring nearly full), the
+ * <p>Back-pressure as in production: when {@code onWal} says stop (8 MiB in flight or the ring nearly full), the
  * publisher waits until the stages have drained half of it, parking 20 µs at a time as an idle event loop would.
  * The stages run on their own threads, so the score is the pipeline's steady-state rate.
  *

@@ -34,7 +34,10 @@ import java.util.function.LongConsumer;
 public final class ArchivePipeline implements AutoCloseable {
 
     /**
-     * Pipeline settings; {@code ringSize} a power of two. {@code fsyncDurations} is told, on the flusher's thread, how
+     * Pipeline settings; {@code ringSize} a power of two. {@code maxBytesInFlight}: received bytes the writer or the
+     * verifier has not finished with, above which the socket is not read; small (8 MB by default), so that they read
+     * WAL the I/O thread has just written, still in the CPU's caches (benchmarks/README.md, "Bytes in flight").
+     * {@code fsyncDurations} is told, on the flusher's thread, how
      * many nanoseconds each flush took to make written WAL durable (file and directory fsyncs): keep it short and
      * allocation-free, it runs next to every fsync.
      */
@@ -47,7 +50,7 @@ public final class ArchivePipeline implements AutoCloseable {
         }
 
         public static Settings defaults() {
-            return new Settings(FsyncPolicy.defaults(), ReceivedWalVerifier.NONE, 1024, 64L << 20, (name, file) -> { },
+            return new Settings(FsyncPolicy.defaults(), ReceivedWalVerifier.NONE, 1024, 8L << 20, (name, file) -> { },
                     false, nanos -> { });
         }
 
@@ -126,7 +129,7 @@ public final class ArchivePipeline implements AutoCloseable {
         } else {
             this.engine = new RingEngine(settings.ringSize(), beside, flusher, this::failed);
         }
-        sink.runOn(engine);
+        sink.runOn(engine, (int) beside.stream().filter(PipelineStage::readsData).count());
     }
 
     /** What the stream feeds: the {@link io.walstream.walreceiver.WalSink} of this pipeline. */

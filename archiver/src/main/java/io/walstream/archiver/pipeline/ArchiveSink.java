@@ -15,7 +15,7 @@ import java.util.function.LongConsumer;
  * An {@link ArchivePipeline} as the stream feeding it sees it: hands each XLogData to the engine,
  * reports the writer's and the flusher's positions (so the server is never told WAL is flushed
  * before it is fsynced), and applies back-pressure: when too many bytes are in flight it asks the
- * stream to stop reading the socket, and resumes it once the flusher has released half of them. The
+ * stream to stop reading the socket, and resumes it once the writer and the verifier are done with half of them. The
  * {@link Flusher}'s reports go to the server from here: inline, at the end of a socket read, as the
  * answer to {@link #onReadComplete()} itself, without a call back into the stream.
  */
@@ -27,6 +27,8 @@ public final class ArchiveSink implements WalSink, Flusher.FlushReport {
     /** Fills an event from an XLogData; reads the clock only when there is a receipt log. */
     private final EventTranslatorOneArg<WalEvent, XLogData> wal;
     private StageEngine engine;
+    /** How many stages read an event's bytes ({@link PipelineStage#readsData()}). */
+    private int dataReaders;
     private final AtomicLong bytesInFlight = new AtomicLong();
     private final AtomicBoolean readingPaused = new AtomicBoolean();
     private final AtomicLong received = new AtomicLong();
@@ -45,6 +47,9 @@ public final class ArchiveSink implements WalSink, Flusher.FlushReport {
         this.wal = (event, sequence, data) -> {
             event.kind = WalEvent.Kind.WAL;
             event.data = data.content();
+            event.dataBytes = event.data.readableBytes();
+            event.readers = dataReaders;
+            event.report = this;
             event.start = data.dataStart();
             event.end = data.dataEnd();
             event.sendTime = data.sendTime();
@@ -53,8 +58,9 @@ public final class ArchiveSink implements WalSink, Flusher.FlushReport {
     }
 
     /** Set once by the pipeline, before the sink is handed to a stream. */
-    void runOn(StageEngine stages) {
+    void runOn(StageEngine stages, int dataReaders) {
         this.engine = stages;
+        this.dataReaders = dataReaders;
     }
 
     // ------------------------------------------------------------------ control, any thread

@@ -17,8 +17,9 @@ import java.util.function.LongConsumer;
  * synchronous, else once per interval), when a segment completes, when the idle ring's interval runs
  * out, and on a FLUSH or RESTART step. Completing a segment is fsync, rename {@code .partial} away,
  * fsync the directory. Then it advances the durable position and tells the {@link FlushReport}
- * whether to send it to the server at once. It also releases each message's buffer, so bytes are
- * held until written and checked.
+ * whether to send it to the server at once. It does not hold the messages' buffers: the writer and
+ * the verifier release them ({@link WalEvent#doneReading()}), so that an fsync here does not stop the
+ * socket being read.
  */
 final class Flusher implements PipelineStage {
 
@@ -80,11 +81,6 @@ final class Flusher implements PipelineStage {
             state.fail(e); // before done completes below, so a waiting control call sees it
             throw e;
         } finally {
-            if (event.data != null) {
-                int bytes = event.data.readableBytes();
-                event.data.release();
-                report.released(bytes);
-            }
             if (event.done != null) {
                 if (state.failed()) {
                     event.done.completeExceptionally(state.failure());

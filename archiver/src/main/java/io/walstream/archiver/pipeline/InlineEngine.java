@@ -67,6 +67,10 @@ final class InlineEngine implements StageEngine {
                 stage.onEvent(event);
             } catch (Throwable ex) {
                 onFailure.accept(ex);
+            } finally {
+                if (stage.readsData()) {
+                    event.doneReading();
+                }
             }
         }
     }

@@ -18,6 +18,14 @@ interface PipelineStage {
     default void onEndOfBatch() throws Exception {
     }
 
+    /**
+     * Whether this stage reads an event's WAL bytes. The engine tells the event after such a stage's onEvent
+     * ({@link WalEvent#doneReading()}), and the last of them releases the buffer.
+     */
+    default boolean readsData() {
+        return false;
+    }
+
     /** Nothing arrived for a while (ring only; inline, nothing runs without an event): timed work. */
     default void onIdle() {
     }

@@ -90,7 +90,13 @@ final class RingEngine implements StageEngine {
 
         @Override
         public void onEvent(WalEvent event, long sequence, boolean endOfBatch) throws Exception {
-            stage.onEvent(event);
+            try {
+                stage.onEvent(event);
+            } finally {
+                if (stage.readsData()) {
+                    event.doneReading();
+                }
+            }
             if (endOfBatch) {
                 stage.onEndOfBatch();
             }

@@ -62,6 +62,11 @@ final class SegmentWriter implements PipelineStage {
     }
 
     @Override
+    public boolean readsData() {
+        return true;
+    }
+
+    @Override
     public void onEvent(WalEvent event) throws IOException {
         if (state.failed()) {
             return;
@@ -140,10 +145,10 @@ final class SegmentWriter implements PipelineStage {
      * {@code unwrap()}) caches, at the slice's offset in it. That cached view is created at most once per receive
      * buffer (often already by the socket read) and is not thread-safe, which holds here: while a buffer is in the
      * ring, only this thread asks for it. The verifier reads the same bytes with absolute {@code getBytes} into its
-     * own array, the flusher only releases, and the I/O thread does not read the socket into a buffer it has passed
-     * on; when the decoder appends to a cumulation buffer whose slices are still out, it copies with Unsafe, which
-     * does not touch the view (the path is only taken for buffers with a memory address, that is with Unsafe).
-     * SslHandler never reuses a buffer it has passed on. Anything else (heap, composite) goes through
+     * own array; the last of the two to finish releases the slice. The I/O thread does not read the socket into a
+     * buffer it has passed on; when the decoder appends to a cumulation buffer whose slices are still out, it copies
+     * with Unsafe, which does not touch the view (the path is only taken for buffers with a memory address, that is
+     * with Unsafe). SslHandler never reuses a buffer it has passed on. Anything else (heap, composite) goes through
      * {@code getBytes}.
      */
     static int pwrite(ByteBuf buf, int index, FileChannel channel, long position, int length) throws IOException {

@@ -40,6 +40,11 @@ final class VerifierStage implements PipelineStage {
     }
 
     @Override
+    public boolean readsData() {
+        return true;
+    }
+
+    @Override
     public void onEvent(WalEvent event) {
         if (state.failed()) {
             return;

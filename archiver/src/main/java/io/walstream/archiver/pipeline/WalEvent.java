@@ -2,6 +2,7 @@ package io.walstream.archiver.pipeline;
 
 import io.netty.buffer.ByteBuf;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicIntegerFieldUpdater;
 
 /** One preallocated ring slot: received WAL bytes or a control step, plus what the stages learned about it. */
 final class WalEvent {
@@ -15,8 +16,20 @@ final class WalEvent {
         FLUSH
     }
 
+    private static final AtomicIntegerFieldUpdater<WalEvent> READERS =
+            AtomicIntegerFieldUpdater.newUpdater(WalEvent.class, "readers");
+
     Kind kind;
     ByteBuf data;
+    /** {@link #data}'s length, for the count of bytes held. */
+    int dataBytes;
+    /**
+     * Stages that read {@link #data} ({@link PipelineStage#readsData()}) and are not done with it: the last one
+     * releases it, so a buffer is not held while the flusher fsyncs (which would stop the socket being read).
+     */
+    volatile int readers;
+    /** Told when {@link #data} is released. */
+    Flusher.FlushReport report;
     long start;
     long end;
     /** The server's clock when it sent this WAL (PgEpoch microseconds), for lag in seconds. */
@@ -31,6 +44,14 @@ final class WalEvent {
     // Set by the writer for the flusher.
     SegmentFile current;
     SegmentFile completed;
+
+    /** A stage that reads {@link #data} is done with it; the engine calls this after the stage's onEvent. */
+    void doneReading() {
+        if (data != null && READERS.decrementAndGet(this) == 0) {
+            data.release();
+            report.released(dataBytes);
+        }
+    }
 
     void clear() {
         kind = null;

@@ -9,6 +9,10 @@ import io.walstream.protocol.WalSegmentSize;
 import io.walstream.protocol.message.backend.XLogData;
 import io.walstream.walreceiver.StreamControl;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -68,6 +72,61 @@ final class ArchiveSinkTest {
             assertThat(stream.statusRequests.get()).isPositive();
             p.sink().attach(null);
         }
+    }
+
+    /**
+     * The writer and the verifier release a message's buffer, not the flusher: while it waits in an fsync (a segment
+     * completed), the bytes received after it are done with and no longer count against the socket's back-pressure.
+     */
+    @Test
+    void buffersAreReleasedWhileTheFlusherIsInAnFsync() throws Exception {
+        CountDownLatch inFsync = new CountDownLatch(1);
+        CountDownLatch fsyncMayEnd = new CountDownLatch(1);
+        ArchiveDirectory archive = ArchiveDirectory.create(dir);
+        ArchivePipeline.Settings settings = ArchivePipeline.Settings.defaults().withFsyncDurations(nanos -> {
+            inFsync.countDown();
+            try {
+                fsyncMayEnd.await(120, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        });
+        try (ArchivePipeline p = new ArchivePipeline(archive, SIZE, settings)) {
+            try {
+                releasedDuringTheFsync(p, inFsync, fsyncMayEnd);
+            } finally {
+                fsyncMayEnd.countDown(); // before close, which waits for the flusher
+            }
+        }
+    }
+
+    private static void releasedDuringTheFsync(ArchivePipeline p, CountDownLatch inFsync, CountDownLatch fsyncMayEnd)
+            throws Exception {
+        p.startAt(1, Lsn.of(START));
+        p.sink().attach(new CountingStream());
+        long at = START;
+        for (; at < START + SIZE.bytes(); at += MESSAGE) {
+            p.sink().onWal(wal(at)); // segment 1, whole: the flusher fsyncs it
+        }
+        assertThat(inFsync.await(30, TimeUnit.SECONDS)).as("the flusher is in the segment's fsync").isTrue();
+        List<io.netty.buffer.ByteBuf> after = new ArrayList<>();
+        for (int i = 0; i < 4; i++, at += MESSAGE) {
+            XLogData m = wal(at);
+            after.add(m.content());
+            p.sink().onWal(m);
+        }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
+        while ((p.sink().bytesInFlight() > 0 || after.stream().anyMatch(b -> b.refCnt() > 0))
+                && System.nanoTime() < deadline) {
+            Thread.sleep(5);
+        }
+        assertThat(after).as("released by the writer and the verifier").allMatch(b -> b.refCnt() == 0);
+        assertThat(p.sink().bytesInFlight()).isZero();
+        assertThat(p.flushedLsn()).as("the fsync has not ended").isLessThanOrEqualTo(START + SIZE.bytes());
+        fsyncMayEnd.countDown();
+        p.flush();
+        assertThat(p.flushedLsn()).isEqualTo(at);
+        p.sink().attach(null);
     }
 
     private ArchivePipeline pipeline(FsyncPolicy policy) {
