@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # A freshly started receiver draining a backlog, each a new process as a user starts it, over TLS (TLS=on, the
 # default: sslmode=require, TLS 1.3) or plain TCP (TLS=off). Rounds alternate, the first a warm-up; prints, per run,
-# the seconds until -E is durable and the receiver's CPU seconds (user + system, from /usr/bin/time). VARIANTS
-# chooses the receivers:
+# the seconds until -E is durable, the receiver's CPU seconds (user + system) and its peak RSS (/usr/bin/time).
+# VARIANTS chooses the receivers:
 #   walstream             the repository's launcher as released (C1 alone, TLS in BoringSSL)
 #   walstream-tiered-jdk  as walstream ran before issue 17 (tiered JIT, the JDK's TLS)
 #   walstream-x           the launcher with WALSTREAM_JAVA_OPTS=$X_OPTS, for trying a JVM option
+#   walstream-before      the launcher of another checkout, $BEFORE (e.g. a git worktree of an earlier commit, its
+#                         jar built), for a before/after in the same rounds
 #   pg_receivewal         PG_BIN's
 #
 #   PG_BIN=/usr/lib/postgresql/15/bin MB=1024 ROUNDS=3 benchmarks/scripts/process-catchup.sh
@@ -59,20 +61,23 @@ for r in $(seq 0 "$ROUNDS"); do
       walstream) ;;
       walstream-tiered-jdk) opts="-XX:TieredStopAtLevel=4 -Dio.netty.handler.ssl.noOpenSsl=true" ;;
       walstream-x) opts="${X_OPTS:?walstream-x needs X_OPTS}" ;;
+      walstream-before) : "${BEFORE:?walstream-before needs BEFORE}" ;;
       pg_receivewal) ;;
       *) echo "unknown variant $v" >&2; exit 2 ;;
     esac
     t0=$(date +%s.%N)
     if [ "$v" = pg_receivewal ]; then
-      /usr/bin/time -f '%U %S' -o "$d.cpu" "$PG_BIN/pg_receivewal" -D "$d" -d "$conn" -E "$end" -n 2>"$d.log"
+      /usr/bin/time -f '%U %S %M' -o "$d.cpu" "$PG_BIN/pg_receivewal" -D "$d" -d "$conn" -E "$end" -n 2>"$d.log"
     else
       # the launcher execs java (its class archive exists after round 0), so time sees the receiver's JVM
-      WALSTREAM_JAVA_OPTS="$opts" /usr/bin/time -f '%U %S' -o "$d.cpu" \
-        "$root/walstream" receive -D "$d" -d "$conn" -E "$end" -n --no-progress 2>"$d.log"
+      launcher="$root/walstream"; [ "$v" = walstream-before ] && launcher="$BEFORE/walstream"
+      WALSTREAM_JAVA_OPTS="$opts" /usr/bin/time -f '%U %S %M' -o "$d.cpu" \
+        "$launcher" receive -D "$d" -d "$conn" -E "$end" -n --no-progress 2>"$d.log"
     fi
     t1=$(date +%s.%N)
-    printf 'round %d  %-22s %6.2f s  CPU %5.2f s  %s%s\n' "$r" "$v" "$(echo "$t1 - $t0" | bc)" \
-      "$(awk '{print $1 + $2}' "$d.cpu")" "$(grep -o 'over [^)]*, [A-Za-z]*' "$d.log" | head -1)" \
+    printf 'round %d  %-22s %6.2f s  CPU %5.2f s  RSS %4d MB  %s%s\n' "$r" "$v" "$(echo "$t1 - $t0" | bc)" \
+      "$(awk '{print $1 + $2}' "$d.cpu")" "$(awk '{print int($3 / 1024)}' "$d.cpu")" \
+      "$(grep -o 'over [^)]*, [A-Za-z]*' "$d.log" | head -1)" \
       "$([ "$r" = 0 ] && echo "  (warm-up)")"
   done
 done
