@@ -16,7 +16,9 @@
  *   <li><b>fsync and the flush report</b>: {@link io.walstream.archiver.pipeline.Flusher}, by the
  *       {@link io.walstream.archiver.pipeline.FsyncPolicy}; nothing else fsyncs received WAL or advances
  *       the flush position, and nothing beyond the last verified record is reported or completed;</li>
- *   <li><b>back-pressure</b>: {@link io.walstream.archiver.pipeline.ArchiveSink} (bytes in flight, ring room);</li>
+ *   <li><b>back-pressure</b>: {@link io.walstream.archiver.pipeline.ArchiveSink} (bytes in flight, ring room);
+ *       a message's buffer is released by the last stage that reads its bytes ({@link
+ *       io.walstream.archiver.pipeline.PipelineStage#readsData()}), not by the flusher;</li>
  *   <li><b>timeline switch</b>: {@link io.walstream.archiver.pipeline.ArchivePipeline#switchTimeline} (the
  *       old timeline's last segment stays {@code .partial}, the new one restarts at its segment start);</li>
  *   <li><b>threads</b>: the engine. {@link io.walstream.archiver.pipeline.RingEngine} runs each stage on its
