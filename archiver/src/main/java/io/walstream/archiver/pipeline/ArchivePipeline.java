@@ -37,9 +37,8 @@ public final class ArchivePipeline implements AutoCloseable {
      * Pipeline settings; {@code ringSize} a power of two. {@code maxBytesInFlight}: received bytes the writer or the
      * verifier has not finished with, above which the socket is not read; small (8 MB by default), so that they read
      * WAL the I/O thread has just written, still in the CPU's caches (benchmarks/README.md, "Bytes in flight").
-     * {@code fsyncDurations} is told, on the flusher's thread, how
-     * many nanoseconds each flush took to make written WAL durable (file and directory fsyncs): keep it short and
-     * allocation-free, it runs next to every fsync.
+     * {@code fsyncDurations} is told, on the flusher's thread, how many nanoseconds each flush took to make written
+     * WAL durable (file and directory fsyncs): keep it short and allocation-free, it runs next to every fsync.
      */
     public record Settings(FsyncPolicy fsync, ReceivedWalVerifier verifier, int ringSize, long maxBytesInFlight,
             SegmentCompletionListener onSegment, boolean receiptLog, LongConsumer fsyncDurations, SpoolGate spoolGate) {

@@ -15,9 +15,9 @@ import java.util.function.LongConsumer;
  * An {@link ArchivePipeline} as the stream feeding it sees it: hands each XLogData to the engine,
  * reports the writer's and the flusher's positions (so the server is never told WAL is flushed
  * before it is fsynced), and applies back-pressure: when too many bytes are in flight it asks the
- * stream to stop reading the socket, and resumes it once the writer and the verifier are done with half of them. The
- * {@link Flusher}'s reports go to the server from here: inline, at the end of a socket read, as the
- * answer to {@link #onReadComplete()} itself, without a call back into the stream.
+ * stream to stop reading the socket, and resumes it once the writer and the verifier are done with
+ * half of them. The {@link Flusher}'s reports go to the server from here: inline, at the end of a
+ * socket read, as the answer to {@link #onReadComplete()} itself, without a call back into the stream.
  */
 public final class ArchiveSink implements WalSink, Flusher.FlushReport {
 
