@@ -47,7 +47,6 @@ public final class ArchiveSink implements WalSink, Flusher.FlushReport {
         this.wal = (event, sequence, data) -> {
             event.kind = WalEvent.Kind.WAL;
             event.data = data.content();
-            event.dataBytes = event.data.readableBytes();
             event.readers = dataReaders;
             event.report = this;
             event.start = data.dataStart();

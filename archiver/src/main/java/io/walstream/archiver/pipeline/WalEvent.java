@@ -21,8 +21,6 @@ final class WalEvent {
 
     Kind kind;
     ByteBuf data;
-    /** {@link #data}'s length, for the count of bytes held. */
-    int dataBytes;
     /**
      * Stages that read {@link #data} ({@link PipelineStage#readsData()}) and are not done with it: the last one
      * releases it, so a buffer is not held while the flusher fsyncs (which would stop the socket being read).
@@ -49,7 +47,7 @@ final class WalEvent {
     void doneReading() {
         if (data != null && READERS.decrementAndGet(this) == 0) {
             data.release();
-            report.released(dataBytes);
+            report.released((int) (end - start)); // the length of data: XLogData's end is its start plus that
         }
     }
 
