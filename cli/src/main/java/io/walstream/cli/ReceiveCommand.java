@@ -12,6 +12,7 @@ import io.walstream.archiver.store.WalStore;
 import io.walstream.store.s3.S3StoreException;
 import io.walstream.store.s3.S3WalStore;
 import io.walstream.protocol.Lsn;
+import io.walstream.walreceiver.ReplicationConnection;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -251,6 +252,7 @@ final class ReceiveCommand implements Callable<Integer> {
                     // A JVM ended by a signal exits 128+signal (143) whatever main returns; a clean
                     // stop is exit 0, as pg_receivewal's (so systemd and scripts see success).
                     System.err.flush();
+                    ReplicationConnection.stopSharedIoThread(Duration.ofSeconds(1));
                     Runtime.getRuntime().halt(exitCode.get());
                 }
             } catch (InterruptedException e) {

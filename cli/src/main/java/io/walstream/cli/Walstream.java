@@ -1,8 +1,10 @@
 package io.walstream.cli;
 
+import io.walstream.walreceiver.ReplicationConnection;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -59,7 +61,9 @@ public final class Walstream implements Callable<Integer> {
         if (PrefetchFiller.takePrefetched(args)) {
             System.exit(0); // restore_command from object storage, the segment already fetched: a rename
         }
-        System.exit(commandLine(args.length > 0 ? args[0] : null).execute(args));
+        int code = commandLine(args.length > 0 ? args[0] : null).execute(args);
+        ReplicationConnection.stopSharedIoThread(Duration.ofSeconds(1));
+        System.exit(code);
     }
 
     /** The whole command tree. */

@@ -17,6 +17,7 @@ import io.walstream.protocol.replication.IdentifySystem;
 import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
@@ -237,6 +238,28 @@ class ReplicationConnectionIT {
             assertThat(pg.readLog()).doesNotContain("replication timeout");
             stream.stop();
             assertThat(StreamEnds.await(stream)).isInstanceOf(StreamEnd.StoppedByClient.class);
+        }
+    }
+
+    @Test
+    void theSharedIoThreadEndsWhenStoppedAndTheNextConnectionStartsAnother() throws Exception {
+        try (ReplicationConnection c = open(primary, "sslmode=disable")) {
+            c.identifySystem();
+        }
+        List<Thread> io = Thread.getAllStackTraces().keySet().stream()
+                .filter(t -> t.getName().startsWith("walstream-io-")).toList();
+        assertThat(io).isNotEmpty();
+
+        // a process exiting with this thread in epoll_wait waits 0.3 s for it
+        assertThat(ReplicationConnection.stopSharedIoThread(Duration.ofSeconds(10))).isTrue();
+        for (Thread t : io) {
+            t.join(10_000);
+            assertThat(t.isAlive()).as(t.getName()).isFalse();
+        }
+        assertThat(ReplicationConnection.stopSharedIoThread(Duration.ofSeconds(10))).isTrue();
+
+        try (ReplicationConnection c = open(primary, "sslmode=disable")) {
+            assertThat(c.identifySystem().timeline()).isEqualTo(1);
         }
     }
 
