@@ -61,9 +61,17 @@ public final class Walstream implements Callable<Integer> {
         if (PrefetchFiller.takePrefetched(args)) {
             System.exit(0); // restore_command from object storage, the segment already fetched: a rename
         }
+        System.exit(run(args));
+    }
+
+    /**
+     * Runs the command a command line names; its exit code. Then stops the I/O thread replication connections share:
+     * the JVM's exit waits up to 0.3 s for a thread in native code, and an idle event loop sits in epoll_wait.
+     */
+    static int run(String[] args) {
         int code = commandLine(args.length > 0 ? args[0] : null).execute(args);
         ReplicationConnection.stopSharedIoThread(Duration.ofSeconds(1));
-        System.exit(code);
+        return code;
     }
 
     /** The whole command tree. */

@@ -7,7 +7,10 @@ import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.LoggerContext;
 import ch.qos.logback.classic.encoder.PatternLayoutEncoder;
 import ch.qos.logback.core.ConsoleAppender;
+import java.net.ServerSocket;
+import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import picocli.CommandLine;
 
 /** The command tree a command line gets, and logging as set up in code. */
@@ -19,6 +22,22 @@ class WalstreamTest {
             CommandLine.Command command = Class.forName(entry.getValue()).getAnnotation(CommandLine.Command.class);
             assertThat(command).as(entry.getValue()).isNotNull();
             assertThat(command.name()).isEqualTo(entry.getKey());
+        }
+    }
+
+    @Test
+    void aCommandLeavesNoIoThreadForTheExitToWaitFor(@TempDir Path dir) throws Exception {
+        int closedPort;
+        try (ServerSocket s = new ServerSocket(0)) {
+            closedPort = s.getLocalPort();
+        }
+        assertThat(Walstream.run(new String[] {"receive", "-D", dir.resolve("a").toString(), "-d",
+                "host=127.0.0.1 port=" + closedPort + " user=x", "-n", "--no-progress"})).isEqualTo(1);
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().startsWith("walstream-io-")) {
+                t.join(10_000);
+                assertThat(t.isAlive()).as(t.getName() + " still running").isFalse();
+            }
         }
     }
 
