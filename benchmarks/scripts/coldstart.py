@@ -2,7 +2,9 @@
 # Cold start of `walstream receive` up to a refused connection (a closed port: everything before the first
 # packet), as a user starts it: wall and CPU (user + sys, getrusage of the children) per run, the variants
 # alternating, medians after one warm-up. Run from the repository root after packaging cli:
-#   python3 benchmarks/scripts/coldstart.py [RUNS]     (BEFORE_JAR=/path/to/old/walstream.jar adds a row)
+#   python3 benchmarks/scripts/coldstart.py [RUNS]
+# BEFORE=/path/to/another/checkout (its jar built, e.g. a git worktree of an earlier commit) adds its launcher and
+# its java -jar, for a before/after in the same rounds; BEFORE_JAR=/path/to/old/walstream.jar adds a java -jar row.
 # The launcher row maps its class archive only once a receive through it has ended well (exit 0), e.g. a
 # `walstream bench catchup` run: a receive that fails to connect does not keep one.
 import os, resource, shutil, statistics, subprocess, sys, tempfile, time
@@ -12,6 +14,10 @@ root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 archive = tempfile.mkdtemp(prefix="coldstart-")
 args = ["receive", "-D", archive, "-d", "host=127.0.0.1 port=1 user=x", "-n"]
 variants = {}
+if os.environ.get("BEFORE"):
+    before = os.environ["BEFORE"]
+    variants["before: java -jar"] = ["java", "-jar", os.path.join(before, "cli/target/walstream.jar")] + args
+    variants["before: walstream (class archive)"] = [os.path.join(before, "walstream")] + args
 if os.environ.get("BEFORE_JAR"):
     variants["before: java -jar BEFORE_JAR"] = ["java", "-jar", os.environ["BEFORE_JAR"]] + args
 variants["java -jar cli/target/walstream.jar"] = ["java", "-jar", os.path.join(root, "cli/target/walstream.jar")] + args
