@@ -7,7 +7,10 @@ import io.walstream.walreceiver.conn.ConnectionSettings;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /** What the end-to-end benchmarks share: finding tools, statistics. */
 public final class Benchmarks {
@@ -29,6 +32,30 @@ public final class Benchmarks {
         List<Double> sorted = values.stream().sorted().toList();
         int n = sorted.size();
         return n % 2 == 1 ? sorted.get(n / 2) : (sorted.get(n / 2 - 1) + sorted.get(n / 2)) / 2;
+    }
+
+    /**
+     * Prints, for each of {@code others}, its ratio to {@code baseline} within each counted round, the median first.
+     * Rounds run every candidate one after the other, so a ratio within a round is less exposed than the ratio of the
+     * medians to the shared machine's drift from minute to minute.
+     */
+    static void perRoundRatios(PrintWriter out, String baselineName, List<Double> baseline,
+            Map<String, List<Double>> others) {
+        if (baseline == null || others.isEmpty()) {
+            return;
+        }
+        out.println("per round, to " + baselineName + " (the median, then each round's):");
+        others.forEach((name, values) -> {
+            int rounds = Math.min(values.size(), baseline.size());
+            List<Double> ratios = new ArrayList<>(rounds);
+            for (int i = 0; i < rounds; i++) {
+                ratios.add(values.get(i) / baseline.get(i));
+            }
+            if (!ratios.isEmpty()) {
+                out.printf(Locale.ROOT, "%-20s %5.2f   (%s)%n", name, median(ratios), String.join(", ",
+                        ratios.stream().map(r -> String.format(Locale.ROOT, "%.2f", r)).toList()));
+            }
+        });
     }
 
     static double min(List<Double> values) {

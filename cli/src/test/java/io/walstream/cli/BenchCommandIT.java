@@ -50,7 +50,9 @@ class BenchCommandIT {
         Files.delete(svg);
         assertThat(text).containsPattern("(?m)^pg_receivewal none +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
                 .containsPattern("(?m)^pg_receivewal lz4 +[0-9.]+")
-                .contains("pg_receivewal: starting log streaming at");
+                .contains("pg_receivewal: starting log streaming at")
+                .contains("per round, to pg_receivewal none (the median, then each round's):")
+                .containsPattern("(?m)^walstream process +[0-9.]+ +\\([0-9.]+\\)$");
         try (var left = Files.list(dir)) {
             assertThat(left).as("each run's directory is removed").isEmpty();
         }
@@ -76,7 +78,9 @@ class BenchCommandIT {
                 .containsPattern("(?m)^postgres standby +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +1\\.00 ")
                 .containsPattern("(?m)^walstream +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ ");
         assertThat(text).doesNotContainPattern("(?m)^walstream +0\\.0 ");
-        assertThat(text).containsPattern("(?m)^pg_receivewal +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$");
+        assertThat(text).containsPattern("(?m)^pg_receivewal +[0-9.]+ +[0-9.]+ +[0-9.]+ +[0-9.]+ +\\S+ +1\\.00$")
+                .contains("per round, to pg_receivewal (the median, then each round's):")
+                .containsPattern("(?m)^walstream +[0-9.]+ +\\([0-9.]+\\)$");
         try (var left = Files.list(dir)) {
             assertThat(left).as("each run's directory is removed").isEmpty();
         }
