@@ -22,6 +22,8 @@ import java.util.function.Consumer;
 final class InlineEngine implements StageEngine {
 
     private final PipelineStage[] stages;
+    /** Which of {@link #stages} read an event's bytes ({@link PipelineStage#readsData()}), asked once. */
+    private final boolean[] readsData;
     private final Consumer<Throwable> onFailure;
     private final WalEvent event = new WalEvent();
     private final Object lock = new Object();
@@ -30,6 +32,10 @@ final class InlineEngine implements StageEngine {
 
     InlineEngine(List<PipelineStage> stages, Consumer<Throwable> onFailure) {
         this.stages = stages.toArray(PipelineStage[]::new);
+        this.readsData = new boolean[this.stages.length];
+        for (int i = 0; i < this.stages.length; i++) {
+            readsData[i] = this.stages[i].readsData();
+        }
         this.onFailure = onFailure;
     }
 
@@ -62,13 +68,13 @@ final class InlineEngine implements StageEngine {
 
     private void handle() {
         inBatch = true;
-        for (PipelineStage stage : stages) {
+        for (int i = 0; i < stages.length; i++) {
             try {
-                stage.onEvent(event);
+                stages[i].onEvent(event);
             } catch (Throwable ex) {
                 onFailure.accept(ex);
             } finally {
-                if (stage.readsData()) {
+                if (readsData[i]) {
                     event.doneReading();
                 }
             }

@@ -83,9 +83,12 @@ final class RingEngine implements StageEngine {
     /** A stage as the Disruptor calls it: the end of its batch is {@link PipelineStage#onEndOfBatch()}. */
     private static class Handler implements EventHandler<WalEvent> {
         final PipelineStage stage;
+        /** {@link PipelineStage#readsData()}, asked once rather than per event. */
+        private final boolean readsData;
 
         Handler(PipelineStage stage) {
             this.stage = stage;
+            this.readsData = stage.readsData();
         }
 
         @Override
@@ -93,7 +96,7 @@ final class RingEngine implements StageEngine {
             try {
                 stage.onEvent(event);
             } finally {
-                if (stage.readsData()) {
+                if (readsData) {
                     event.doneReading();
                 }
             }
