@@ -102,7 +102,7 @@ public final class ArchiveMetrics implements MeterBinder, AutoCloseable {
         m.counter("walstream.fsyncs", null, "Flushes that fsynced written WAL.", ReceiverMetrics::fsyncs);
         m.counter("walstream.reconnects", null, "Connection attempts after the first one.", ReceiverMetrics::reconnects);
         // no base unit: it would make walstream_bytes_in_flight_bytes of today's name
-        m.gauge("walstream.bytes.in.flight", null, "Received WAL bytes not yet released by the flusher.",
+        m.gauge("walstream.bytes.in.flight", null, "Received WAL bytes the writer or the verifier has not finished with.",
                 ReceiverMetrics::bytesInFlight);
         m.gauge("walstream.ring.occupancy", null, "Ring slots holding WAL not yet released by the flusher.",
                 ReceiverMetrics::ringOccupancy);

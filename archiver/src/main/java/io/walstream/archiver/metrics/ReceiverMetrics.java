@@ -22,7 +22,7 @@ package io.walstream.archiver.metrics;
  * @param reconnects           connection attempts after the first one
  * @param ringOccupancy        ring slots holding WAL not yet released by the flusher
  * @param ringCapacity         ring slots in all
- * @param bytesInFlight        received bytes not yet released by the flusher
+ * @param bytesInFlight        received bytes the writer or the verifier has not finished with
  * @param verificationFailures WAL chunks the record verifier rejected
  * @param storage              disk-full and spool-full state, and compression
  * @param store                the object store with {@code --archive}, else null

@@ -16,8 +16,8 @@ import java.util.function.Consumer;
  *
  * <p>One preallocated event; the stages run in turn under a lock, so the I/O thread and control steps
  * from the receiver's thread never interleave. A stage's exception fails the pipeline and the later
- * stages still see the event, as in the ring, so the flusher releases its bytes and completes a
- * waiting control step.
+ * stages still see the event, as in the ring, so the stages that read its bytes release them and the
+ * flusher completes a waiting control step.
  */
 final class InlineEngine implements StageEngine {
 

@@ -8,7 +8,8 @@ import io.walstream.protocol.message.backend.XLogData;
  * Runs the {@link PipelineStage}s over each event: {@link RingEngine} (threads and a ring, for
  * throughput) or {@link InlineEngine} (the caller's thread, for a synchronous standby's latency).
  * An engine decides nothing about the WAL; a stage's exception goes to the failure handler it was
- * built with, and the later stages still see the event, so the flusher releases its bytes.
+ * built with, and the later stages still see the event; the stages that read its bytes release them
+ * (after their own onEvent, failed or not).
  */
 interface StageEngine {
 
