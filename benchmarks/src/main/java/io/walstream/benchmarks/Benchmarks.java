@@ -11,6 +11,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.function.Predicate;
 
 /** What the end-to-end benchmarks share: finding tools, statistics. */
 public final class Benchmarks {
@@ -35,17 +36,22 @@ public final class Benchmarks {
     }
 
     /**
-     * Prints, for each of {@code others}, its ratio to {@code baseline} within each counted round, the median first.
-     * Rounds run every candidate one after the other, so a ratio within a round is less exposed than the ratio of the
-     * medians to the shared machine's drift from minute to minute.
+     * Prints, for each candidate of {@code perRound} (name to its value in each counted round) that {@code compared}
+     * accepts, its ratio to {@code baselineName}'s within each round, the median first. Rounds run every candidate
+     * one after the other, so a ratio within a round is less exposed than the ratio of the medians to the shared
+     * machine's drift from minute to minute.
      */
-    static void perRoundRatios(PrintWriter out, String baselineName, List<Double> baseline,
-            Map<String, List<Double>> others) {
-        if (baseline == null || others.isEmpty()) {
+    static void perRoundRatios(PrintWriter out, String baselineName, Map<String, List<Double>> perRound,
+            Predicate<String> compared) {
+        List<Double> baseline = perRound.get(baselineName);
+        if (baseline == null || perRound.keySet().stream().noneMatch(compared)) {
             return;
         }
         out.println("per round, to " + baselineName + " (the median, then each round's):");
-        others.forEach((name, values) -> {
+        perRound.forEach((name, values) -> {
+            if (!compared.test(name)) {
+                return;
+            }
             int rounds = Math.min(values.size(), baseline.size());
             List<Double> ratios = new ArrayList<>(rounds);
             for (int i = 0; i < rounds; i++) {

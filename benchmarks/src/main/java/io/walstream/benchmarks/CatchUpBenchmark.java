@@ -221,16 +221,9 @@ public final class CatchUpBenchmark {
         }
         out.println("(walstream and the null sink run inside this JVM: their RSS is the whole JVM's; "
                 + "heap is the sum of the heap pools' peaks)");
-        Map<String, List<Double>> receivers = new LinkedHashMap<>();
-        List<Double> baseline = null;
-        for (Result r : results) {
-            if (r.receiver().equals("pg_receivewal none")) {
-                baseline = r.mbps();
-            } else if (r.receiver().startsWith("walstream")) {
-                receivers.put(r.receiver(), r.mbps());
-            }
-        }
-        Benchmarks.perRoundRatios(out, "pg_receivewal none", baseline, receivers);
+        Map<String, List<Double>> perRound = new LinkedHashMap<>();
+        results.forEach(r -> perRound.put(r.receiver(), r.mbps()));
+        Benchmarks.perRoundRatios(out, "pg_receivewal none", perRound, name -> name.startsWith("walstream"));
     }
 
     private static String megabytes(double mb) {

@@ -90,17 +90,10 @@ public final class SyncBenchmark {
                     r.medianTps(), Benchmarks.max(all), r.medianP99Ms(), ratio(r.medianTps(), postgres),
                     ratio(r.medianTps(), receivewal));
         }
-        Map<String, List<Double>> walstream = new LinkedHashMap<>();
-        List<Double> baseline = null;
-        for (Result r : results) {
-            List<Double> runs = r.runs().stream().map(WriteLoad.Result::tps).toList();
-            if (r.candidate().equals(StandbyCandidate.PG_RECEIVEWAL.label)) {
-                baseline = runs;
-            } else if (r.candidate().equals(StandbyCandidate.WALSTREAM.label)) {
-                walstream.put(r.candidate(), runs);
-            }
-        }
-        Benchmarks.perRoundRatios(out, StandbyCandidate.PG_RECEIVEWAL.label, baseline, walstream);
+        Map<String, List<Double>> perRound = new LinkedHashMap<>();
+        results.forEach(r -> perRound.put(r.candidate(), r.runs().stream().map(WriteLoad.Result::tps).toList()));
+        Benchmarks.perRoundRatios(out, StandbyCandidate.PG_RECEIVEWAL.label, perRound,
+                StandbyCandidate.WALSTREAM.label::equals);
     }
 
     /** The median TPS (min to max) as an SVG bar chart. */
