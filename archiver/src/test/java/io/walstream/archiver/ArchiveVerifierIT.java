@@ -23,6 +23,7 @@ import io.walstream.pgcluster.junit.PgClusterExtension;
 import io.walstream.protocol.Lsn;
 import io.walstream.protocol.WalFileName;
 import io.walstream.protocol.WalSegmentSize;
+import io.walstream.protocol.wal.WalRecord;
 import io.walstream.protocol.wal.WalRecordReader;
 import io.walstream.protocol.wal.XLogPageHeader;
 import io.walstream.archiver.store.ForwardingWalStore;
@@ -266,6 +267,56 @@ class ArchiveVerifierIT {
                     assertThat(f.file()).isEqualTo(partial.toString());
                     assertThat(f.lsn()).isEqualTo(Lsn.of(holeEnd));
                     assertThat(f.message()).contains("data after end of WAL");
+                });
+        }
+    }
+
+    /**
+     * A read of the live .partial can also catch a record the receiver is writing, its end still zeros: its CRC
+     * mismatches what was read, but read again the bytes have changed. A mismatch that reads the same twice is a defect.
+     */
+    @Test
+    void aReadThatCatchesARecordBeingWrittenIsNotADefectButAStableMismatchIs(@TempDir Path dir) throws Exception {
+        copyOfArchive(dir);
+        WalFileName live = middleSegment(dir);
+        for (WalFileName n : ArchiveDirectory.open(dir).segments(size)) {
+            if (n.startLsn().compareTo(live.startLsn()) > 0) {
+                Files.delete(dir.resolve(n.toString()));
+            }
+        }
+        WalFileName partial = live.withPartial(true);
+        Files.move(dir.resolve(live.toString()), dir.resolve(partial.toString()));
+        long start = live.startLsn().value();
+        long record = -1;
+        long recordEnd = -1;
+        try (WalRecordReader reader = WalRecordReader.open(List.of(dir.resolve(partial.toString())))) {
+            while (reader.next()) {
+                WalRecord r = reader.record();
+                if (r.lsn() >= start + size.bytes() / 2 && r.totalLength() >= 64
+                        && r.lsn() / XLogPageHeader.PAGE_SIZE == (r.lsn() + r.totalLength() - 1) / XLogPageHeader.PAGE_SIZE) {
+                    record = r.lsn();
+                    recordEnd = r.lsn() + r.totalLength();
+                    break;
+                }
+            }
+        }
+        assertThat(record).as("a record of 64 bytes or more within one page of %s", partial).isPositive();
+        int[] tornReads = {1};
+        try (TornPartialStore once = new TornPartialStore(ArchiveDirectory.open(dir), partial, recordEnd - 16 - start,
+                recordEnd - start, tornReads)) {
+            assertThat(errors(ArchiveVerifier.verify(once, ArchiveVerifier.Options.DEFAULTS))).isEmpty();
+        }
+        assertThat(tornReads[0]).as("the torn read happened").isZero();
+        tornReads[0] = Integer.MAX_VALUE;
+        long defect = record;
+        try (TornPartialStore always = new TornPartialStore(ArchiveDirectory.open(dir), partial,
+                recordEnd - 16 - start, recordEnd - start, tornReads)) {
+            assertThat(errors(ArchiveVerifier.verify(always, ArchiveVerifier.Options.DEFAULTS))).singleElement()
+                .satisfies(f -> {
+                    assertThat(f.kind()).isEqualTo(Kind.WAL_DEFECT);
+                    assertThat(f.file()).isEqualTo(partial.toString());
+                    assertThat(f.lsn()).isEqualTo(Lsn.of(defect));
+                    assertThat(f.message()).contains("record CRC mismatch");
                 });
         }
     }

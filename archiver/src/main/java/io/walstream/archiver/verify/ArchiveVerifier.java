@@ -25,6 +25,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -507,6 +508,7 @@ public final class ArchiveVerifier {
         long start = name.startLsn().value();
         long size = segmentSize.bytes();
         long read = 0;
+        int n = 0;
         boolean tooLong = false;
         log.debug("verifying {}", file);
         try (InputStream in = SegmentFiles.decompress(archive.open(file), name.compression())) {
@@ -516,7 +518,7 @@ public final class ArchiveVerifier {
                     tooLong = in.read() >= 0;
                     break;
                 }
-                int n = in.readNBytes(buffer, 0, want);
+                n = in.readNBytes(buffer, 0, want);
                 if (n == 0) {
                     break;
                 }
@@ -533,6 +535,12 @@ public final class ArchiveVerifier {
                     && filledSince(name, verifier.endOfWalLsn(), e.lsn().value())) {
                 // The .partial is pre-sized: one read met zeros the receiver had not written yet and, a page on,
                 // bytes it had. Read again, the zeros are WAL now: the live end, not a defect.
+                return true;
+            }
+            if (name.partial() && receiverRunning && changedSince(name, read, buffer, n,
+                    e.lsn() == null ? 0 : e.lsn().value() - start - read)) {
+                // The read caught the receiver writing a record (its end still zeros, say): its CRC did not match
+                // what was read, but those bytes are not what the file holds now. The live end, not a defect.
                 return true;
             }
             add(Severity.ERROR, Kind.WAL_DEFECT, file, e.lsn(), e.defect().description() + " at " + e.lsn()
@@ -568,6 +576,22 @@ public final class ArchiveVerifier {
             return false;
         }
         return true;
+    }
+
+    /**
+     * True if the chunk of {@code name} read at {@code offset} into {@code was[0, length)} no longer holds those bytes
+     * from {@code defectAt} (an index into it: the defective record's start; earlier bytes checked fine) on, or is no
+     * longer readable.
+     */
+    private boolean changedSince(WalFileName name, long offset, byte[] was, int length, long defectAt) {
+        int from = (int) Math.max(0, Math.min(length, defectAt));
+        try (InputStream in = SegmentFiles.decompress(archive.open(name.toString()), name.compression())) {
+            in.skipNBytes(offset + from);
+            byte[] now = in.readNBytes(length - from);
+            return !Arrays.equals(was, from, length, now, 0, now.length);
+        } catch (IOException | UncheckedIOException e) {
+            return true; // renamed or closed under us: the receiver moved on
+        }
     }
 
     /** True if {@code [from, to)} of {@code name} is no longer all zeros (or no longer readable as such). */
